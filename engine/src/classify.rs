@@ -1,0 +1,215 @@
+//! Classifying a registry: for every unit, the offers that reach it (footprints through the
+//! join index, declarations by unit id), then every rule set's decision.
+//!
+//! Units are visited in a spatially coherent order ([`crate::join::probe::spatial_order`]),
+//! in parallel chunks; results are columnar and come back in the registry's order.
+
+use crate::join::index::{GridIndex, GridOptions};
+use crate::join::probe::spatial_order;
+use crate::model::{Coverage, TechMask, Technology};
+use crate::rules::{Decision, PreparedRules, RuleSet};
+use crate::units::Units;
+use rayon::prelude::*;
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+/// Units per parallel task.
+const CHUNK: usize = 4096;
+
+#[derive(Debug, Clone, Copy)]
+pub struct ClassifyOptions {
+    /// The year "existing" refers to; horizons relative to it count from it.
+    pub reference_year: i32,
+    pub grid: GridOptions,
+}
+
+/// One rule set's results, per unit.
+#[derive(Debug, Clone)]
+pub struct RuleResults {
+    pub name: String,
+    pub class_names: Vec<String>,
+    pub decisions: Vec<Decision>,
+}
+
+impl RuleResults {
+    /// The class name of unit `i` (`unknown` when it depends on missing data).
+    pub fn class_name(&self, i: usize) -> &str {
+        self.class_names
+            .get(self.decisions[i].class as usize)
+            .map_or("unknown", String::as_str)
+    }
+}
+
+/// Rule-independent facts about a unit: what reaches it, whatever the status or year.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct Reach {
+    /// Best download / upload speed of any offer reaching the unit, existing or planned
+    /// (0 when none).
+    pub best_down: f32,
+    pub best_up: f32,
+    /// Technologies of the offers reaching the unit, existing or planned.
+    pub technologies: TechMask,
+    /// Distinct networks with 4G / with 5G reaching the unit, existing or planned.
+    pub networks_4g: u8,
+    pub networks_5g: u8,
+}
+
+/// The results of a classification run, aligned with the registry's rows.
+#[derive(Debug, Clone)]
+pub struct Classification {
+    pub rules: Vec<RuleResults>,
+    pub reach: Vec<Reach>,
+    /// Unit x footprint pairs found by the spatial join.
+    pub pairs: u64,
+    /// Unit x offer pairs from declarations.
+    pub declared_pairs: u64,
+    /// Declarations whose unit id is not in the registry.
+    pub unmatched_declarations: usize,
+    /// Units outside the bounding box of all footprints (many of them hint at swapped
+    /// lon/lat or a wrong CRS).
+    pub outside_coverage: u64,
+}
+
+/// Classifies every unit. `index` must have been built over `coverage.footprints` in order
+/// (see [`build_index`]). `progress` is called with the number of units just finished.
+pub fn classify(
+    units: &Units,
+    coverage: &Coverage,
+    index: &GridIndex,
+    rules: &[RuleSet],
+    opts: &ClassifyOptions,
+    progress: &(dyn Fn(u64) + Sync),
+) -> Classification {
+    let offers = &coverage.offers.offers;
+    let prepared: Vec<PreparedRules> = rules
+        .iter()
+        .map(|r| PreparedRules::new(r, offers, opts.reference_year))
+        .collect();
+    let fp_offer: Vec<u32> = coverage.footprints.iter().map(|f| f.offer).collect();
+
+    // declarations: unit id -> offers (hash join)
+    let mut declared: HashMap<&str, Vec<u32>> = HashMap::new();
+    for d in &coverage.declarations {
+        declared
+            .entry(d.unit_id.as_str())
+            .or_default()
+            .push(d.offer);
+    }
+    let unmatched = if declared.is_empty() {
+        0
+    } else {
+        let ids: std::collections::HashSet<&str> = units.ids.iter().collect();
+        coverage
+            .declarations
+            .iter()
+            .filter(|d| !ids.contains(d.unit_id.as_str()))
+            .count()
+    };
+
+    let n = units.len();
+    let order = spatial_order(&units.lon, &units.lat);
+    let pairs = AtomicU64::new(0);
+    let declared_pairs = AtomicU64::new(0);
+    let outside = AtomicU64::new(0);
+    let nr = prepared.len();
+    // results in visiting order, then gathered back to registry order
+    let mut reach_sorted = vec![Reach::default(); n];
+    let mut dec_sorted = vec![Decision::default(); n * nr];
+    reach_sorted
+        .par_chunks_mut(CHUNK)
+        .zip(dec_sorted.par_chunks_mut(CHUNK * nr.max(1)))
+        .zip(order.par_chunks(CHUNK))
+        .for_each(|((reach, decs), idx)| {
+            let mut hits: Vec<u32> = Vec::with_capacity(64);
+            let mut scratch: Vec<u32> = Vec::with_capacity(16);
+            let (mut p, mut dp, mut out) = (0u64, 0u64, 0u64);
+            for (k, &i) in idx.iter().enumerate() {
+                let i = i as usize;
+                hits.clear();
+                if index.cell_of(units.lon[i], units.lat[i]).is_none() {
+                    out += 1;
+                }
+                index.for_each_covering(units.lon[i], units.lat[i], |fp| {
+                    hits.push(fp_offer[fp as usize])
+                });
+                p += hits.len() as u64;
+                if !declared.is_empty() {
+                    if let Some(list) = declared.get(units.ids.get(i)) {
+                        hits.extend_from_slice(list);
+                        dp += list.len() as u64;
+                    }
+                }
+                reach[k] = reach_of(&hits, coverage, &mut scratch);
+                for (r, pr) in prepared.iter().enumerate() {
+                    decs[k * nr + r] = pr.decide(&hits, offers, &mut scratch);
+                }
+            }
+            pairs.fetch_add(p, Ordering::Relaxed);
+            declared_pairs.fetch_add(dp, Ordering::Relaxed);
+            outside.fetch_add(out, Ordering::Relaxed);
+            progress(idx.len() as u64);
+        });
+
+    let mut inv = vec![0u32; n];
+    for (k, &i) in order.iter().enumerate() {
+        inv[i as usize] = k as u32;
+    }
+    let reach: Vec<Reach> = inv.par_iter().map(|&k| reach_sorted[k as usize]).collect();
+    drop(reach_sorted);
+    let rules_out = rules
+        .iter()
+        .enumerate()
+        .map(|(r, rule)| RuleResults {
+            name: rule.name.clone(),
+            class_names: rule.class_names().iter().map(|s| s.to_string()).collect(),
+            decisions: inv
+                .par_iter()
+                .map(|&k| dec_sorted[k as usize * nr + r])
+                .collect(),
+        })
+        .collect();
+    Classification {
+        rules: rules_out,
+        reach,
+        pairs: pairs.into_inner(),
+        declared_pairs: declared_pairs.into_inner(),
+        unmatched_declarations: unmatched,
+        outside_coverage: outside.into_inner(),
+    }
+}
+
+/// The join index over the footprints of `coverage`, in order.
+pub fn build_index(coverage: &Coverage, grid: GridOptions) -> GridIndex {
+    GridIndex::build_with(
+        coverage.footprints.len(),
+        |i| &coverage.footprints[i].geometry,
+        grid,
+    )
+}
+
+fn reach_of(hits: &[u32], coverage: &Coverage, scratch: &mut Vec<u32>) -> Reach {
+    let offers = &coverage.offers.offers;
+    let mut r = Reach::default();
+    for &h in hits {
+        let o = &offers[h as usize];
+        r.best_down = r.best_down.max(o.down_mbps);
+        r.best_up = r.best_up.max(o.up_mbps);
+        r.technologies.insert(o.technology);
+    }
+    let mut count = |t: Technology| -> u8 {
+        if !r.technologies.contains(t) {
+            return 0;
+        }
+        scratch.clear();
+        for &h in hits {
+            let o = &offers[h as usize];
+            if o.technology == t && !scratch.contains(&o.infrastructure) {
+                scratch.push(o.infrastructure);
+            }
+        }
+        scratch.len().min(u8::MAX as usize) as u8
+    };
+    r.networks_4g = count(Technology::Mobile4g);
+    r.networks_5g = count(Technology::Mobile5g);
+    r
+}

@@ -1,0 +1,7 @@
+//! Reading inputs (registries, coverage, declarations, areas) and writing outputs.
+//!
+//! `read` turns files of any supported format into the engine's model, reprojected to
+//! EPSG:4326; `write` writes any [`crate::table::Table`] to a file, atomically.
+
+pub mod read;
+pub mod write;

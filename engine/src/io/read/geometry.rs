@@ -1,0 +1,165 @@
+//! Geometry checks shared by the readers: point extraction, polygon flattening, emptiness,
+//! validity and reprojection. Errors are plain messages; readers add the location.
+
+use geo::{Geometry, LineString, MultiPolygon, Polygon, Validation};
+
+use super::crs::Reprojector;
+use crate::error::Result;
+
+/// Name of a geometry's type, for messages.
+pub fn type_name(g: &Geometry<f64>) -> &'static str {
+    match g {
+        Geometry::Point(_) => "Point",
+        Geometry::Line(_) => "Line",
+        Geometry::LineString(_) => "LineString",
+        Geometry::Polygon(_) => "Polygon",
+        Geometry::MultiPoint(_) => "MultiPoint",
+        Geometry::MultiLineString(_) => "MultiLineString",
+        Geometry::MultiPolygon(_) => "MultiPolygon",
+        Geometry::GeometryCollection(_) => "GeometryCollection",
+        Geometry::Rect(_) => "Rect",
+        Geometry::Triangle(_) => "Triangle",
+    }
+}
+
+/// The coordinates of a point geometry (a MultiPoint with exactly one point is accepted).
+///
+/// Errors: "empty geometry" for an empty point (WKB NaN coordinates) or an empty MultiPoint,
+/// and "expected a point geometry, got X" for anything else.
+pub fn point_xy(g: &Geometry<f64>) -> Result<(f64, f64), String> {
+    let p = match g {
+        Geometry::Point(p) => *p,
+        Geometry::MultiPoint(mp) if mp.0.len() == 1 => mp.0[0],
+        Geometry::MultiPoint(mp) if mp.0.is_empty() => return Err("empty geometry".into()),
+        other => {
+            return Err(format!(
+                "expected a point geometry, got {}",
+                type_name(other)
+            ))
+        }
+    };
+    if p.x().is_nan() && p.y().is_nan() {
+        return Err("empty geometry".into());
+    }
+    Ok((p.x(), p.y()))
+}
+
+/// A polygonal geometry as a MultiPolygon: Polygon, MultiPolygon, or a GeometryCollection
+/// (nested too) whose members are all polygonal. Empty polygons (no exterior ring) are
+/// dropped; an empty result is the error "empty geometry".
+pub fn to_multipolygon(g: Geometry<f64>) -> Result<MultiPolygon<f64>, String> {
+    let mut out = Vec::new();
+    collect_polygons(g, &mut out)?;
+    out.retain(|p| !p.exterior().0.is_empty());
+    if out.is_empty() {
+        return Err("empty geometry".into());
+    }
+    Ok(MultiPolygon(out))
+}
+
+fn collect_polygons(g: Geometry<f64>, out: &mut Vec<Polygon<f64>>) -> Result<(), String> {
+    match g {
+        Geometry::Polygon(p) => out.push(p),
+        Geometry::MultiPolygon(mp) => out.extend(mp.0),
+        Geometry::Rect(r) => out.push(r.to_polygon()),
+        Geometry::Triangle(t) => out.push(t.to_polygon()),
+        Geometry::GeometryCollection(gc) => {
+            for m in gc.0 {
+                collect_polygons(m, out)?;
+            }
+        }
+        other => {
+            return Err(format!(
+                "expected a Polygon or MultiPolygon, got {}",
+                type_name(&other)
+            ))
+        }
+    }
+    Ok(())
+}
+
+/// Checks that every coordinate is finite and the MultiPolygon is valid (OGC rules as
+/// implemented by geo's [`Validation`]: closed rings with 3+ distinct points, no
+/// self-intersection, holes inside their shell, members not overlapping).
+pub fn check_valid(mp: &MultiPolygon<f64>) -> Result<(), String> {
+    for p in &mp.0 {
+        for r in std::iter::once(p.exterior()).chain(p.interiors()) {
+            if r.0.iter().any(|c| !c.x.is_finite() || !c.y.is_finite()) {
+                return Err("invalid geometry: a coordinate is not a finite number".into());
+            }
+        }
+    }
+    mp.check_validation()
+        .map_err(|e| format!("invalid geometry: {e}"))
+}
+
+/// Reprojects a MultiPolygon to lon/lat. A coordinate that cannot be transformed is an error.
+pub fn reproject_multipolygon(
+    r: &Reprojector,
+    mp: MultiPolygon<f64>,
+) -> Result<Result<MultiPolygon<f64>, String>> {
+    if r.is_identity() {
+        return Ok(Ok(mp));
+    }
+    let mut xs = Vec::new();
+    let mut ys = Vec::new();
+    for p in &mp.0 {
+        for ring in std::iter::once(p.exterior()).chain(p.interiors()) {
+            for c in &ring.0 {
+                xs.push(c.x);
+                ys.push(c.y);
+            }
+        }
+    }
+    r.transform(&mut xs, &mut ys)?;
+    if xs.iter().chain(&ys).any(|v| !v.is_finite()) {
+        return Ok(Err(format!(
+            "a coordinate cannot be reprojected from {} (is the CRS right?)",
+            r.label()
+        )));
+    }
+    let mut k = 0;
+    let mut ring_from = |ring: &LineString<f64>| {
+        let n = ring.0.len();
+        let ls: LineString<f64> = (k..k + n).map(|i| (xs[i], ys[i])).collect();
+        k += n;
+        ls
+    };
+    let polys =
+        mp.0.iter()
+            .map(|p| {
+                let ext = ring_from(p.exterior());
+                let holes = p.interiors().iter().map(&mut ring_from).collect();
+                Polygon::new(ext, holes)
+            })
+            .collect();
+    Ok(Ok(MultiPolygon(polys)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use geo::{point, polygon, GeometryCollection};
+
+    #[test]
+    fn flattens_collections_and_rejects_other_types() {
+        let p = polygon![(x: 0., y: 0.), (x: 1., y: 0.), (x: 1., y: 1.), (x: 0., y: 0.)];
+        let gc = Geometry::GeometryCollection(GeometryCollection(vec![
+            Geometry::Polygon(p.clone()),
+            Geometry::MultiPolygon(MultiPolygon(vec![p.clone()])),
+        ]));
+        assert_eq!(to_multipolygon(gc).unwrap().0.len(), 2);
+        let e = to_multipolygon(Geometry::Point(point!(x: 1., y: 2.))).unwrap_err();
+        assert!(e.contains("got Point"), "{e}");
+        let e = to_multipolygon(Geometry::MultiPolygon(MultiPolygon(vec![]))).unwrap_err();
+        assert_eq!(e, "empty geometry");
+    }
+
+    #[test]
+    fn reports_why_a_polygon_is_invalid() {
+        let bowtie = polygon![(x: 0., y: 0.), (x: 1., y: 1.), (x: 1., y: 0.), (x: 0., y: 1.), (x: 0., y: 0.)];
+        let e = check_valid(&MultiPolygon(vec![bowtie])).unwrap_err();
+        assert!(e.starts_with("invalid geometry: "), "{e}");
+        assert!(e.len() > "invalid geometry: ".len());
+    }
+}

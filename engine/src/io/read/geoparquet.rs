@@ -1,0 +1,498 @@
+//! GeoParquet and plain Parquet inputs, through the parquet crate (GDAL 3.6 has no Parquet
+//! driver).
+//!
+//! The geometry is the WKB column named by the `geo` file metadata (`primary_column`,
+//! usually `geometry`); without `geo` metadata a column named `geometry` of binary type is
+//! used if present. The CRS is the `crs` of that column: absent means OGC:CRS84, `null`
+//! means unknown (taken as lon/lat), otherwise PROJJSON (its `id`, such as EPSG:3003, is
+//! used when present). [`ReadOptions::crs`] overrides it. Registries may instead have
+//! `lon`/`lat` columns (or `x`/`y` with a CRS) and no geometry.
+//!
+//! Registries are decoded row group by row group in parallel; rows are numbered 1, 2, ...
+//! across the whole file.
+
+use std::borrow::Cow;
+use std::fs::File;
+use std::path::Path;
+
+use arrow_array::cast::AsArray;
+use arrow_array::types::*;
+use arrow_array::{Array, RecordBatch};
+use arrow_schema::DataType;
+use parquet::arrow::arrow_reader::{
+    ArrowReaderMetadata, ArrowReaderOptions, ParquetRecordBatchReaderBuilder,
+};
+use rayon::prelude::*;
+
+use super::crs::Reprojector;
+use super::csv_units::{parse_comune, parse_coord, parse_units};
+use super::geometry::point_xy;
+use super::records::{reprojector_for, Columns, Record};
+use super::units_build::{finish_chunk, CoordFields, UnitChunk, UnitsBuilder};
+use super::{wkb, ReadOptions};
+use crate::error::{Error, Location, Reject, Result};
+use crate::units::Units;
+
+/// Rows per record batch.
+const BATCH: usize = 64 * 1024;
+
+/// The file's metadata, schema and geometry column.
+struct Meta {
+    arrow: ArrowReaderMetadata,
+    names: Vec<String>,
+    geometry: Option<usize>,
+    /// The file's own CRS (from the `geo` metadata), before [`ReadOptions::crs`].
+    own_crs: Option<Result<Reprojector>>,
+}
+
+fn format_err(path: &Path, message: impl Into<String>) -> Error {
+    Error::Format {
+        path: path.to_path_buf(),
+        message: message.into(),
+    }
+}
+
+fn open_meta(path: &Path) -> Result<(File, Meta)> {
+    let file = File::open(path).map_err(|e| Error::io(path, e))?;
+    let arrow = ArrowReaderMetadata::load(&file, ArrowReaderOptions::new())
+        .map_err(|e| format_err(path, format!("not a readable Parquet file ({e})")))?;
+    let names: Vec<String> = arrow
+        .schema()
+        .fields()
+        .iter()
+        .map(|f| f.name().clone())
+        .collect();
+    let geo_json = arrow
+        .metadata()
+        .file_metadata()
+        .key_value_metadata()
+        .and_then(|kv| kv.iter().find(|k| k.key == "geo"))
+        .and_then(|k| k.value.clone());
+    let (geometry, own_crs) = match geo_json {
+        Some(text) => {
+            let geo: serde_json::Value = serde_json::from_str(&text)
+                .map_err(|e| format_err(path, format!("invalid `geo` metadata ({e})")))?;
+            let primary = geo
+                .get("primary_column")
+                .and_then(|v| v.as_str())
+                .unwrap_or("geometry")
+                .to_string();
+            let col = geo.get("columns").and_then(|c| c.get(&primary));
+            if let Some(enc) = col.and_then(|c| c.get("encoding")).and_then(|e| e.as_str()) {
+                if !enc.eq_ignore_ascii_case("WKB") {
+                    return Err(format_err(
+                        path,
+                        format!("geometry encoding {enc:?} is not supported (only WKB)"),
+                    ));
+                }
+            }
+            let idx = names.iter().position(|n| *n == primary).ok_or_else(|| {
+                format_err(
+                    path,
+                    format!("the `geo` metadata names column {primary:?}, which is absent"),
+                )
+            })?;
+            let crs = match col.and_then(|c| c.get("crs")) {
+                None | Some(serde_json::Value::Null) => None,
+                Some(serde_json::Value::String(s)) => Some(Reprojector::from_crs(s)),
+                Some(v) => Some(projjson_reprojector(v)),
+            };
+            (Some(idx), crs)
+        }
+        None => {
+            let idx = arrow.schema().fields().iter().position(|f| {
+                f.name().eq_ignore_ascii_case("geometry")
+                    && matches!(
+                        f.data_type(),
+                        DataType::Binary | DataType::LargeBinary | DataType::BinaryView
+                    )
+            });
+            (idx, None)
+        }
+    };
+    Ok((
+        file,
+        Meta {
+            arrow,
+            names,
+            geometry,
+            own_crs,
+        },
+    ))
+}
+
+/// A reprojector from a PROJJSON CRS: its `id` (authority:code) when present, else the JSON.
+fn projjson_reprojector(v: &serde_json::Value) -> Result<Reprojector> {
+    if let Some(id) = v.get("id") {
+        if let (Some(a), Some(c)) = (id.get("authority").and_then(|a| a.as_str()), id.get("code")) {
+            let code = match c {
+                serde_json::Value::String(s) => s.clone(),
+                other => other.to_string(),
+            };
+            return Reprojector::from_crs(&format!("{a}:{code}"));
+        }
+    }
+    Reprojector::from_crs(&v.to_string())
+}
+
+/// One column of a record batch, downcast once.
+enum Col<'a> {
+    Utf8(&'a arrow_array::StringArray),
+    LargeUtf8(&'a arrow_array::LargeStringArray),
+    Utf8View(&'a arrow_array::StringViewArray),
+    Binary(&'a arrow_array::BinaryArray),
+    LargeBinary(&'a arrow_array::LargeBinaryArray),
+    BinaryView(&'a arrow_array::BinaryViewArray),
+    Bool(&'a arrow_array::BooleanArray),
+    Int(Vec<Option<i64>>),
+    Float(Vec<Option<f64>>),
+    Dict(Box<Col<'a>>, Vec<usize>, &'a dyn Array),
+    Unsupported,
+}
+
+macro_rules! ints {
+    ($a:expr, $($t:ty),*) => {{
+        $(
+            if let Some(p) = $a.as_primitive_opt::<$t>() {
+                return Col::Int(p.iter().map(|v| v.and_then(|v| i64::try_from(v).ok())).collect());
+            }
+        )*
+    }};
+}
+
+impl<'a> Col<'a> {
+    fn new(a: &'a dyn Array) -> Col<'a> {
+        match a.data_type() {
+            DataType::Utf8 => return Col::Utf8(a.as_string::<i32>()),
+            DataType::LargeUtf8 => return Col::LargeUtf8(a.as_string::<i64>()),
+            DataType::Utf8View => return Col::Utf8View(a.as_string_view()),
+            DataType::Binary => return Col::Binary(a.as_binary::<i32>()),
+            DataType::LargeBinary => return Col::LargeBinary(a.as_binary::<i64>()),
+            DataType::BinaryView => return Col::BinaryView(a.as_binary_view()),
+            DataType::Boolean => return Col::Bool(a.as_boolean()),
+            DataType::Float64 => {
+                return Col::Float(a.as_primitive::<Float64Type>().iter().collect())
+            }
+            DataType::Float32 => {
+                return Col::Float(
+                    a.as_primitive::<Float32Type>()
+                        .iter()
+                        .map(|v| v.map(f64::from))
+                        .collect(),
+                )
+            }
+            _ => {}
+        }
+        ints!(
+            a, Int8Type, Int16Type, Int32Type, Int64Type, UInt8Type, UInt16Type, UInt32Type,
+            UInt64Type
+        );
+        if let Some(d) = a.as_any_dictionary_opt() {
+            return Col::Dict(
+                Box::new(Col::new(d.values().as_ref())),
+                d.normalized_keys(),
+                d.keys(),
+            );
+        }
+        Col::Unsupported
+    }
+
+    /// The value as text (`None` for null); numbers are formatted, binary is not text.
+    fn str_at(&self, i: usize) -> Option<Cow<'a, str>> {
+        match self {
+            Col::Utf8(a) => a.is_valid(i).then(|| Cow::Borrowed(a.value(i))),
+            Col::LargeUtf8(a) => a.is_valid(i).then(|| Cow::Borrowed(a.value(i))),
+            Col::Utf8View(a) => a.is_valid(i).then(|| Cow::Borrowed(a.value(i))),
+            Col::Bool(a) => a.is_valid(i).then(|| Cow::Owned(a.value(i).to_string())),
+            Col::Int(v) => v
+                .get(i)
+                .copied()
+                .flatten()
+                .map(|x| Cow::Owned(x.to_string())),
+            Col::Float(v) => v
+                .get(i)
+                .copied()
+                .flatten()
+                .map(|x| Cow::Owned(x.to_string())),
+            Col::Dict(values, keys, k) => {
+                if !k.is_valid(i) {
+                    return None;
+                }
+                values.str_at(*keys.get(i)?)
+            }
+            Col::Binary(_) | Col::LargeBinary(_) | Col::BinaryView(_) | Col::Unsupported => None,
+        }
+    }
+
+    fn bytes_at(&self, i: usize) -> Option<&'a [u8]> {
+        match self {
+            Col::Binary(a) => a.is_valid(i).then(|| a.value(i)),
+            Col::LargeBinary(a) => a.is_valid(i).then(|| a.value(i)),
+            Col::BinaryView(a) => a.is_valid(i).then(|| a.value(i)),
+            _ => None,
+        }
+    }
+
+    fn f64_at(&self, i: usize) -> Result<Option<f64>, String> {
+        match self {
+            Col::Float(v) => Ok(v.get(i).copied().flatten()),
+            Col::Int(v) => Ok(v.get(i).copied().flatten().map(|x| x as f64)),
+            other => match other.str_at(i) {
+                None => Ok(None),
+                Some(s) if s.trim().is_empty() => Ok(None),
+                Some(s) => parse_coord(s.trim()).map(Some),
+            },
+        }
+    }
+}
+
+/// See [`super::records::visit`].
+pub fn visit(
+    path: &Path,
+    opts: &ReadOptions,
+    want_geometry: bool,
+    on_open: &mut dyn FnMut(&Columns) -> Result<()>,
+    on_record: &mut dyn FnMut(&Columns, Record) -> Result<()>,
+) -> Result<()> {
+    let (file, meta) = open_meta(path)?;
+    if want_geometry && meta.geometry.is_none() {
+        return Err(Error::MissingColumn {
+            file: path.to_path_buf(),
+            column: "geometry".into(),
+            present: meta.names.join(", "),
+        });
+    }
+    let cols = Columns::new(
+        meta.names.clone(),
+        reprojector_for(opts, meta.own_crs)?,
+        want_geometry,
+    );
+    on_open(&cols)?;
+    let reader = ParquetRecordBatchReaderBuilder::new_with_metadata(file, meta.arrow)
+        .with_batch_size(BATCH)
+        .build()
+        .map_err(|e| format_err(path, e.to_string()))?;
+    let mut row = 0u64;
+    for batch in reader {
+        let batch = batch.map_err(|e| format_err(path, e.to_string()))?;
+        let arrays: Vec<Col> = batch
+            .columns()
+            .iter()
+            .map(|a| Col::new(a.as_ref()))
+            .collect();
+        for i in 0..batch.num_rows() {
+            row += 1;
+            let mut values: Vec<Option<String>> = Vec::with_capacity(arrays.len());
+            for (k, c) in arrays.iter().enumerate() {
+                values.push(if Some(k) == meta.geometry {
+                    None
+                } else {
+                    c.str_at(i).map(Cow::into_owned)
+                });
+            }
+            let geometry = match (want_geometry, meta.geometry) {
+                (true, Some(g)) => Some(match arrays[g].bytes_at(i) {
+                    None => Err("missing geometry".to_string()),
+                    Some(b) => wkb::decode(b),
+                }),
+                _ => None,
+            };
+            on_record(
+                &cols,
+                Record {
+                    row,
+                    values,
+                    geometry,
+                    problem: None,
+                },
+            )?;
+        }
+    }
+    if row == 0 {
+        return Err(Error::Empty(path.to_path_buf()));
+    }
+    Ok(())
+}
+
+/// Where a registry's coordinates come from.
+#[derive(Clone, Copy)]
+enum Coords {
+    Geometry(usize),
+    Columns(usize, usize),
+}
+
+/// Reads a registry: `id`, the point geometry (or `lon`/`lat`, or `x`/`y` with a CRS),
+/// optional `units`, `comune` (integer or text), `address`. Row groups are decoded in
+/// parallel.
+pub fn read_parquet_units(path: &Path, opts: &ReadOptions) -> Result<(Units, Vec<Reject>)> {
+    let (file, meta) = open_meta(path)?;
+    let cols = Columns::new(meta.names.clone(), Reprojector::identity(), false);
+    let id = cols.index("id").ok_or_else(|| cols.missing(path, "id"))?;
+    let find = |keys: &[&str]| keys.iter().find_map(|k| cols.index(k));
+    let (coords, reprojector, names) = if let Some(g) = meta.geometry {
+        (
+            Coords::Geometry(g),
+            reprojector_for(opts, meta.own_crs)?,
+            CoordFields {
+                x: cols.names[g].clone(),
+                y: cols.names[g].clone(),
+            },
+        )
+    } else {
+        let lonlat = (
+            find(&["lon", "longitude", "lng"]),
+            find(&["lat", "latitude"]),
+        );
+        let xy = (find(&["x"]), find(&["y"]));
+        let (x, y, r) = match (&opts.crs, lonlat, xy) {
+            (Some(crs), _, (Some(x), Some(y))) | (Some(crs), (Some(x), Some(y)), _) => {
+                (x, y, Reprojector::from_crs(crs)?)
+            }
+            (None, (Some(x), Some(y)), _) => (x, y, Reprojector::identity()),
+            (None, (None, None), (Some(_), Some(_))) => return Err(format_err(
+                path,
+                "columns x/y hold projected coordinates: give their CRS (for example EPSG:3003)",
+            )),
+            (_, (Some(_), None), _) => return Err(cols.missing(path, "lat")),
+            _ => return Err(cols.missing(path, "lon")),
+        };
+        (
+            Coords::Columns(x, y),
+            r,
+            CoordFields {
+                x: cols.names[x].clone(),
+                y: cols.names[y].clone(),
+            },
+        )
+    };
+    let layout = UnitCols {
+        id,
+        coords,
+        units: cols.index("units"),
+        comune: cols.index("comune"),
+        address: cols.index("address"),
+        names: cols.names.clone(),
+    };
+    let md = meta.arrow.metadata().clone();
+    let mut firsts = Vec::with_capacity(md.num_row_groups());
+    let mut next = 1u64;
+    for g in 0..md.num_row_groups() {
+        firsts.push(next);
+        next += md.row_group(g).num_rows().max(0) as u64;
+    }
+    drop(file);
+    let results: Vec<Result<UnitChunk>> = (0..md.num_row_groups())
+        .into_par_iter()
+        .map(|g| {
+            let file = File::open(path).map_err(|e| Error::io(path, e))?;
+            let reader =
+                ParquetRecordBatchReaderBuilder::new_with_metadata(file, meta.arrow.clone())
+                    .with_row_groups(vec![g])
+                    .with_batch_size(BATCH)
+                    .build()
+                    .map_err(|e| format_err(path, e.to_string()))?;
+            let mut c = UnitChunk::new(layout.address.is_some());
+            let mut row = firsts[g];
+            for batch in reader {
+                let batch = batch.map_err(|e| format_err(path, e.to_string()))?;
+                if parse_batch(&batch, &layout, &mut row, &mut c, path, opts) {
+                    break;
+                }
+            }
+            finish_chunk(&mut c, &reprojector, &names, path, opts.on_error)?;
+            Ok(c)
+        })
+        .collect();
+    let mut builder = UnitsBuilder::new(layout.address.is_some());
+    for c in results {
+        builder.append(c?);
+    }
+    builder.finish(path, opts.on_error)
+}
+
+struct UnitCols {
+    id: usize,
+    coords: Coords,
+    units: Option<usize>,
+    comune: Option<usize>,
+    address: Option<usize>,
+    names: Vec<String>,
+}
+
+/// Parses one batch into `c`; returns true when reading must stop (fail mode).
+fn parse_batch(
+    batch: &RecordBatch,
+    l: &UnitCols,
+    row: &mut u64,
+    c: &mut UnitChunk,
+    path: &Path,
+    opts: &ReadOptions,
+) -> bool {
+    let col = |i: usize| Col::new(batch.column(i).as_ref());
+    let id = col(l.id);
+    let (geom, xcol, ycol) = match l.coords {
+        Coords::Geometry(g) => (Some(col(g)), None, None),
+        Coords::Columns(x, y) => (None, Some(col(x)), Some(col(y))),
+    };
+    let units = l.units.map(col);
+    let comune = l.comune.map(col);
+    let address = l.address.map(col);
+    for i in 0..batch.num_rows() {
+        let r = *row;
+        *row += 1;
+        let at = |f: usize| Location::file(path).row(r).field(l.names[f].as_str());
+        let res = (|| -> Result<(), (usize, String)> {
+            let idv = id
+                .str_at(i)
+                .map(|s| s.trim().to_string())
+                .unwrap_or_default();
+            if idv.is_empty() {
+                return Err((l.id, "missing value".into()));
+            }
+            let (x, y) = match (&geom, l.coords) {
+                (Some(g), Coords::Geometry(gi)) => {
+                    let b = g.bytes_at(i).ok_or((gi, "missing geometry".to_string()))?;
+                    let geo = wkb::decode(b).map_err(|m| (gi, m))?;
+                    let (x, y) = point_xy(&geo).map_err(|m| (gi, m))?;
+                    if !x.is_finite() || !y.is_finite() {
+                        return Err((gi, "a coordinate is not a finite number".into()));
+                    }
+                    (x, y)
+                }
+                (_, Coords::Columns(xi, yi)) => {
+                    let get = |c: &Option<Col>, k: usize| -> Result<f64, (usize, String)> {
+                        match c.as_ref().map(|c| c.f64_at(i)) {
+                            Some(Ok(Some(v))) if v.is_finite() => Ok(v),
+                            Some(Ok(Some(v))) => Err((k, format!("{v} is not a finite number"))),
+                            Some(Err(m)) => Err((k, m)),
+                            _ => Err((k, "missing value".into())),
+                        }
+                    };
+                    (get(&xcol, xi)?, get(&ycol, yi)?)
+                }
+                _ => return Err((l.id, "internal: no coordinates".into())),
+            };
+            let u = match (&units, l.units) {
+                (Some(c), Some(k)) => {
+                    parse_units(c.str_at(i).as_deref().unwrap_or("").trim()).map_err(|m| (k, m))?
+                }
+                _ => 1,
+            };
+            let cm = match (&comune, l.comune) {
+                (Some(c), Some(k)) => {
+                    parse_comune(c.str_at(i).as_deref().unwrap_or("").trim()).map_err(|m| (k, m))?
+                }
+                _ => super::units_build::NO_COMUNE,
+            };
+            let a = address.as_ref().map(|c| c.str_at(i).unwrap_or_default());
+            c.push(r, &idv, x, y, u, cm, a.as_deref().map(str::trim));
+            Ok(())
+        })();
+        if let Err((f, m)) = res {
+            if c.bad(at(f), m, opts.on_error) {
+                return true;
+            }
+        }
+    }
+    false
+}

@@ -1,0 +1,26 @@
+//! bianca-engine: the domain and the algorithms of bianca, with no HTTP and no SQL.
+//!
+//! - [`model`], [`units`]: housing units (columnar), offers, footprints, declarations;
+//! - [`io`]: reading every supported input format (reprojected to EPSG:4326) and writing
+//!   outputs atomically;
+//! - [`join`]: the point-in-polygon join (index / probe / refine) and its brute-force oracle;
+//! - [`rules`]: rule sets (TOML) and their evaluation per unit;
+//! - [`classify`]: the parallel classification of a registry;
+//! - [`stats`]: per-area statistics;
+//! - [`synth`]: a deterministic synthetic Tuscany for demos, tests and benchmarks.
+
+pub mod areas;
+pub mod classify;
+pub mod error;
+pub mod io;
+pub mod istat;
+pub mod join;
+pub mod model;
+pub mod rules;
+pub mod stats;
+pub mod synth;
+pub mod table;
+pub mod unit_table;
+pub mod units;
+
+pub use error::{Error, Location, OnError, Reject, Result};

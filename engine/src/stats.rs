@@ -1,0 +1,406 @@
+//! Per-area statistics: addresses and housing units in each class, per comune, province,
+//! region and in total, with shares. A comune is never labelled with one class: it gets the
+//! share of its units in each.
+//!
+//! Province and region of a comune come, in order, from the areas file's own fields, from
+//! the ISTAT reference list ([`crate::istat`]), or (province only) from the first three
+//! digits of the comune code.
+
+use crate::classify::Classification;
+use crate::istat;
+use crate::model::Sym;
+use crate::table::{Column, ColumnType, Table, Value};
+use crate::units::{Units, NO_AREA};
+use rayon::prelude::*;
+use std::collections::BTreeMap;
+
+/// Geographic level of a statistics row.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Level {
+    Comune,
+    Province,
+    Region,
+    Total,
+}
+
+impl Level {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Level::Comune => "comune",
+            Level::Province => "province",
+            Level::Region => "region",
+            Level::Total => "total",
+        }
+    }
+}
+
+/// Name, province and region of a comune, when an areas file says (overrides the ISTAT list).
+#[derive(Debug, Clone, Default)]
+pub struct AreaInfo {
+    pub name: Option<String>,
+    pub province: Option<String>,
+    pub region: Option<String>,
+}
+
+/// Counts of one rule set in one area.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ClassCounts {
+    /// Per class index, plus one last entry for `unknown`.
+    pub addresses: Vec<u64>,
+    pub units: Vec<u64>,
+    /// Addresses / units where unknown data was involved (decided anyway or unknown).
+    pub addresses_on_unknown: u64,
+    pub units_on_unknown: u64,
+}
+
+/// One row: an area and its counts.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct AreaRow {
+    pub level: Option<Level>,
+    pub code: String,
+    pub name: String,
+    pub addresses: u64,
+    pub units: u64,
+    pub rules: Vec<ClassCounts>,
+    pub units_4g: u64,
+    pub units_5g: u64,
+    /// Sum over addresses (not weighted by units) of the best download speed.
+    pub sum_best_down: f64,
+}
+
+impl AreaRow {
+    fn empty(n_classes: &[usize]) -> Self {
+        AreaRow {
+            rules: n_classes
+                .iter()
+                .map(|&n| ClassCounts {
+                    addresses: vec![0; n + 1],
+                    units: vec![0; n + 1],
+                    ..Default::default()
+                })
+                .collect(),
+            ..Default::default()
+        }
+    }
+
+    fn add(&mut self, o: &AreaRow) {
+        self.addresses += o.addresses;
+        self.units += o.units;
+        self.units_4g += o.units_4g;
+        self.units_5g += o.units_5g;
+        self.sum_best_down += o.sum_best_down;
+        for (a, b) in self.rules.iter_mut().zip(&o.rules) {
+            for (x, y) in a.addresses.iter_mut().zip(&b.addresses) {
+                *x += y;
+            }
+            for (x, y) in a.units.iter_mut().zip(&b.units) {
+                *x += y;
+            }
+            a.addresses_on_unknown += b.addresses_on_unknown;
+            a.units_on_unknown += b.units_on_unknown;
+        }
+    }
+}
+
+/// Statistics of one classification run.
+#[derive(Debug, Clone)]
+pub struct Stats {
+    /// (rule set name, class names) in the order of [`AreaRow::rules`].
+    pub rules: Vec<(String, Vec<String>)>,
+    /// Comuni (sorted by code; units without a comune last, code ""), then provinces,
+    /// regions, and the total.
+    pub rows: Vec<AreaRow>,
+    columns: Vec<Column>,
+}
+
+/// Aggregates `cls` per comune and rolls up to provinces, regions and the total.
+/// `info(code)` may name a comune and give its province / region codes.
+pub fn compute(
+    units: &Units,
+    cls: &Classification,
+    info: &(dyn Fn(&str) -> Option<AreaInfo> + Sync),
+) -> Stats {
+    let n_classes: Vec<usize> = cls.rules.iter().map(|r| r.class_names.len()).collect();
+    let n_areas = units.comune_codes.len() + 1; // last slot: no comune
+    let slot = |c: Sym| {
+        if c == NO_AREA {
+            n_areas - 1
+        } else {
+            c as usize
+        }
+    };
+    let per_area = (0..units.len())
+        .into_par_iter()
+        .fold(
+            || vec![AreaRow::empty(&n_classes); n_areas],
+            |mut acc, i| {
+                let row = &mut acc[slot(units.comune[i])];
+                let u = units.units[i] as u64;
+                row.addresses += 1;
+                row.units += u;
+                let reach = &cls.reach[i];
+                if reach.networks_4g > 0 {
+                    row.units_4g += u;
+                }
+                if reach.networks_5g > 0 {
+                    row.units_5g += u;
+                }
+                row.sum_best_down += reach.best_down as f64;
+                for (r, rr) in cls.rules.iter().enumerate() {
+                    let d = rr.decisions[i];
+                    let c = (d.class as usize).min(n_classes[r]);
+                    let counts = &mut row.rules[r];
+                    counts.addresses[c] += 1;
+                    counts.units[c] += u;
+                    if d.on_unknown {
+                        counts.addresses_on_unknown += 1;
+                        counts.units_on_unknown += u;
+                    }
+                }
+                acc
+            },
+        )
+        .reduce(
+            || vec![AreaRow::empty(&n_classes); n_areas],
+            |mut a, b| {
+                for (x, y) in a.iter_mut().zip(&b) {
+                    x.add(y);
+                }
+                a
+            },
+        );
+
+    let mut comuni: BTreeMap<String, AreaRow> = BTreeMap::new();
+    let mut provinces: BTreeMap<String, AreaRow> = BTreeMap::new();
+    let mut regions: BTreeMap<String, AreaRow> = BTreeMap::new();
+    let mut total = AreaRow::empty(&n_classes);
+    total.level = Some(Level::Total);
+    total.name = "total".into();
+    let mut no_comune = None;
+    for (a, mut row) in per_area.into_iter().enumerate() {
+        if row.addresses == 0 {
+            continue;
+        }
+        total.add(&row);
+        if a == n_areas - 1 {
+            row.level = Some(Level::Comune);
+            row.name = "(no comune)".into();
+            no_comune = Some(row);
+            continue;
+        }
+        let code = units.comune_codes.name(a as Sym).to_string();
+        let given = info(&code).unwrap_or_default();
+        let reference = istat::comune(&code);
+        row.level = Some(Level::Comune);
+        row.name = given
+            .name
+            .or_else(|| reference.map(|c| c.name.to_string()))
+            .unwrap_or_default();
+        let province = given
+            .province
+            .or_else(|| reference.map(|c| c.province_code.to_string()))
+            .or_else(|| (code.len() == 6).then(|| code[..3].to_string()));
+        let region = given
+            .region
+            .or_else(|| reference.map(|c| c.region_code.to_string()));
+        if let Some(p) = province {
+            let e = provinces.entry(p.clone()).or_insert_with(|| {
+                let mut r = AreaRow::empty(&n_classes);
+                r.level = Some(Level::Province);
+                r.name = istat::province_name(&p).unwrap_or_default().to_string();
+                r.code = p;
+                r
+            });
+            e.add(&row);
+        }
+        if let Some(g) = region {
+            let e = regions.entry(g.clone()).or_insert_with(|| {
+                let mut r = AreaRow::empty(&n_classes);
+                r.level = Some(Level::Region);
+                r.name = istat::region_name(&g).unwrap_or_default().to_string();
+                r.code = g;
+                r
+            });
+            e.add(&row);
+        }
+        row.code = code.clone();
+        comuni.insert(code, row);
+    }
+    let mut rows: Vec<AreaRow> = comuni.into_values().collect();
+    rows.extend(no_comune);
+    rows.extend(provinces.into_values());
+    rows.extend(regions.into_values());
+    rows.push(total);
+    let rules: Vec<(String, Vec<String>)> = cls
+        .rules
+        .iter()
+        .map(|r| (r.name.clone(), r.class_names.clone()))
+        .collect();
+    let columns = stats_columns(&rules);
+    Stats {
+        rules,
+        rows,
+        columns,
+    }
+}
+
+/// Column prefix of rule set `r`: none for the first (primary) rule set, `NAME:` after.
+fn prefix(rules: &[(String, Vec<String>)], r: usize) -> String {
+    if r == 0 {
+        String::new()
+    } else {
+        format!("{}:", rules[r].0)
+    }
+}
+
+fn stats_columns(rules: &[(String, Vec<String>)]) -> Vec<Column> {
+    use ColumnType::*;
+    let mut c = vec![
+        Column::new("level", Str),
+        Column::new("code", Str),
+        Column::new("name", Str),
+        Column::new("addresses", Int),
+        Column::new("units", Int),
+    ];
+    for (r, (_, classes)) in rules.iter().enumerate() {
+        let p = prefix(rules, r);
+        for name in classes.iter().map(String::as_str).chain(["unknown"]) {
+            c.push(Column::new(format!("{p}addresses_{name}"), Int));
+            c.push(Column::new(format!("{p}units_{name}"), Int));
+            c.push(Column::new(format!("{p}share_addresses_{name}"), Float));
+            c.push(Column::new(format!("{p}share_units_{name}"), Float));
+        }
+        c.push(Column::new(format!("{p}units_on_unknown_data"), Int));
+    }
+    c.push(Column::new("units_4g", Int));
+    c.push(Column::new("units_5g", Int));
+    c.push(Column::new("sum_best_down_mbps", Float));
+    c
+}
+
+fn share(part: u64, whole: u64) -> Value<'static> {
+    if whole == 0 {
+        Value::Null
+    } else {
+        // four decimals are plenty for a share and keep files readable
+        Value::Float((part as f64 / whole as f64 * 10_000.0).round() / 10_000.0)
+    }
+}
+
+impl Table for Stats {
+    fn columns(&self) -> &[Column] {
+        &self.columns
+    }
+    fn len(&self) -> usize {
+        self.rows.len()
+    }
+    fn value(&self, row: usize, col: usize) -> Value<'_> {
+        let r = &self.rows[row];
+        match col {
+            0 => return Value::Str(r.level.map_or("", Level::as_str)),
+            1 => return Value::Str(&r.code),
+            2 => return Value::Str(&r.name),
+            3 => return Value::Int(r.addresses as i64),
+            4 => return Value::Int(r.units as i64),
+            _ => {}
+        }
+        let mut k = col - 5;
+        for (ri, (_, classes)) in self.rules.iter().enumerate() {
+            let per_rule = (classes.len() + 1) * 4 + 1;
+            if k < per_rule {
+                let counts = &r.rules[ri];
+                if k == per_rule - 1 {
+                    return Value::Int(counts.units_on_unknown as i64);
+                }
+                let (class, what) = (k / 4, k % 4);
+                return match what {
+                    0 => Value::Int(counts.addresses[class] as i64),
+                    1 => Value::Int(counts.units[class] as i64),
+                    2 => share(counts.addresses[class], r.addresses),
+                    _ => share(counts.units[class], r.units),
+                };
+            }
+            k -= per_rule;
+        }
+        match k {
+            0 => Value::Int(r.units_4g as i64),
+            1 => Value::Int(r.units_5g as i64),
+            _ => Value::Float(r.sum_best_down),
+        }
+    }
+}
+
+/// The per-comune table of the peer benchmark (`shared/peers`): comune, n_points,
+/// units_total, units_white, units_grey, units_black, units_gigabit, units_5g,
+/// sum_best_down. Needs a white/grey/black rule set first and `eu2023-gigabit` among the
+/// rule sets (units_gigabit = units reached by at least one gigabit network).
+#[derive(Debug, Clone)]
+pub struct PeersTable {
+    rows: Vec<[i64; 8]>,
+    codes: Vec<String>,
+    columns: Vec<Column>,
+}
+
+impl PeersTable {
+    pub fn new(stats: &Stats) -> Result<PeersTable, String> {
+        let wgb = ["white", "grey", "black"];
+        if stats.rules.first().map(|r| r.1.as_slice()) != Some(&wgb.map(String::from)[..]) {
+            return Err(
+                "the peers table needs a white/grey/black rule set (e.g. eu2013-nga) first".into(),
+            );
+        }
+        let Some(g) = stats.rules.iter().position(|r| r.0 == "eu2023-gigabit") else {
+            return Err("the peers table needs the rule set eu2023-gigabit too".into());
+        };
+        let mut rows = Vec::new();
+        let mut codes = Vec::new();
+        for r in stats.rows.iter().filter(|r| r.level == Some(Level::Comune)) {
+            let nga = &r.rules[0];
+            let gig = &r.rules[g];
+            rows.push([
+                r.addresses as i64,
+                r.units as i64,
+                nga.units[0] as i64,
+                nga.units[1] as i64,
+                nga.units[2] as i64,
+                (gig.units[1] + gig.units[2]) as i64,
+                r.units_5g as i64,
+                r.sum_best_down.round() as i64,
+            ]);
+            codes.push(r.code.clone());
+        }
+        let mut columns = vec![Column::new("comune", ColumnType::Str)];
+        for n in [
+            "n_points",
+            "units_total",
+            "units_white",
+            "units_grey",
+            "units_black",
+            "units_gigabit",
+            "units_5g",
+            "sum_best_down",
+        ] {
+            columns.push(Column::new(n, ColumnType::Int));
+        }
+        Ok(PeersTable {
+            rows,
+            codes,
+            columns,
+        })
+    }
+}
+
+impl Table for PeersTable {
+    fn columns(&self) -> &[Column] {
+        &self.columns
+    }
+    fn len(&self) -> usize {
+        self.rows.len()
+    }
+    fn value(&self, row: usize, col: usize) -> Value<'_> {
+        match col {
+            0 => Value::Str(&self.codes[row]),
+            c => Value::Int(self.rows[row][c - 1]),
+        }
+    }
+}

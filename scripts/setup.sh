@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Installs what bianca needs to build and test on Debian 12, if it is missing:
+# GDAL (libgdal-dev, gdal-bin) and pkg-config. Safe to run again: it installs nothing when
+# everything is there. Needs root (or sudo) only when something is missing.
+set -euo pipefail
+
+PKGS=(libgdal-dev gdal-bin pkg-config)
+
+missing=()
+for p in "${PKGS[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "setup: installing ${missing[*]}" >&2
+  SUDO=""
+  if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+  apt_install() {
+    $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${missing[@]}"
+  }
+  $SUDO apt-get update -q || $SUDO apt-get update -q
+  # a first try once failed with "cannot access archive": retry once
+  apt_install || { sleep 5; $SUDO apt-get update -q; apt_install; }
+fi
+
+command -v cargo >/dev/null || { echo "setup: cargo not found: install Rust (rustup) first" >&2; exit 1; }

@@ -1,0 +1,408 @@
+//! `bianca classify`: files in, per-unit results and per-area statistics out.
+
+use crate::progress;
+use anyhow::{bail, Context, Result};
+use bianca_engine::classify::{build_index, classify, ClassifyOptions};
+use bianca_engine::io::read::{self, ReadOptions};
+use bianca_engine::io::write::write_table;
+use bianca_engine::join::index::GridOptions;
+use bianca_engine::model::Coverage;
+use bianca_engine::stats::{self, PeersTable};
+use bianca_engine::table::{Column, ColumnType, Table, Value};
+use bianca_engine::unit_table::UnitTable;
+use bianca_engine::{areas, rules, OnError, Reject};
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+#[derive(clap::Args, Debug)]
+pub struct ClassifyArgs {
+    /// Housing-unit registry: CSV (id, lon, lat | x, y, units, comune, address), GeoJSON,
+    /// GeoJSONSeq, FlatGeobuf, GeoParquet, GeoPackage, Shapefile...
+    #[arg(long, value_name = "FILE")]
+    pub units: PathBuf,
+    /// CRS of the registry's coordinates when the file does not say (CSV x/y), e.g. EPSG:3003.
+    #[arg(long, value_name = "EPSG:N")]
+    pub units_crs: Option<String>,
+    /// Coverage footprints (polygons with operator, technology, down_mbps, up_mbps, status,
+    /// year...). Repeat or list several.
+    #[arg(long, value_name = "FILE", num_args = 1.., required = true)]
+    pub coverage: Vec<PathBuf>,
+    /// CRS of the coverage files when they do not say (CSV wkt).
+    #[arg(long, value_name = "EPSG:N")]
+    pub coverage_crs: Option<String>,
+    /// Per-address declarations (CSV: unit_id and the offer columns).
+    #[arg(long, value_name = "FILE", num_args = 1..)]
+    pub declarations: Vec<PathBuf>,
+    /// Area polygons (e.g. comuni), used for units without a comune.
+    #[arg(long, value_name = "FILE")]
+    pub areas: Option<PathBuf>,
+    /// The areas' code field.
+    #[arg(long, value_name = "NAME", default_value = "com_istat_code")]
+    pub area_field: String,
+    /// Rule set(s): a built-in name (see `bianca rules list`) or a TOML file. The first is
+    /// the primary one (columns `class`, `networks`); repeat or separate with commas.
+    #[arg(long, value_name = "NAME|FILE", value_delimiter = ',', num_args = 1.., required = true)]
+    pub rules: Vec<String>,
+    /// Reference year of "existing" and of relative planning horizons (default: this year).
+    #[arg(long, value_name = "YYYY")]
+    pub reference_year: Option<i32>,
+    /// Per-unit results: .csv, .geojson, .parquet, .gpkg or .fgb. May be left out when only
+    /// --stats is wanted.
+    #[arg(long, value_name = "FILE", required_unless_present = "stats")]
+    pub out: Option<PathBuf>,
+    /// Per-area statistics (comuni, provinces, regions, total): .csv or .json.
+    #[arg(long, value_name = "FILE")]
+    pub stats: Option<PathBuf>,
+    /// `full` (every class, counts and shares, every rule set) or `peers` (the per-comune
+    /// table of the peer benchmark; needs eu2013-nga and eu2023-gigabit).
+    #[arg(long, value_name = "FORMAT", default_value = "full")]
+    pub stats_format: StatsFormat,
+    /// `fail`: stop at the first bad row; `skip`: write bad rows to the rejects file and go on.
+    #[arg(long, value_name = "MODE", default_value = "fail")]
+    pub on_error: OnErrorArg,
+    /// Where `--on-error skip` writes the rejected rows (default: beside --out,
+    /// NAME.rejects.csv).
+    #[arg(long, value_name = "FILE")]
+    pub rejects: Option<PathBuf>,
+    /// Print nothing but errors.
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum StatsFormat {
+    Full,
+    Peers,
+}
+
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum OnErrorArg {
+    Fail,
+    Skip,
+}
+
+pub fn run(a: &ClassifyArgs) -> Result<()> {
+    let t0 = Instant::now();
+    let on_error = match a.on_error {
+        OnErrorArg::Fail => OnError::Fail,
+        OnErrorArg::Skip => OnError::Skip,
+    };
+    let rule_sets = a
+        .rules
+        .iter()
+        .map(|r| rules::load(r))
+        .collect::<Result<Vec<_>, _>>()?;
+    let reference_year = a.reference_year.unwrap_or_else(current_year);
+    // fail early on output paths we cannot write, before minutes of work
+    for p in a.out.iter().chain(&a.stats) {
+        bianca_engine::io::write::Format::from_path(p)?;
+        check_dir(p)?;
+    }
+    if a.stats_format == StatsFormat::Peers && a.stats.is_none() {
+        bail!("--stats-format peers needs --stats FILE");
+    }
+
+    let mut rejects: Vec<Reject> = Vec::new();
+    let sp = progress::spinner("reading units");
+    let units_opts = ReadOptions {
+        crs: a.units_crs.clone(),
+        on_error,
+    };
+    let (mut units, rj) = read::read_units(&a.units, &units_opts)
+        .with_context(|| format!("reading units from {}", a.units.display()))?;
+    rejects.extend(rj);
+    sp.set_message("reading coverage");
+    let cov_opts = ReadOptions {
+        crs: a.coverage_crs.clone(),
+        on_error,
+    };
+    let mut coverage = Coverage::default();
+    for f in &a.coverage {
+        let (fps, rj) = read::read_footprints(f, &cov_opts, &mut coverage.offers)
+            .with_context(|| format!("reading coverage from {}", f.display()))?;
+        coverage.footprints.extend(fps);
+        rejects.extend(rj);
+    }
+    for f in &a.declarations {
+        let (decl, rj) = read::read_declarations(f, &cov_opts, &mut coverage.offers)
+            .with_context(|| format!("reading declarations from {}", f.display()))?;
+        coverage.declarations.extend(decl);
+        rejects.extend(rj);
+    }
+    let mut area_info = std::collections::HashMap::new();
+    let mut unplaced = 0;
+    if let Some(path) = &a.areas {
+        sp.set_message("assigning areas");
+        let ar = read::read_areas(path, &a.area_field, &ReadOptions::default())
+            .with_context(|| format!("reading areas from {}", path.display()))?;
+        let (_, missing) = areas::assign(&mut units, &ar);
+        unplaced = missing;
+        area_info = areas::info_of(&ar);
+    }
+    let t_read = t0.elapsed();
+    sp.set_message("indexing coverage");
+    let grid = GridOptions::default();
+    let index = build_index(&coverage, grid);
+    let t_index = t0.elapsed();
+    sp.finish_and_clear();
+
+    let pb = progress::bar(units.len() as u64, "classifying");
+    let cls = classify(
+        &units,
+        &coverage,
+        &index,
+        &rule_sets,
+        &ClassifyOptions {
+            reference_year,
+            grid,
+        },
+        &|n| pb.inc(n),
+    );
+    pb.finish_and_clear();
+    let t_classify = t0.elapsed();
+
+    let sp = progress::spinner("writing results");
+    if let Some(out) = &a.out {
+        write_table(out, &UnitTable::new(&units, &cls))
+            .with_context(|| format!("writing {}", out.display()))?;
+    }
+    let st = stats::compute(&units, &cls, &|code| area_info.get(code).cloned());
+    if let Some(path) = &a.stats {
+        match a.stats_format {
+            StatsFormat::Full => write_table(path, &st),
+            StatsFormat::Peers => {
+                let t = PeersTable::new(&st).map_err(anyhow::Error::msg)?;
+                write_table(path, &t)
+            }
+        }
+        .with_context(|| format!("writing {}", path.display()))?;
+    }
+    let rejects_path = if rejects.is_empty() {
+        None
+    } else {
+        let beside = a.out.as_ref().or(a.stats.as_ref());
+        let p = match (&a.rejects, beside) {
+            (Some(p), _) => p.clone(),
+            (None, Some(b)) => rejects_beside(b),
+            (None, None) => PathBuf::from("rejects.csv"),
+        };
+        write_table(&p, &RejectTable::new(&rejects))
+            .with_context(|| format!("writing {}", p.display()))?;
+        Some(p)
+    };
+    sp.finish_and_clear();
+    let t_write = t0.elapsed();
+
+    if !a.quiet {
+        let total = st.rows.last();
+        eprintln!(
+            "bianca classify: {} addresses ({} housing units) x {} footprints, {} declarations; reference year {}",
+            thousands(units.len() as u64),
+            thousands(total.map_or(0, |t| t.units)),
+            thousands(coverage.footprints.len() as u64),
+            thousands(coverage.declarations.len() as u64),
+            reference_year
+        );
+        if let Some(t) = total {
+            for (r, (name, classes)) in st.rules.iter().enumerate() {
+                eprintln!(
+                    "  {name:<16} {:>14} {:>7} {:>14} {:>7}",
+                    "addresses", "%", "units", "%"
+                );
+                let counts = &t.rules[r];
+                for (c, cname) in classes
+                    .iter()
+                    .map(String::as_str)
+                    .chain(["unknown"])
+                    .enumerate()
+                {
+                    if cname == "unknown" && counts.addresses[c] == 0 {
+                        continue;
+                    }
+                    eprintln!(
+                        "  {cname:<16} {:>14} {:>6.1}% {:>14} {:>6.1}%",
+                        thousands(counts.addresses[c]),
+                        pct(counts.addresses[c], t.addresses),
+                        thousands(counts.units[c]),
+                        pct(counts.units[c], t.units)
+                    );
+                }
+                if counts.addresses_on_unknown > 0 {
+                    eprintln!(
+                        "  {} addresses ({} units) had offers with unknown data (missing peak speed); {} of them are undecided (class unknown)",
+                        thousands(counts.addresses_on_unknown),
+                        thousands(counts.units_on_unknown),
+                        thousands(counts.addresses[classes.len()])
+                    );
+                }
+            }
+        }
+        let secs = (t_classify - t_index).as_secs_f64();
+        eprintln!(
+            "  {} unit-footprint pairs ({:.1} M pairs/s), {} declared pairs",
+            thousands(cls.pairs),
+            cls.pairs as f64 / secs.max(1e-9) / 1e6,
+            thousands(cls.declared_pairs)
+        );
+        if cls.unmatched_declarations > 0 {
+            eprintln!(
+                "  warning: {} declarations name unit ids not in the registry",
+                thousands(cls.unmatched_declarations as u64)
+            );
+        }
+        if !coverage.footprints.is_empty() && cls.outside_coverage * 2 > units.len() as u64 {
+            eprintln!(
+                "  warning: {} of {} units lie outside the extent of every footprint: are lon/lat swapped, or is --units-crs wrong?",
+                thousands(cls.outside_coverage),
+                thousands(units.len() as u64)
+            );
+        }
+        if unplaced > 0 {
+            eprintln!(
+                "  warning: {} units lie in no area of {}",
+                thousands(unplaced as u64),
+                a.areas
+                    .as_deref()
+                    .map_or(String::new(), |p| p.display().to_string())
+            );
+        }
+        if let Some(p) = &rejects_path {
+            eprintln!(
+                "  {} rejected rows written to {}",
+                thousands(rejects.len() as u64),
+                p.display()
+            );
+        }
+        eprintln!(
+            "  time: read {:.2}s, index {:.2}s, classify {:.2}s, write {:.2}s, total {:.2}s",
+            t_read.as_secs_f64(),
+            (t_index - t_read).as_secs_f64(),
+            secs,
+            (t_write - t_classify).as_secs_f64(),
+            t_write.as_secs_f64()
+        );
+    }
+    Ok(())
+}
+
+/// The directory of `p` must exist, so that a long run does not fail at its very end.
+fn check_dir(p: &Path) -> Result<()> {
+    let dir = match p.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    if !dir.is_dir() {
+        bail!(
+            "{}: directory {} does not exist",
+            p.display(),
+            dir.display()
+        );
+    }
+    Ok(())
+}
+
+fn rejects_beside(out: &Path) -> PathBuf {
+    let stem = out
+        .file_stem()
+        .map_or("out".into(), |s| s.to_string_lossy().into_owned());
+    out.with_file_name(format!("{stem}.rejects.csv"))
+}
+
+/// The current calendar year (UTC), from the system clock.
+fn current_year() -> i32 {
+    let days = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() / 86_400) as i64;
+    // civil-from-days (Howard Hinnant's algorithm)
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    (yoe + era * 400 + i64::from(month <= 2)) as i32
+}
+
+fn pct(part: u64, whole: u64) -> f64 {
+    if whole == 0 {
+        0.0
+    } else {
+        part as f64 * 100.0 / whole as f64
+    }
+}
+
+/// 1234567 -> "1,234,567".
+fn thousands(n: u64) -> String {
+    let s = n.to_string();
+    let mut out = String::with_capacity(s.len() + s.len() / 3);
+    for (i, ch) in s.chars().enumerate() {
+        if i > 0 && (s.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(ch);
+    }
+    out
+}
+
+/// The rejected rows as a table: file, row, field, error.
+struct RejectTable<'a> {
+    rejects: &'a [Reject],
+    files: Vec<String>,
+    columns: Vec<Column>,
+}
+
+impl<'a> RejectTable<'a> {
+    fn new(rejects: &'a [Reject]) -> Self {
+        RejectTable {
+            rejects,
+            files: rejects
+                .iter()
+                .map(|r| r.at.file.display().to_string())
+                .collect(),
+            columns: vec![
+                Column::new("file", ColumnType::Str),
+                Column::new("row", ColumnType::Int),
+                Column::new("field", ColumnType::Str),
+                Column::new("error", ColumnType::Str),
+            ],
+        }
+    }
+}
+
+impl Table for RejectTable<'_> {
+    fn columns(&self) -> &[Column] {
+        &self.columns
+    }
+    fn len(&self) -> usize {
+        self.rejects.len()
+    }
+    fn value(&self, row: usize, col: usize) -> Value<'_> {
+        let r = &self.rejects[row];
+        match col {
+            0 => Value::Str(&self.files[row]),
+            1 => r.at.row.map_or(Value::Null, |v| Value::Int(v as i64)),
+            2 => r.at.field.as_deref().map_or(Value::Null, Value::Str),
+            _ => Value::Str(&r.message),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn thousands_separates_groups() {
+        assert_eq!(thousands(0), "0");
+        assert_eq!(thousands(999), "999");
+        assert_eq!(thousands(1000), "1,000");
+        assert_eq!(thousands(25_756_160), "25,756,160");
+    }
+
+    #[test]
+    fn current_year_is_plausible() {
+        let y = current_year();
+        assert!((2025..2100).contains(&y), "{y}");
+    }
+}

@@ -1,0 +1,5 @@
+//! The subcommands: argument structs and the glue from arguments to the engine.
+
+pub mod classify;
+pub mod rules;
+pub mod synth;

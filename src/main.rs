@@ -1,0 +1,68 @@
+//! `bianca`: broadband rollout and white-area planning.
+//!
+//! The binary only parses arguments and calls the engine; see `bianca --help`.
+
+mod cli;
+mod progress;
+
+use clap::{Parser, Subcommand};
+
+#[derive(Parser)]
+#[command(
+    name = "bianca",
+    version,
+    about = "Classify housing units as white / grey / black against operators' coverage",
+    long_about = "bianca joins a housing-unit registry with operators' coverage (polygons and \
+                  per-address declarations) and classifies every unit under a rule set \
+                  (EU 2013 NGA, EU 2023 gigabit, Italia 1 Giga, BEAD, ...)."
+)]
+struct Cli {
+    /// Worker threads (default: all cores).
+    #[arg(long, global = true, env = "BIANCA_THREADS")]
+    threads: Option<usize>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Classify a registry against coverage files and write per-unit results and statistics.
+    Classify(cli::classify::ClassifyArgs),
+    /// Generate a deterministic synthetic Tuscany (units, coverage, declarations).
+    Synth(cli::synth::SynthArgs),
+    /// List or show the rule sets.
+    #[command(subcommand)]
+    Rules(cli::rules::RulesCommand),
+}
+
+fn main() -> std::process::ExitCode {
+    let cli = Cli::parse();
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("BIANCA_LOG")
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    if let Some(n) = cli.threads {
+        if let Err(e) = rayon::ThreadPoolBuilder::new()
+            .num_threads(n)
+            .build_global()
+        {
+            eprintln!("error: cannot start {n} threads: {e}");
+            return std::process::ExitCode::FAILURE;
+        }
+    }
+    let result = match &cli.command {
+        Command::Classify(a) => cli::classify::run(a),
+        Command::Synth(a) => cli::synth::run(a),
+        Command::Rules(c) => cli::rules::run(c),
+    };
+    match result {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,516 @@
+//! End-to-end tests of the `bianca` binary: synth -> classify, every input format read back
+//! to the same result, reprojection, bad input named by file / row / field, skip mode,
+//! atomic outputs, rule listing.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::sync::OnceLock;
+
+fn bianca() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_bianca"))
+}
+
+fn run(args: &[&str]) -> Output {
+    let out = bianca().args(args).output().expect("run bianca");
+    out
+}
+
+fn ok(args: &[&str]) -> String {
+    let out = run(args);
+    let err = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert!(out.status.success(), "bianca {args:?} failed:\n{err}");
+    err
+}
+
+fn fail(args: &[&str]) -> String {
+    let out = run(args);
+    let err = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert!(!out.status.success(), "bianca {args:?} should fail:\n{err}");
+    err
+}
+
+fn s(p: &Path) -> &str {
+    p.to_str().expect("utf-8 path")
+}
+
+/// One synthetic data set shared by the tests (generated once).
+fn demo() -> &'static Path {
+    static DIR: OnceLock<PathBuf> = OnceLock::new();
+    DIR.get_or_init(|| {
+        let dir = std::env::temp_dir().join(format!("bianca-cli-test-{}", std::process::id()));
+        ok(&["synth", "--units", "3000", "--seed", "11", "--out", s(&dir)]);
+        dir
+    })
+}
+
+fn tmp() -> tempfile::TempDir {
+    tempfile::tempdir().expect("tempdir")
+}
+
+/// Classifies with eu2013-nga into a CSV and returns its (sorted) rows without lon/lat.
+fn classify_csv(units: &Path, coverage: &Path, extra: &[&str]) -> Vec<String> {
+    let t = tmp();
+    let out = t.path().join("out.csv");
+    let mut args = vec![
+        "classify",
+        "--units",
+        s(units),
+        "--coverage",
+        s(coverage),
+        "--rules",
+        "eu2013-nga",
+        "--reference-year",
+        "2025",
+        "--out",
+        s(&out),
+    ];
+    args.extend_from_slice(extra);
+    ok(&args);
+    let mut rdr = csv::Reader::from_path(&out).expect("read output");
+    let headers = rdr.headers().expect("headers").clone();
+    let keep: Vec<usize> = headers
+        .iter()
+        .enumerate()
+        .filter(|(_, h)| *h != "lon" && *h != "lat")
+        .map(|(i, _)| i)
+        .collect();
+    let mut rows: Vec<String> = rdr
+        .records()
+        .map(|r| {
+            let r = r.expect("record");
+            keep.iter().map(|&i| &r[i]).collect::<Vec<_>>().join(",")
+        })
+        .collect();
+    rows.sort();
+    rows
+}
+
+fn ogr2ogr(args: &[&str]) {
+    let st = Command::new("ogr2ogr")
+        .args(args)
+        .status()
+        .expect("ogr2ogr (gdal-bin)");
+    assert!(st.success(), "ogr2ogr {args:?}");
+}
+
+#[test]
+fn synth_then_classify_writes_results_stats_and_a_summary() {
+    let d = demo();
+    let t = tmp();
+    let out = t.path().join("units.csv");
+    let stats = t.path().join("stats.csv");
+    let err = ok(&[
+        "classify",
+        "--units",
+        s(&d.join("units.csv")),
+        "--coverage",
+        s(&d.join("coverage.fgb")),
+        "--declarations",
+        s(&d.join("declarations.csv")),
+        "--rules",
+        "eu2013-nga,it-1giga-2026",
+        "--reference-year",
+        "2025",
+        "--out",
+        s(&out),
+        "--stats",
+        s(&stats),
+    ]);
+    assert!(err.contains("3,000 addresses"), "{err}");
+    assert!(
+        err.contains("white") && err.contains("grey") && err.contains("black"),
+        "{err}"
+    );
+    assert!(
+        err.contains("unknown data"),
+        "summary must report units decided on unknown data:\n{err}"
+    );
+    let rows = std::fs::read_to_string(&out).unwrap();
+    assert_eq!(rows.lines().count(), 3001);
+    assert!(rows.starts_with("id,lon,lat,units,comune,class,networks,unknown_data,"));
+    // the stats' total row adds up to the registry
+    let mut rdr = csv::Reader::from_path(&stats).unwrap();
+    let h = rdr.headers().unwrap().clone();
+    let col = |name: &str| h.iter().position(|x| x == name).unwrap();
+    let total = rdr
+        .records()
+        .map(|r| r.unwrap())
+        .find(|r| &r[col("level")] == "total")
+        .expect("a total row");
+    let n = |r: &csv::StringRecord, c: &str| r[col(c)].parse::<u64>().unwrap();
+    assert_eq!(n(&total, "addresses"), 3000);
+    assert_eq!(
+        n(&total, "units_white") + n(&total, "units_grey") + n(&total, "units_black"),
+        n(&total, "units")
+    );
+    let share: f64 = total[col("share_units_white")].parse().unwrap();
+    assert!(share > 0.0 && share < 1.0);
+}
+
+#[test]
+fn every_input_format_gives_the_same_result() {
+    let d = demo();
+    let t = tmp();
+    let units = d.join("units.csv");
+    let reference = classify_csv(&units, &d.join("coverage.fgb"), &[]);
+    assert_eq!(reference.len(), 3000);
+    // coverage: GeoJSON (written by synth), GeoPackage, Shapefile-free GeoJSONSeq, CSV+WKT
+    let gpkg = t.path().join("coverage.gpkg");
+    ogr2ogr(&[s(&gpkg), s(&d.join("coverage.fgb"))]);
+    let seq = t.path().join("coverage.geojsonl");
+    ogr2ogr(&["-f", "GeoJSONSeq", s(&seq), s(&d.join("coverage.fgb"))]);
+    let wkt = t.path().join("coverage.csv");
+    ogr2ogr(&[
+        "-f",
+        "CSV",
+        "-lco",
+        "GEOMETRY=AS_WKT",
+        s(&wkt),
+        s(&d.join("coverage.fgb")),
+    ]);
+    for cov in [d.join("coverage.geojson"), gpkg, seq, wkt] {
+        assert_eq!(
+            classify_csv(&units, &cov, &[]),
+            reference,
+            "coverage from {}",
+            cov.display()
+        );
+    }
+    // units: GeoJSON, FlatGeobuf, GeoPackage (through OGR), GeoParquet (bianca's own output)
+    let vrt = t.path().join("units.vrt");
+    std::fs::write(
+        &vrt,
+        format!(
+            "<OGRVRTDataSource><OGRVRTLayer name=\"units\"><SrcDataSource>{}</SrcDataSource>\
+             <GeometryType>wkbPoint</GeometryType><LayerSRS>EPSG:4326</LayerSRS>\
+             <GeometryField encoding=\"PointFromColumns\" x=\"lon\" y=\"lat\"/></OGRVRTLayer></OGRVRTDataSource>",
+            s(&units)
+        ),
+    )
+    .unwrap();
+    let mut forms = Vec::new();
+    for (name, driver) in [
+        ("units.geojson", "GeoJSON"),
+        ("units.fgb", "FlatGeobuf"),
+        ("units.gpkg", "GPKG"),
+    ] {
+        let p = t.path().join(name);
+        ogr2ogr(&["-f", driver, s(&p), s(&vrt)]);
+        forms.push(p);
+    }
+    let parquet = t.path().join("units.parquet");
+    ok(&[
+        "classify",
+        "--units",
+        s(&units),
+        "--coverage",
+        s(&d.join("coverage.fgb")),
+        "--rules",
+        "eu2013-nga",
+        "--out",
+        s(&parquet),
+    ]);
+    forms.push(parquet);
+    for u in forms {
+        assert_eq!(
+            classify_csv(&u, &d.join("coverage.fgb"), &[]),
+            reference,
+            "units from {}",
+            u.display()
+        );
+    }
+}
+
+#[test]
+fn projected_registries_are_reprojected() {
+    let d = demo();
+    let t = tmp();
+    // the registry in Monte Mario / Italy zone 1 (EPSG:3003), as x/y columns
+    let xy = t.path().join("units_3003.csv");
+    ogr2ogr(&[
+        "-f",
+        "CSV",
+        "-s_srs",
+        "EPSG:4326",
+        "-t_srs",
+        "EPSG:3003",
+        "-lco",
+        "GEOMETRY=AS_XY",
+        "-oo",
+        "X_POSSIBLE_NAMES=lon",
+        "-oo",
+        "Y_POSSIBLE_NAMES=lat",
+        "-oo",
+        "KEEP_GEOM_COLUMNS=NO",
+        s(&xy),
+        s(&d.join("units.csv")),
+    ]);
+    let head = std::fs::read_to_string(&xy).unwrap();
+    assert!(
+        head.starts_with("X,Y,") || head.starts_with("x,y,"),
+        "{}",
+        &head[..80]
+    );
+    let reference = classify_csv(&d.join("units.csv"), &d.join("coverage.fgb"), &[]);
+    let got = classify_csv(&xy, &d.join("coverage.fgb"), &["--units-crs", "EPSG:3003"]);
+    // reprojection round trips to ~1e-9 degrees: a unit within that of a footprint edge could
+    // flip, so allow a handful of differences out of 3000
+    let same = reference.iter().zip(&got).filter(|(a, b)| a == b).count();
+    assert!(
+        same >= 2995,
+        "only {same} of 3000 units agree after reprojection"
+    );
+    let err = fail(&[
+        "classify",
+        "--units",
+        s(&xy),
+        "--coverage",
+        s(&d.join("coverage.fgb")),
+        "--rules",
+        "eu2013-nga",
+        "--out",
+        s(&t.path().join("o.csv")),
+        "--units-crs",
+        "EPSG:999999",
+    ]);
+    assert!(err.contains("999999"), "{err}");
+}
+
+/// Writes `text` as units.csv in a temp dir and classifies it; returns stderr of the failure.
+fn bad_units(text: &str) -> (String, tempfile::TempDir) {
+    let t = tmp();
+    let p = t.path().join("units.csv");
+    std::fs::write(&p, text).unwrap();
+    let err = fail(&[
+        "classify",
+        "--units",
+        s(&p),
+        "--coverage",
+        s(&demo().join("coverage.fgb")),
+        "--rules",
+        "eu2013-nga",
+        "--out",
+        s(&t.path().join("out.csv")),
+    ]);
+    assert!(
+        !t.path().join("out.csv").exists(),
+        "a failed run left an output behind"
+    );
+    (err, t)
+}
+
+#[test]
+fn bad_registries_are_named_by_file_row_and_field() {
+    let (e, _t) = bad_units("id,lon,lat\n1,11.2,43.7\n2,eleven,43.7\n");
+    assert!(
+        e.contains("units.csv") && e.contains("row 3") && e.contains("lon"),
+        "{e}"
+    );
+    let (e, _t) = bad_units("id,lat\n1,43.7\n");
+    assert!(e.contains("units.csv") && e.contains("lon"), "{e}");
+    let (e, _t) = bad_units("id,lon,lat\n1,43.7,11.2\n2,11.2,143.7\n");
+    assert!(e.contains("row 3") && e.contains("lat"), "{e}");
+    let (e, _t) = bad_units("id,lon,lat\n1,43.7,95.0\n");
+    assert!(e.contains("row 2") && e.contains("swapped"), "{e}");
+    let (e, _t) = bad_units("");
+    assert!(e.contains("units.csv") && e.contains("no data"), "{e}");
+    let (e, _t) = bad_units("id\tlon\tlat\n1\t11.2\t43.7\n");
+    assert!(
+        e.contains("units.csv") && e.to_lowercase().contains("delimit"),
+        "{e}"
+    );
+    let (e, _t) = bad_units("id,lon,lat,units\n1,11.2,43.7,0\n");
+    assert!(e.contains("row 2") && e.contains("units"), "{e}");
+}
+
+fn bad_coverage(text: &str) -> String {
+    let t = tmp();
+    let p = t.path().join("coverage.csv");
+    std::fs::write(&p, text).unwrap();
+    fail(&[
+        "classify",
+        "--units",
+        s(&demo().join("units.csv")),
+        "--coverage",
+        s(&p),
+        "--rules",
+        "eu2013-nga",
+        "--out",
+        s(&t.path().join("out.csv")),
+    ])
+}
+
+const COV_HEAD: &str = "operator,technology,down_mbps,up_mbps,status,year,wkt\n";
+const SQUARE: &str = "\"POLYGON((11 43,11.1 43,11.1 43.1,11 43.1,11 43))\"";
+
+#[test]
+fn bad_coverage_is_named_by_file_row_and_field() {
+    let e = bad_coverage(&format!(
+        "{COV_HEAD}A,FTTH,1000,100,existing,,{SQUARE}\nA,FTTH,fast,100,existing,,{SQUARE}\n"
+    ));
+    assert!(
+        e.contains("coverage.csv") && e.contains("row 3") && e.contains("down_mbps"),
+        "{e}"
+    );
+    let e = bad_coverage(&format!("{COV_HEAD}A,FIBRE,1000,100,existing,,{SQUARE}\n"));
+    assert!(
+        e.contains("row 2") && e.contains("technology") && e.contains("FIBRE"),
+        "{e}"
+    );
+    let e = bad_coverage(&format!("{COV_HEAD}A,FTTH,1000,100,planned,,{SQUARE}\n"));
+    assert!(e.contains("row 2") && e.contains("year"), "{e}");
+    let e = bad_coverage(&format!(
+        "{COV_HEAD}A,FTTH,1000,100,existing,,\"POLYGON EMPTY\"\n"
+    ));
+    assert!(
+        e.contains("row 2") && e.to_lowercase().contains("empty"),
+        "{e}"
+    );
+    let e = bad_coverage(&format!(
+        "{COV_HEAD}A,FTTH,1000,100,existing,,\"POLYGON((11 43,11.1 43.1,11.1 43,11 43.1,11 43))\"\n"
+    ));
+    assert!(
+        e.contains("row 2") && e.contains("wkt"),
+        "self-intersecting polygon: {e}"
+    );
+    let e = bad_coverage("operator,down_mbps,up_mbps,status,wkt\n");
+    assert!(e.contains("technology"), "{e}");
+}
+
+#[test]
+fn skip_mode_writes_rejects_and_keeps_the_good_rows() {
+    let t = tmp();
+    let p = t.path().join("units.csv");
+    std::fs::write(
+        &p,
+        "id,lon,lat\nA,11.25,43.77\nB,x,43.7\nC,11.26,43.78\nD,11.2,99\n",
+    )
+    .unwrap();
+    let out = t.path().join("out.csv");
+    let err = ok(&[
+        "classify",
+        "--units",
+        s(&p),
+        "--coverage",
+        s(&demo().join("coverage.fgb")),
+        "--rules",
+        "eu2013-nga",
+        "--out",
+        s(&out),
+        "--on-error",
+        "skip",
+    ]);
+    assert!(err.contains("2 rejected rows"), "{err}");
+    assert_eq!(std::fs::read_to_string(&out).unwrap().lines().count(), 3);
+    let rejects = std::fs::read_to_string(t.path().join("out.rejects.csv")).unwrap();
+    assert_eq!(rejects.lines().count(), 3, "{rejects}");
+    assert!(
+        rejects.contains(",3,lon,") && rejects.contains(",5,lat,"),
+        "{rejects}"
+    );
+}
+
+#[test]
+fn a_failed_run_keeps_the_previous_output() {
+    let t = tmp();
+    let out = t.path().join("out.csv");
+    std::fs::write(&out, "previous results\n").unwrap();
+    let p = t.path().join("units.csv");
+    std::fs::write(&p, "id,lon,lat\nA,11.25,43.77\nB,11.2,\n").unwrap();
+    fail(&[
+        "classify",
+        "--units",
+        s(&p),
+        "--coverage",
+        s(&demo().join("coverage.fgb")),
+        "--rules",
+        "eu2013-nga",
+        "--out",
+        s(&out),
+    ]);
+    assert_eq!(std::fs::read_to_string(&out).unwrap(), "previous results\n");
+    let leftovers: Vec<_> = std::fs::read_dir(t.path()).unwrap().collect();
+    assert_eq!(leftovers.len(), 2, "temporary files left behind");
+}
+
+#[test]
+fn units_without_comune_get_one_from_the_areas_file() {
+    let d = demo();
+    let t = tmp();
+    // drop the comune column
+    let text = std::fs::read_to_string(d.join("units.csv")).unwrap();
+    let stripped: String = text
+        .lines()
+        .map(|l| {
+            let f: Vec<&str> = l.splitn(6, ',').collect();
+            format!("{},{},{},{}\n", f[0], f[1], f[2], f[3])
+        })
+        .collect();
+    let p = t.path().join("units.csv");
+    std::fs::write(&p, stripped).unwrap();
+    let with = classify_csv(&d.join("units.csv"), &d.join("coverage.fgb"), &[]);
+    let got = classify_csv(
+        &p,
+        &d.join("coverage.fgb"),
+        &["--areas", s(&d.join("comuni.geojson"))],
+    );
+    // same comune for every unit (synth put each unit inside its comune's polygon)
+    assert_eq!(got, with);
+}
+
+#[test]
+fn rules_are_listed_and_shown() {
+    let out = bianca().args(["rules", "list"]).output().unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    for name in [
+        "eu2013-nga",
+        "eu2023-gigabit",
+        "it-1giga-2026",
+        "it-2028-300",
+        "bead",
+        "it-5g",
+    ] {
+        assert!(text.contains(name), "{text}");
+    }
+    let out = bianca().args(["rules", "show", "bead"]).output().unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains("underserved") && text.contains("100"));
+    let e = fail(&["rules", "show", "nope"]);
+    assert!(e.contains("nope"), "{e}");
+}
+
+#[test]
+fn synth_is_deterministic() {
+    let a = tmp();
+    let b = tmp();
+    ok(&[
+        "synth",
+        "--units",
+        "500",
+        "--seed",
+        "3",
+        "--out",
+        s(a.path()),
+    ]);
+    ok(&[
+        "synth",
+        "--units",
+        "500",
+        "--seed",
+        "3",
+        "--out",
+        s(b.path()),
+    ]);
+    for f in [
+        "units.csv",
+        "coverage.fgb",
+        "coverage.geojson",
+        "declarations.csv",
+    ] {
+        assert_eq!(
+            std::fs::read(a.path().join(f)).unwrap(),
+            std::fs::read(b.path().join(f)).unwrap(),
+            "{f} differs"
+        );
+    }
+}
