@@ -55,19 +55,18 @@ cargo build --release --locked -q
 BIANCA=$ROOT/target/release/bianca
 
 # bianca: process start to per-comune table written, like the peers
-run_bianca() { # threads tag
-  local threads=$1 tag=$2
+run_bianca() { # threads tag table
+  local threads=$1 tag=$2 table=$3
   /usr/bin/time -v -o "$BENCH_DIR/bianca_$tag.time" \
     "$BIANCA" --threads "$threads" classify \
       --units "$D/points.parquet" --coverage "$D/footprints.parquet" \
       --rules eu2013-nga,eu2023-gigabit --reference-year 2025 \
-      --stats "$PEERS_OUT/bianca${tag#t2}_$SIZE.csv" --stats-format peers \
+      --stats "$table" --stats-format peers \
       2> "$BENCH_DIR/bianca_$tag.err"
 }
 echo "== bianca on $SIZE ($(nproc) cores): $(uptime)" >&2
-run_bianca 2 t2
-run_bianca 1 t1
-mv "$PEERS_OUT/bianca1_$SIZE.csv" "$BENCH_DIR/bianca_1thread_$SIZE.csv" 2>/dev/null || true
+run_bianca 2 t2 "$PEERS_OUT/bianca_$SIZE.csv"
+run_bianca 1 t1 "$BENCH_DIR/bianca_1thread_$SIZE.csv"
 # with per-unit results written too (GeoParquet), for the record
 /usr/bin/time -v -o "$BENCH_DIR/bianca_out.time" \
   "$BIANCA" classify --units "$D/points.parquet" --coverage "$D/footprints.parquet" \

@@ -27,7 +27,7 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Classify a registry against coverage files and write per-unit results and statistics.
-    Classify(cli::classify::ClassifyArgs),
+    Classify(Box<cli::classify::ClassifyArgs>),
     /// Generate a deterministic synthetic Tuscany (units, coverage, declarations).
     Synth(cli::synth::SynthArgs),
     /// List or show the rule sets.

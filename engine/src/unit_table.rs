@@ -90,7 +90,7 @@ impl Table for UnitTable<'_> {
             c => {
                 let k = c - FIXED;
                 let r = &self.cls.rules[1 + k / 2];
-                if k % 2 == 0 {
+                if k.is_multiple_of(2) {
                     Value::Str(r.class_name(row))
                 } else {
                     Value::Int(r.decisions[row].networks as i64)

@@ -143,6 +143,15 @@ pub fn run(a: &ClassifyArgs) -> Result<()> {
     sp.set_message("indexing coverage");
     let grid = GridOptions::default();
     let index = build_index(&coverage, grid);
+    let (gx, gy, entries, inside) = index.shape();
+    tracing::info!(
+        columns = gx,
+        rows = gy,
+        entries,
+        inside,
+        seconds = (t0.elapsed() - t_read).as_secs_f64(),
+        "join index built"
+    );
     let t_index = t0.elapsed();
     sp.finish_and_clear();
 
@@ -337,7 +346,7 @@ fn thousands(n: u64) -> String {
     let s = n.to_string();
     let mut out = String::with_capacity(s.len() + s.len() / 3);
     for (i, ch) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i) % 3 == 0 {
+        if i > 0 && (s.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(ch);

@@ -18,6 +18,9 @@ pub struct GridOptions {
     pub cells_per_footprint: f64,
     /// Upper bound on the number of cells.
     pub max_cells: usize,
+    /// Upper bound on the (cell, polygon) entries, per polygon on average: large polygons
+    /// make cells coarser so that the index stays small and quick to build.
+    pub entries_per_footprint: f64,
 }
 
 impl Default for GridOptions {
@@ -25,6 +28,7 @@ impl Default for GridOptions {
         Self {
             cells_per_footprint: 16.0,
             max_cells: 1 << 24,
+            entries_per_footprint: 200.0,
         }
     }
 }
@@ -73,12 +77,14 @@ impl GridIndex {
             f64::NEG_INFINITY,
         ];
         let mut sizes = Vec::with_capacity(n);
+        let mut dims = Vec::with_capacity(n);
         for b in bboxes.iter().flatten() {
             ext[0] = ext[0].min(b[0]);
             ext[1] = ext[1].min(b[1]);
             ext[2] = ext[2].max(b[2]);
             ext[3] = ext[3].max(b[3]);
             sizes.push((b[2] - b[0]).max(b[3] - b[1]));
+            dims.push((b[2] - b[0], b[3] - b[1]));
         }
         let edge_lists: Vec<Vec<Edge>> = (0..n).into_par_iter().map(|i| edges_of(get(i))).collect();
         let mut set = PolygonSet::default();
@@ -101,11 +107,22 @@ impl GridIndex {
         let (w, h) = (ext[2] - ext[0], ext[3] - ext[1]);
         let mut cs = sizes[sizes.len() / 2] / opts.cells_per_footprint;
         let min_cs = ((w * h) / opts.max_cells as f64).sqrt();
-        if !(cs >= min_cs) {
+        // NaN-safe: a NaN or too small cell size falls back to the bound
+        if cs.is_nan() || cs < min_cs {
             cs = min_cs;
         }
-        if !(cs > 0.0) {
+        if cs.is_nan() || cs <= 0.0 {
             cs = (w.max(h) / 1024.0).max(1e-9);
+        }
+        // coarser cells until the estimated number of entries fits the budget
+        let budget = opts.entries_per_footprint * dims.len() as f64;
+        let estimate = |cs: f64| -> f64 {
+            dims.iter()
+                .map(|(dw, dh)| (dw / cs + 1.0) * (dh / cs + 1.0))
+                .sum()
+        };
+        while estimate(cs) > budget {
+            cs *= 1.25;
         }
         let inv_cs = 1.0 / cs;
         let nx = ((w * inv_cs) as usize + 1).max(1);
@@ -165,9 +182,11 @@ impl GridIndex {
         self.polygons.is_empty()
     }
 
-    /// Grid size (columns, rows) and number of (cell, polygon) entries, for reports.
-    pub fn shape(&self) -> (usize, usize, usize) {
-        (self.nx, self.ny, self.entries.len())
+    /// Grid size (columns, rows), number of (cell, polygon) entries and how many of those
+    /// are *inside* entries (no exact test needed), for reports and tuning.
+    pub fn shape(&self) -> (usize, usize, usize, usize) {
+        let inside = self.entries.iter().filter(|&&e| e & INSIDE != 0).count();
+        (self.nx, self.ny, self.entries.len(), inside)
     }
 
     /// The cell of (x, y), if inside the grid.

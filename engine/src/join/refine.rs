@@ -99,7 +99,7 @@ impl PolygonSet {
             return self.meta.len() - 1;
         }
         // About two edges per band: a horizontal line through a simple polygon crosses few.
-        let nbands = ((edges.len() / 2).max(1)).min(1 << 16) as u32;
+        let nbands = (edges.len() / 2).clamp(1, 1 << 16) as u32;
         let height = ymax - ymin;
         let inv_h = if height > 0.0 {
             nbands as f64 / height

@@ -3,25 +3,8 @@
 
 use super::index::{GridIndex, GridOptions};
 use super::oracle;
+use crate::synth::rng::Rng;
 use geo::{coord, LineString, MultiPolygon, Polygon};
-
-/// A small deterministic generator (SplitMix64).
-struct Rng(u64);
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-    fn f(&mut self) -> f64 {
-        (self.next() >> 11) as f64 / (1u64 << 53) as f64
-    }
-    fn range(&mut self, a: f64, b: f64) -> f64 {
-        a + (b - a) * self.f()
-    }
-}
 
 /// Quantise to 1e-7 like real coordinate files, so vertices are shared exactly.
 fn q(v: f64) -> f64 {
@@ -40,7 +23,7 @@ fn star(rng: &mut Rng, cx: f64, cy: f64, r: f64, n: usize) -> LineString<f64> {
 }
 
 fn polygons(seed: u64, n: usize) -> Vec<MultiPolygon<f64>> {
-    let mut rng = Rng(seed);
+    let mut rng = Rng::new(seed);
     let mut out = Vec::new();
     for i in 0..n {
         let (cx, cy) = (rng.range(10.0, 11.0), rng.range(43.0, 44.0));
@@ -95,7 +78,7 @@ fn polygons(seed: u64, n: usize) -> Vec<MultiPolygon<f64>> {
 
 /// Random points plus every vertex, every edge midpoint and points on axis-aligned edges.
 fn points(seed: u64, polys: &[MultiPolygon<f64>], n_random: usize) -> (Vec<f64>, Vec<f64>) {
-    let mut rng = Rng(seed);
+    let mut rng = Rng::new(seed);
     let (mut xs, mut ys) = (Vec::new(), Vec::new());
     for _ in 0..n_random {
         xs.push(q(rng.range(9.9, 11.3)));
@@ -156,6 +139,7 @@ fn grid_join_matches_the_brute_force_oracle_at_every_resolution() {
             GridOptions {
                 cells_per_footprint: cells,
                 max_cells,
+                entries_per_footprint: 1e9,
             },
         );
         let got = indexed(&idx, &xs, &ys);

@@ -49,7 +49,7 @@ fn no_offer_is_white_one_network_grey_two_black() {
     let f = offer("A", "A", Technology::Ftth, 1000.0, 100.0);
     let g = offer("B", "B", Technology::Fttc, 100.0, 20.0);
     assert_eq!(decide("eu2013-nga", &[]).0, "white");
-    assert_eq!(decide("eu2013-nga", &[f.clone()]).0, "grey");
+    assert_eq!(decide("eu2013-nga", std::slice::from_ref(&f)).0, "grey");
     let (c, d) = decide("eu2013-nga", &[f, g]);
     assert_eq!((c.as_str(), d.networks), ("black", 2));
 }
@@ -119,7 +119,7 @@ fn planned_coverage_counts_only_within_the_horizon() {
 #[test]
 fn missing_peak_speed_is_unknown_never_the_nominal_speed() {
     let no_peak = offer("A", "A", Technology::Ftth, 2500.0, 500.0);
-    let (c, d) = decide("it-1giga-2026", &[no_peak.clone()]);
+    let (c, d) = decide("it-1giga-2026", std::slice::from_ref(&no_peak));
     assert_eq!(c, "unknown");
     assert!(d.on_unknown);
     // decided anyway when another network already settles the class
@@ -160,7 +160,7 @@ fn bead_uses_the_best_reliable_offer() {
     let cable = offer("B", "B", Technology::Cable, 300.0, 20.0);
     let sat = offer("S", "S", Technology::Sat, 200.0, 30.0);
     assert_eq!(decide("bead", &[]).0, "unserved");
-    assert_eq!(decide("bead", &[sat.clone()]).0, "unserved");
+    assert_eq!(decide("bead", std::slice::from_ref(&sat)).0, "unserved");
     assert_eq!(decide("bead", &[dsl.clone(), sat]).0, "underserved");
     assert_eq!(decide("bead", &[dsl, cable]).0, "served");
     assert_eq!(

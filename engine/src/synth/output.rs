@@ -1,15 +1,16 @@
 //! Writers of the synthetic data set: every file goes to a temporary name in the output
 //! directory and is renamed into place once complete.
 
-use std::fs::File;
 use std::io::{BufWriter, Write};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use rayon::prelude::*;
 
 use crate::error::{Error, Result};
+use crate::io::write::AtomicFile;
 use crate::model::{Coverage, Offer, Technology};
 use crate::units::Units;
+use tempfile::NamedTempFile;
 
 /// Writes `v` with exactly 7 decimals (values are already rounded to 7 decimals).
 pub fn push_fixed7(buf: &mut Vec<u8>, v: f64) {
@@ -50,41 +51,21 @@ fn csv_field(buf: &mut Vec<u8>, s: &str) {
     }
 }
 
-/// The temporary sibling of `path` used while writing it: `.NAME.tmpPID.EXT` (GDAL picks
-/// the FlatGeobuf single-file mode from the `.fgb` extension).
-fn temp_path(path: &Path) -> PathBuf {
-    let stem = path
-        .file_stem()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let ext = path
-        .extension()
-        .map(|e| format!(".{}", e.to_string_lossy()))
-        .unwrap_or_default();
-    path.with_file_name(format!(".{stem}.tmp{}{ext}", std::process::id()))
-}
-
-/// Writes a file through `fill` into a temporary file, then renames it to `path`.
-/// Returns the size in bytes.
+/// Writes a file through `fill` into a temporary file ([`AtomicFile`]), then renames it to
+/// `path`. Returns the size in bytes.
 pub fn atomic_write(
     path: &Path,
-    fill: impl FnOnce(&mut BufWriter<File>) -> std::io::Result<()>,
+    fill: impl FnOnce(&mut BufWriter<NamedTempFile>) -> std::io::Result<()>,
 ) -> Result<u64> {
-    let tmp = temp_path(path);
-    let result = (|| {
-        let mut w = BufWriter::with_capacity(1 << 20, File::create(&tmp)?);
-        fill(&mut w)?;
-        let f = w.into_inner().map_err(|e| e.into_error())?;
-        f.sync_all()?;
-        let len = f.metadata()?.len();
-        drop(f);
-        std::fs::rename(&tmp, path)?;
-        Ok(len)
-    })();
-    result.map_err(|e| {
-        let _ = std::fs::remove_file(&tmp);
-        Error::io(path, e)
-    })
+    let mut file = AtomicFile::create(path)?;
+    let w = file
+        .writer()
+        .ok_or_else(|| Error::Invalid("synth: no writer for a plain file".into()))?;
+    fill(w).map_err(|e| Error::io(path, e))?;
+    file.commit()?;
+    Ok(std::fs::metadata(path)
+        .map_err(|e| Error::io(path, e))?
+        .len())
 }
 
 /// `units.csv`: `id,lon,lat,units,comune,address`.
@@ -310,7 +291,8 @@ pub fn coverage_fgb(cov: &Coverage, path: &Path) -> Result<u64> {
     };
     use gdal::DriverManager;
 
-    let tmp = temp_path(path);
+    let file = AtomicFile::for_external_writer(path)?;
+    let tmp = file.path().to_path_buf();
     let result = (|| -> gdal::errors::Result<()> {
         let driver = DriverManager::get_driver_by_name("FlatGeobuf")?;
         let mut ds = driver.create_vector_only(&tmp)?;
@@ -372,15 +354,9 @@ pub fn coverage_fgb(cov: &Coverage, path: &Path) -> Result<u64> {
         }
         ds.close()
     })();
-    let done = result.map_err(|e| gdal_err(path, e)).and_then(|()| {
-        let len = std::fs::metadata(&tmp)
-            .map_err(|e| Error::io(&tmp, e))?
-            .len();
-        std::fs::rename(&tmp, path).map_err(|e| Error::io(path, e))?;
-        Ok(len)
-    });
-    if done.is_err() {
-        let _ = std::fs::remove_file(&tmp);
-    }
-    done
+    result.map_err(|e| gdal_err(path, e))?;
+    file.commit()?;
+    Ok(std::fs::metadata(path)
+        .map_err(|e| Error::io(path, e))?
+        .len())
 }

@@ -89,8 +89,67 @@ pub fn check_valid(mp: &MultiPolygon<f64>) -> Result<(), String> {
             }
         }
     }
+    // Most footprints are one simple ring: prove that in O(n log n) and skip geo's
+    // quadratic self-intersection check; anything else gets the full check (and its message).
+    if mp.0.len() == 1 && mp.0[0].interiors().is_empty() && ring_is_simple(&mp.0[0].exterior().0) {
+        return Ok(());
+    }
     mp.check_validation()
         .map_err(|e| format!("invalid geometry: {e}"))
+}
+
+/// True only when the closed ring `c` (first == last) certainly has at least three distinct
+/// vertices and no two edges meet except consecutive edges at their shared vertex. False
+/// means "not proven": the caller runs the full validation.
+fn ring_is_simple(c: &[geo::Coord<f64>]) -> bool {
+    use robust::{orient2d, Coord as R};
+    let n = c.len();
+    if n < 4 || c[0] != c[n - 1] {
+        return false;
+    }
+    let m = n - 1; // edges
+    if (0..m).any(|i| c[i] == c[i + 1]) {
+        return false; // repeated vertex: let the full check judge
+    }
+    let r = |p: geo::Coord<f64>| R { x: p.x, y: p.y };
+    let mut order: Vec<usize> = (0..m).collect();
+    let xmin = |i: usize| c[i].x.min(c[i + 1].x);
+    let xmax = |i: usize| c[i].x.max(c[i + 1].x);
+    order.sort_by(|&a, &b| xmin(a).total_cmp(&xmin(b)));
+    for (k, &i) in order.iter().enumerate() {
+        let (a, b) = (c[i], c[i + 1]);
+        let (ylo, yhi) = (a.y.min(b.y), a.y.max(b.y));
+        for &j in &order[k + 1..] {
+            if xmin(j) > xmax(i) {
+                break;
+            }
+            let (p, q) = (c[j], c[j + 1]);
+            if p.y.min(q.y) > yhi || p.y.max(q.y) < ylo {
+                continue;
+            }
+            let adjacent =
+                j == i + 1 || i == j + 1 || (i == 0 && j == m - 1) || (j == 0 && i == m - 1);
+            let o1 = orient2d(r(a), r(b), r(p));
+            let o2 = orient2d(r(a), r(b), r(q));
+            let o3 = orient2d(r(p), r(q), r(a));
+            let o4 = orient2d(r(p), r(q), r(b));
+            if adjacent {
+                // consecutive edges may only share their common vertex: not collinear
+                // (a collinear pair could fold back over itself)
+                if o1 == 0.0 && o2 == 0.0 {
+                    return false;
+                }
+                continue;
+            }
+            // any contact, proper or touching, between non-consecutive edges
+            let straddle_ab = (o1 <= 0.0 && o2 >= 0.0) || (o1 >= 0.0 && o2 <= 0.0);
+            let straddle_pq = (o3 <= 0.0 && o4 >= 0.0) || (o3 >= 0.0 && o4 <= 0.0);
+            if straddle_ab && straddle_pq {
+                return false;
+            }
+        }
+    }
+    true
 }
 
 /// Reprojects a MultiPolygon to lon/lat. A coordinate that cannot be transformed is an error.
@@ -161,5 +220,55 @@ mod tests {
         let e = check_valid(&MultiPolygon(vec![bowtie])).unwrap_err();
         assert!(e.starts_with("invalid geometry: "), "{e}");
         assert!(e.len() > "invalid geometry: ".len());
+    }
+}
+
+#[cfg(test)]
+mod simple_ring_tests {
+    use super::ring_is_simple;
+    use crate::synth::rng::Rng;
+    use geo::{Coord, LineString, Polygon, Validation};
+
+    /// Whenever the fast path says "simple", geo's full validation must agree; and it must
+    /// say so for ordinary star-shaped footprints, or it would be useless.
+    #[test]
+    fn the_fast_path_never_accepts_an_invalid_ring() {
+        let mut rng = Rng::new(5);
+        let (mut accepted, mut stars) = (0, 0);
+        for k in 0..4000 {
+            let n = 3 + rng.below(12);
+            let star = k % 2 == 0;
+            let mut pts: Vec<Coord<f64>> = (0..n)
+                .map(|i| {
+                    if star {
+                        let a = (i as f64 + rng.f64() * 0.9) / n as f64 * std::f64::consts::TAU;
+                        let r = 0.5 + rng.f64();
+                        Coord {
+                            x: r * a.cos(),
+                            y: r * a.sin(),
+                        }
+                    } else {
+                        // small integer grid: many touching and collinear cases
+                        Coord {
+                            x: rng.below(4) as f64,
+                            y: rng.below(4) as f64,
+                        }
+                    }
+                })
+                .collect();
+            pts.push(pts[0]);
+            let fast = ring_is_simple(&pts);
+            let valid = Polygon::new(LineString(pts), vec![]).is_valid();
+            if fast {
+                assert!(valid, "case {k}: fast path accepted an invalid ring");
+                accepted += 1;
+                stars += usize::from(star);
+            }
+        }
+        assert!(
+            stars > 1900,
+            "the fast path should accept star polygons ({stars})"
+        );
+        assert!(accepted > stars, "and some grid polygons");
     }
 }
