@@ -1,11 +1,15 @@
 //! A uniform grid over the footprints: per cell, the footprints that cover the whole cell
 //! (*inside*) and those whose boundary crosses it (*boundary*). Cells a footprint does not
-//! touch hold nothing for it.
+//! touch hold nothing for it. A boundary entry carries an 8 x 8 sub-grid of the cell, as two
+//! bit masks (sub-cells inside the footprint, sub-cells its boundary crosses), so that most
+//! points in a boundary cell are settled by one bit test; only points in boundary sub-cells
+//! go to the exact test ([`super::refine`]).
 //!
-//! Correctness rests on one invariant: a cell is marked *inside* or left out for a footprint
-//! only when no edge of the footprint comes within a small margin of the closed cell. Then
-//! every point of the cell, including points whose cell index rounding puts them in a
-//! neighbour, has the same status as the cell's centre.
+//! Correctness rests on one invariant, at both levels: a (sub-)cell is marked *inside* or
+//! left out for a footprint only when no edge of the footprint comes within a small margin
+//! of the closed (sub-)cell. Then every point of it, including points whose index rounding
+//! puts them in a neighbour, has the same status as the (sub-)cell's centre, which is tested
+//! exactly.
 
 use super::refine::{edges_of, Edge, PolygonSet};
 use geo::{BoundingRect, MultiPolygon};
@@ -33,7 +37,26 @@ impl Default for GridOptions {
     }
 }
 
+/// Sub-cells per side of a boundary cell.
+const SUB: usize = 8;
 const INSIDE: u32 = 1;
+/// Margin, in (sub-)cell units, by which (sub-)cells are widened when edges are marked.
+const MARGIN: f64 = 1e-6;
+
+/// One (cell, polygon) pair: `tag` is `polygon << 1 | INSIDE?`; for boundary entries `sub`
+/// indexes [`GridIndex::subgrids`].
+#[derive(Debug, Clone, Copy, Default)]
+struct Entry {
+    tag: u32,
+    sub: u32,
+}
+
+/// The 8 x 8 sub-grid of a boundary entry: bit `row * 8 + col`.
+#[derive(Debug, Clone, Copy, Default)]
+struct SubGrid {
+    inside: u64,
+    boundary: u64,
+}
 
 /// The join index over a set of (multi)polygons.
 #[derive(Debug, Clone)]
@@ -45,8 +68,8 @@ pub struct GridIndex {
     ny: usize,
     /// Entries of cell c: `entries[cell_start[c]..cell_start[c + 1]]`.
     cell_start: Vec<u32>,
-    /// `polygon << 1 | 1` when the polygon covers the whole cell, `polygon << 1` otherwise.
-    entries: Vec<u32>,
+    entries: Vec<Entry>,
+    subgrids: Vec<SubGrid>,
     polygons: PolygonSet,
 }
 
@@ -65,8 +88,8 @@ impl GridIndex {
     ) -> GridIndex {
         let bboxes: Vec<Option<[f64; 4]>> = (0..n)
             .map(|i| {
-                let p = get(i);
-                p.bounding_rect()
+                get(i)
+                    .bounding_rect()
                     .map(|r| [r.min().x, r.min().y, r.max().x, r.max().y])
             })
             .collect();
@@ -87,10 +110,7 @@ impl GridIndex {
             dims.push((b[2] - b[0], b[3] - b[1]));
         }
         let edge_lists: Vec<Vec<Edge>> = (0..n).into_par_iter().map(|i| edges_of(get(i))).collect();
-        let mut set = PolygonSet::default();
-        for e in &edge_lists {
-            set.push(e);
-        }
+        let set = PolygonSet::from_edges(&edge_lists);
         if sizes.is_empty() {
             return GridIndex {
                 x0: 0.0,
@@ -100,6 +120,7 @@ impl GridIndex {
                 ny: 0,
                 cell_start: vec![0],
                 entries: Vec::new(),
+                subgrids: Vec::new(),
                 polygons: set,
             };
         }
@@ -135,30 +156,34 @@ impl GridIndex {
             nx,
             ny,
         };
-        let per_polygon: Vec<Vec<u64>> = (0..n)
+        let per_polygon: Vec<Vec<(u32, Entry, SubGrid)>> = (0..n)
             .into_par_iter()
             .map(|p| match bboxes[p] {
                 Some(b) => grid.cells_of(p, b, &edge_lists[p], &set),
                 None => Vec::new(),
             })
             .collect();
-        // counting sort of (cell, entry) pairs by cell
+        // counting sort of the entries by cell
         let mut cell_start = vec![0u32; nx * ny + 1];
         for list in &per_polygon {
-            for &ce in list {
-                cell_start[(ce >> 32) as usize + 1] += 1;
+            for (c, _, _) in list {
+                cell_start[*c as usize + 1] += 1;
             }
         }
         for i in 1..cell_start.len() {
             cell_start[i] += cell_start[i - 1];
         }
         let mut fill = cell_start.clone();
-        let mut entries = vec![0u32; cell_start[nx * ny] as usize];
-        for list in &per_polygon {
-            for &ce in list {
-                let c = (ce >> 32) as usize;
-                entries[fill[c] as usize] = ce as u32;
-                fill[c] += 1;
+        let mut entries = vec![Entry::default(); cell_start[nx * ny] as usize];
+        let mut subgrids = Vec::new();
+        for list in per_polygon {
+            for (c, mut e, sg) in list {
+                if e.tag & INSIDE == 0 {
+                    e.sub = subgrids.len() as u32;
+                    subgrids.push(sg);
+                }
+                entries[fill[c as usize] as usize] = e;
+                fill[c as usize] += 1;
             }
         }
         GridIndex {
@@ -169,6 +194,7 @@ impl GridIndex {
             ny,
             cell_start,
             entries,
+            subgrids,
             polygons: set,
         }
     }
@@ -183,15 +209,21 @@ impl GridIndex {
     }
 
     /// Grid size (columns, rows), number of (cell, polygon) entries and how many of those
-    /// are *inside* entries (no exact test needed), for reports and tuning.
+    /// are *inside* entries (no test needed), for reports and tuning.
     pub fn shape(&self) -> (usize, usize, usize, usize) {
-        let inside = self.entries.iter().filter(|&&e| e & INSIDE != 0).count();
+        let inside = self.entries.len() - self.subgrids.len();
         (self.nx, self.ny, self.entries.len(), inside)
     }
 
     /// The cell of (x, y), if inside the grid.
     #[inline]
     pub fn cell_of(&self, x: f64, y: f64) -> Option<usize> {
+        self.locate(x, y).map(|(c, _)| c)
+    }
+
+    /// The cell of (x, y) and the bit of its sub-cell.
+    #[inline]
+    fn locate(&self, x: f64, y: f64) -> Option<(usize, u64)> {
         let fx = (x - self.x0) * self.inv_cs;
         let fy = (y - self.y0) * self.inv_cs;
         if !(fx >= 0.0 && fy >= 0.0) {
@@ -201,21 +233,28 @@ impl GridIndex {
         if cx >= self.nx || cy >= self.ny {
             return None;
         }
-        Some(cy * self.nx + cx)
+        let sx = (((fx - cx as f64) * SUB as f64) as usize).min(SUB - 1);
+        let sy = (((fy - cy as f64) * SUB as f64) as usize).min(SUB - 1);
+        Some((cy * self.nx + cx, 1u64 << (sy * SUB + sx)))
     }
 
     /// Calls `f(polygon)` for every polygon covering (x, y) (boundary included), in index
     /// order of the cell's entries; returns how many there were.
     #[inline]
     pub fn for_each_covering(&self, x: f64, y: f64, mut f: impl FnMut(u32)) -> u32 {
-        let Some(c) = self.cell_of(x, y) else {
+        let Some((c, bit)) = self.locate(x, y) else {
             return 0;
         };
         let mut n = 0;
         let range = self.cell_start[c] as usize..self.cell_start[c + 1] as usize;
-        for &e in &self.entries[range] {
-            let p = e >> 1;
-            if e & INSIDE != 0 || self.polygons.covers(p as usize, x, y) {
+        for e in &self.entries[range] {
+            let p = e.tag >> 1;
+            let hit = e.tag & INSIDE != 0 || {
+                let sg = &self.subgrids[e.sub as usize];
+                sg.inside & bit != 0
+                    || (sg.boundary & bit != 0 && self.polygons.covers(p as usize, x, y))
+            };
+            if hit {
                 f(p);
                 n += 1;
             }
@@ -229,6 +268,7 @@ impl GridIndex {
     }
 }
 
+/// A uniform grid: the index's own, or the sub-grid of one cell.
 #[derive(Debug, Clone, Copy)]
 struct Grid {
     x0: f64,
@@ -240,51 +280,129 @@ struct Grid {
 }
 
 impl Grid {
-    /// Cell range [lo, hi] (inclusive) along one axis for the interval [a, b], widened by a
-    /// margin so that rounding in [`GridIndex::cell_of`] can never escape it.
+    /// Cell range [lo, hi] (inclusive) along one axis for the interval [a, b], widened by
+    /// [`MARGIN`] so that rounding in [`GridIndex::locate`] can never escape it.
     fn span(&self, a: f64, b: f64, origin: f64, n: usize) -> (usize, usize) {
-        let margin = 1e-6;
-        let lo = ((a - origin) * self.inv_cs - margin).floor().max(0.0) as usize;
-        let hi = (((b - origin) * self.inv_cs + margin).floor().max(0.0) as usize).min(n - 1);
+        // for v >= 0, `v as usize` is floor(v); below 0 both clamp to cell 0
+        let lo = ((a - origin) * self.inv_cs - MARGIN).max(0.0) as usize;
+        let hi = (((b - origin) * self.inv_cs + MARGIN).max(0.0) as usize).min(n - 1);
         (lo.min(n - 1), hi)
     }
 
-    /// The (cell << 32 | entry) list of polygon `p`.
-    fn cells_of(&self, p: usize, b: [f64; 4], edges: &[Edge], set: &PolygonSet) -> Vec<u64> {
+    /// The (cell, entry, sub-grid) list of polygon `p`.
+    fn cells_of(
+        &self,
+        p: usize,
+        b: [f64; 4],
+        edges: &[Edge],
+        set: &PolygonSet,
+    ) -> Vec<(u32, Entry, SubGrid)> {
         let (cx0, cx1) = self.span(b[0], b[2], self.x0, self.nx);
         let (cy0, cy1) = self.span(b[1], b[3], self.y0, self.ny);
         let w = cx1 - cx0 + 1;
         let h = cy1 - cy0 + 1;
+        // which edges pass each cell of the polygon's box: (local cell, edge)
+        let mut crossing: Vec<(u32, u32)> = Vec::new();
+        for (k, e) in edges.iter().enumerate() {
+            self.mark_edge(e, cx0, cy0, cx1, cy1, |col, row| {
+                crossing.push(((row * w + col) as u32, k as u32));
+            });
+        }
+        crossing.sort_unstable();
+        crossing.dedup();
         let mut boundary = vec![false; w * h];
-        for e in edges {
-            self.mark_edge(e, cx0, cy0, cx1, cy1, w, &mut boundary);
+        for &(c, _) in &crossing {
+            boundary[c as usize] = true;
         }
         let mut out = Vec::new();
-        let tag = (p as u64) << 1;
+        let tag = (p as u32) << 1;
+        let mut next_crossing = 0;
+        let mut cell_edges: Vec<Edge> = Vec::new();
         for row in 0..h {
             let mut known: Option<bool> = None;
             for col in 0..w {
-                let cell = ((cy0 + row) * self.nx + cx0 + col) as u64;
-                if boundary[row * w + col] {
-                    out.push(cell << 32 | tag);
+                let local = row * w + col;
+                let cell = ((cy0 + row) * self.nx + cx0 + col) as u32;
+                let (gx, gy) = (cx0 + col, cy0 + row);
+                if boundary[local] {
+                    cell_edges.clear();
+                    while next_crossing < crossing.len()
+                        && crossing[next_crossing].0 as usize == local
+                    {
+                        cell_edges.push(edges[crossing[next_crossing].1 as usize]);
+                        next_crossing += 1;
+                    }
+                    let sg = self.subgrid(gx, gy, &cell_edges, p, set);
+                    out.push((cell, Entry { tag, sub: 0 }, sg));
                     known = None;
                     continue;
                 }
                 let inside = *known.get_or_insert_with(|| {
-                    let cx = self.x0 + ((cx0 + col) as f64 + 0.5) * self.cs;
-                    let cy = self.y0 + ((cy0 + row) as f64 + 0.5) * self.cs;
-                    set.covers(p, cx, cy)
+                    let (x, y) = self.centre(gx as f64 + 0.5, gy as f64 + 0.5);
+                    set.covers(p, x, y)
                 });
                 if inside {
-                    out.push(cell << 32 | tag | INSIDE as u64);
+                    out.push((
+                        cell,
+                        Entry {
+                            tag: tag | INSIDE,
+                            sub: 0,
+                        },
+                        SubGrid::default(),
+                    ));
                 }
             }
         }
         out
     }
 
-    /// Marks every cell that the edge passes within the margin of.
-    #[allow(clippy::too_many_arguments)]
+    fn centre(&self, fx: f64, fy: f64) -> (f64, f64) {
+        (self.x0 + fx * self.cs, self.y0 + fy * self.cs)
+    }
+
+    /// The 8 x 8 sub-grid of cell (gx, gy) for polygon `p`, whose edges near the cell are
+    /// `cell_edges`.
+    fn subgrid(
+        &self,
+        gx: usize,
+        gy: usize,
+        cell_edges: &[Edge],
+        p: usize,
+        set: &PolygonSet,
+    ) -> SubGrid {
+        let sub = Grid {
+            x0: self.x0 + gx as f64 * self.cs,
+            y0: self.y0 + gy as f64 * self.cs,
+            cs: self.cs / SUB as f64,
+            inv_cs: self.inv_cs * SUB as f64,
+            nx: SUB,
+            ny: SUB,
+        };
+        let mut boundary = 0u64;
+        for e in cell_edges {
+            sub.mark_edge(e, 0, 0, SUB - 1, SUB - 1, |col, row| {
+                boundary |= 1 << (row * SUB + col);
+            });
+        }
+        // every 4-connected region of non-boundary sub-cells has one status: test one
+        // sub-cell centre per region
+        let mut free = !boundary;
+        let mut inside = 0u64;
+        while free != 0 {
+            let seed = free & free.wrapping_neg();
+            let region = flood(seed, free);
+            let k = seed.trailing_zeros() as usize;
+            let (x, y) = sub.centre((k % SUB) as f64 + 0.5, (k / SUB) as f64 + 0.5);
+            if set.covers(p, x, y) {
+                inside |= region;
+            }
+            free &= !region;
+        }
+        SubGrid { inside, boundary }
+    }
+
+    /// Calls `mark(col, row)` for every cell within [cx0, cx1] x [cy0, cy1] that the edge
+    /// passes within the margin of.
     fn mark_edge(
         &self,
         e: &Edge,
@@ -292,13 +410,12 @@ impl Grid {
         cy0: usize,
         cx1: usize,
         cy1: usize,
-        w: usize,
-        marks: &mut [bool],
+        mut mark: impl FnMut(usize, usize),
     ) {
         let (ylo, yhi) = (e.y1.min(e.y2), e.y1.max(e.y2));
         let (ry0, ry1) = self.span(ylo, yhi, self.y0, self.ny);
         let (ry0, ry1) = (ry0.max(cy0), ry1.min(cy1));
-        let margin = self.cs * 1e-6;
+        let margin = self.cs * MARGIN;
         for r in ry0..=ry1 {
             // the part of the edge inside this row's band (widened by the margin)
             let band_lo = self.y0 + r as f64 * self.cs - margin;
@@ -313,10 +430,44 @@ impl Grid {
                 (xa.min(xb), xa.max(xb))
             };
             let (c0, c1) = self.span(xa, xb, self.x0, self.nx);
-            let (c0, c1) = (c0.max(cx0), c1.min(cx1));
-            for c in c0..=c1 {
-                marks[(r - cy0) * w + (c - cx0)] = true;
+            for c in c0.max(cx0)..=c1.min(cx1) {
+                mark(c - cx0, r - cy0);
             }
         }
+    }
+}
+
+/// The 4-connected region of `within` (an 8 x 8 bit board) that contains `seed`.
+fn flood(seed: u64, within: u64) -> u64 {
+    const NOT_COL0: u64 = !0x0101_0101_0101_0101;
+    const NOT_COL7: u64 = !0x8080_8080_8080_8080;
+    let mut region = seed;
+    loop {
+        let grown = region
+            | ((region << 1) & NOT_COL0)
+            | ((region >> 1) & NOT_COL7)
+            | (region << SUB)
+            | (region >> SUB);
+        let next = grown & within;
+        if next == region {
+            return region;
+        }
+        region = next;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::flood;
+
+    #[test]
+    fn flood_stays_in_its_region_and_does_not_wrap_rows() {
+        // a wall in column 4 splits the board in two
+        let wall = 0x1010_1010_1010_1010u64;
+        let left = flood(1, !wall);
+        assert_eq!(left, 0x0f0f_0f0f_0f0f_0f0f);
+        let right = flood(1 << 7, !wall);
+        assert_eq!(right, 0xe0e0_e0e0_e0e0_e0e0);
+        assert_eq!(flood(1, u64::MAX), u64::MAX);
     }
 }

@@ -66,37 +66,35 @@ pub fn edges_of(mp: &MultiPolygon<f64>) -> Vec<Edge> {
     out
 }
 
-impl PolygonSet {
-    pub fn new(polygons: &[MultiPolygon<f64>]) -> Self {
-        let mut set = PolygonSet {
-            meta: Vec::with_capacity(polygons.len()),
-            band_start: Vec::new(),
-            edges: Vec::new(),
-        };
-        for mp in polygons {
-            set.push(&edges_of(mp));
-        }
-        set
-    }
+/// One polygon's bands, built on its own (in parallel) and appended to a set.
+struct Part {
+    meta: Meta,
+    /// Band starts relative to `edges`, one per band plus the end.
+    band_start: Vec<u32>,
+    edges: Vec<Edge>,
+}
 
-    /// Adds a polygon given by its edges; returns its index.
-    pub fn push(&mut self, edges: &[Edge]) -> usize {
+impl Part {
+    fn new(edges: &[Edge]) -> Part {
         let (mut ymin, mut ymax) = (f64::INFINITY, f64::NEG_INFINITY);
         for e in edges {
             ymin = ymin.min(e.y1.min(e.y2));
             ymax = ymax.max(e.y1.max(e.y2));
         }
-        let band0 = self.band_start.len() as u32;
         if edges.is_empty() {
-            self.meta.push(Meta {
+            // never matches: ymin > ymax
+            let meta = Meta {
                 ymin: 1.0,
                 ymax: 0.0,
                 inv_h: 0.0,
                 nbands: 0,
-                band0,
-            });
-            self.band_start.push(self.edges.len() as u32);
-            return self.meta.len() - 1;
+                band0: 0,
+            };
+            return Part {
+                meta,
+                band_start: vec![0],
+                edges: Vec::new(),
+            };
         }
         // About two edges per band: a horizontal line through a simple polygon crosses few.
         let nbands = (edges.len() / 2).clamp(1, 1 << 16) as u32;
@@ -106,26 +104,88 @@ impl PolygonSet {
         } else {
             0.0
         };
-        let band = |y: f64| -> u32 { (((y - ymin) * inv_h) as u32).min(nbands - 1) };
-        let mut per_band: Vec<Vec<Edge>> = vec![Vec::new(); nbands as usize];
+        let band = |y: f64| -> usize { (((y - ymin) * inv_h) as u32).min(nbands - 1) as usize };
+        let span = |e: &Edge| (band(e.y1.min(e.y2)), band(e.y1.max(e.y2)));
+        // counting sort of (band, edge) pairs: an edge goes in every band it spans
+        let mut band_start = vec![0u32; nbands as usize + 1];
         for e in edges {
-            let (lo, hi) = (band(e.y1.min(e.y2)), band(e.y1.max(e.y2)));
+            let (lo, hi) = span(e);
             for b in lo..=hi {
-                per_band[b as usize].push(*e);
+                band_start[b + 1] += 1;
             }
         }
-        for b in per_band {
-            self.band_start.push(self.edges.len() as u32);
-            self.edges.extend(b);
+        for b in 1..band_start.len() {
+            band_start[b] += band_start[b - 1];
         }
+        let mut fill = band_start.clone();
+        let placeholder = Edge {
+            x1: 0.0,
+            y1: 0.0,
+            x2: 0.0,
+            y2: 0.0,
+        };
+        let mut out = vec![placeholder; band_start[nbands as usize] as usize];
+        for e in edges {
+            let (lo, hi) = span(e);
+            for b in lo..=hi {
+                out[fill[b] as usize] = *e;
+                fill[b] += 1;
+            }
+        }
+        Part {
+            meta: Meta {
+                ymin,
+                ymax,
+                inv_h,
+                nbands,
+                band0: 0,
+            },
+            band_start,
+            edges: out,
+        }
+    }
+}
+
+impl PolygonSet {
+    pub fn new(polygons: &[MultiPolygon<f64>]) -> Self {
+        let edges: Vec<Vec<Edge>> = polygons.iter().map(edges_of).collect();
+        Self::from_edges(&edges)
+    }
+
+    /// The set of polygons given by their edges (polygon i = `edges[i]`), prepared in
+    /// parallel.
+    pub fn from_edges(edges: &[Vec<Edge>]) -> Self {
+        use rayon::prelude::*;
+        let parts: Vec<Part> = edges.par_iter().map(|e| Part::new(e)).collect();
+        let mut set = PolygonSet {
+            meta: Vec::with_capacity(parts.len()),
+            band_start: Vec::with_capacity(parts.iter().map(|p| p.band_start.len()).sum()),
+            edges: Vec::with_capacity(parts.iter().map(|p| p.edges.len()).sum()),
+        };
+        for p in parts {
+            set.append(p);
+        }
+        set
+    }
+
+    /// Adds a polygon given by its edges; returns its index.
+    pub fn push(&mut self, edges: &[Edge]) -> usize {
+        self.append(Part::new(edges))
+    }
+
+    fn append(&mut self, p: Part) -> usize {
+        let base = self.edges.len() as u32;
+        let mut meta = p.meta;
+        meta.band0 = self.band_start.len() as u32;
+        // the part's last band start (its end) is the next polygon's first: keep one
+        self.band_start.extend(
+            p.band_start[..p.band_start.len() - 1]
+                .iter()
+                .map(|s| s + base),
+        );
+        self.edges.extend(p.edges);
         self.band_start.push(self.edges.len() as u32);
-        self.meta.push(Meta {
-            ymin,
-            ymax,
-            inv_h,
-            nbands,
-            band0,
-        });
+        self.meta.push(meta);
         self.meta.len() - 1
     }
 
