@@ -5,7 +5,7 @@ use anyhow::{bail, Context, Result};
 use bianca_engine::classify::{build_index, classify, ClassifyOptions};
 use bianca_engine::io::read::{self, ReadOptions};
 use bianca_engine::io::write::write_table;
-use bianca_engine::join::index::GridOptions;
+use bianca_engine::join::index::{GridIndex, GridOptions};
 use bianca_engine::model::Coverage;
 use bianca_engine::stats::{self, PeersTable};
 use bianca_engine::table::{Column, ColumnType, Table, Value};
@@ -102,33 +102,28 @@ pub fn run(a: &ClassifyArgs) -> Result<()> {
         bail!("--stats-format peers needs --stats FILE");
     }
 
-    let mut rejects: Vec<Reject> = Vec::new();
-    let sp = progress::spinner("reading units");
+    let sp = progress::spinner("reading units and coverage");
     let units_opts = ReadOptions {
         crs: a.units_crs.clone(),
         on_error,
     };
-    let (mut units, rj) = read::read_units(&a.units, &units_opts)
-        .with_context(|| format!("reading units from {}", a.units.display()))?;
-    rejects.extend(rj);
-    sp.set_message("reading coverage");
     let cov_opts = ReadOptions {
         crs: a.coverage_crs.clone(),
         on_error,
     };
-    let mut coverage = Coverage::default();
-    for f in &a.coverage {
-        let (fps, rj) = read::read_footprints(f, &cov_opts, &mut coverage.offers)
-            .with_context(|| format!("reading coverage from {}", f.display()))?;
-        coverage.footprints.extend(fps);
-        rejects.extend(rj);
-    }
-    for f in &a.declarations {
-        let (decl, rj) = read::read_declarations(f, &cov_opts, &mut coverage.offers)
-            .with_context(|| format!("reading declarations from {}", f.display()))?;
-        coverage.declarations.extend(decl);
-        rejects.extend(rj);
-    }
+    let grid = GridOptions::default();
+    // the registry on one side; the coverage and its join index on the other: both have
+    // serial stretches, so running them side by side keeps both cores busy
+    let (units_read, coverage_read) = rayon::join(
+        || {
+            read::read_units(&a.units, &units_opts)
+                .with_context(|| format!("reading units from {}", a.units.display()))
+        },
+        || read_coverage(a, &cov_opts, grid),
+    );
+    let (mut units, mut rejects) = units_read?;
+    let (coverage, coverage_rejects, index) = coverage_read?;
+    rejects.extend(coverage_rejects);
     let mut area_info = std::collections::HashMap::new();
     let mut unplaced = 0;
     if let Some(path) = &a.areas {
@@ -140,19 +135,9 @@ pub fn run(a: &ClassifyArgs) -> Result<()> {
         area_info = areas::info_of(&ar);
     }
     let t_read = t0.elapsed();
-    sp.set_message("indexing coverage");
-    let grid = GridOptions::default();
-    let index = build_index(&coverage, grid);
+    let t_index = t_read;
     let (gx, gy, entries, inside) = index.shape();
-    tracing::info!(
-        columns = gx,
-        rows = gy,
-        entries,
-        inside,
-        seconds = (t0.elapsed() - t_read).as_secs_f64(),
-        "join index built"
-    );
-    let t_index = t0.elapsed();
+    tracing::info!(columns = gx, rows = gy, entries, inside, "join index built");
     sp.finish_and_clear();
 
     let pb = progress::bar(units.len() as u64, "classifying");
@@ -283,15 +268,39 @@ pub fn run(a: &ClassifyArgs) -> Result<()> {
             );
         }
         eprintln!(
-            "  time: read {:.2}s, index {:.2}s, classify {:.2}s, write {:.2}s, total {:.2}s",
+            "  time: read and index {:.2}s, classify {:.2}s, write {:.2}s, total {:.2}s",
             t_read.as_secs_f64(),
-            (t_index - t_read).as_secs_f64(),
             secs,
             (t_write - t_classify).as_secs_f64(),
             t_write.as_secs_f64()
         );
     }
     Ok(())
+}
+
+/// Reads every coverage and declarations file into one [`Coverage`] and builds the join
+/// index over its footprints.
+fn read_coverage(
+    a: &ClassifyArgs,
+    opts: &ReadOptions,
+    grid: GridOptions,
+) -> Result<(Coverage, Vec<Reject>, GridIndex)> {
+    let mut coverage = Coverage::default();
+    let mut rejects = Vec::new();
+    for f in &a.coverage {
+        let (fps, rj) = read::read_footprints(f, opts, &mut coverage.offers)
+            .with_context(|| format!("reading coverage from {}", f.display()))?;
+        coverage.footprints.extend(fps);
+        rejects.extend(rj);
+    }
+    for f in &a.declarations {
+        let (decl, rj) = read::read_declarations(f, opts, &mut coverage.offers)
+            .with_context(|| format!("reading declarations from {}", f.display()))?;
+        coverage.declarations.extend(decl);
+        rejects.extend(rj);
+    }
+    let index = build_index(&coverage, grid);
+    Ok((coverage, rejects, index))
 }
 
 /// The directory of `p` must exist, so that a long run does not fail at its very end.
