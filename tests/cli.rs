@@ -33,6 +33,28 @@ fn s(p: &Path) -> &str {
     p.to_str().expect("utf-8 path")
 }
 
+/// `classify --units U --coverage C --rules eu2013-nga --out O` followed by `extra`.
+fn classify_args<'a>(
+    units: &'a Path,
+    coverage: &'a Path,
+    out: &'a Path,
+    extra: &[&'a str],
+) -> Vec<&'a str> {
+    let mut v = vec![
+        "classify",
+        "--units",
+        s(units),
+        "--coverage",
+        s(coverage),
+        "--rules",
+        "eu2013-nga",
+        "--out",
+        s(out),
+    ];
+    v.extend_from_slice(extra);
+    v
+}
+
 /// One synthetic data set shared by the tests (generated once).
 fn demo() -> &'static Path {
     static DIR: OnceLock<PathBuf> = OnceLock::new();
@@ -199,17 +221,12 @@ fn every_input_format_gives_the_same_result() {
         forms.push(p);
     }
     let parquet = t.path().join("units.parquet");
-    ok(&[
-        "classify",
-        "--units",
-        s(&units),
-        "--coverage",
-        s(&d.join("coverage.fgb")),
-        "--rules",
-        "eu2013-nga",
-        "--out",
-        s(&parquet),
-    ]);
+    ok(&classify_args(
+        &units,
+        &d.join("coverage.fgb"),
+        &parquet,
+        &[],
+    ));
     forms.push(parquet);
     for u in forms {
         assert_eq!(
@@ -260,19 +277,12 @@ fn projected_registries_are_reprojected() {
         same >= 2995,
         "only {same} of 3000 units agree after reprojection"
     );
-    let err = fail(&[
-        "classify",
-        "--units",
-        s(&xy),
-        "--coverage",
-        s(&d.join("coverage.fgb")),
-        "--rules",
-        "eu2013-nga",
-        "--out",
-        s(&t.path().join("o.csv")),
-        "--units-crs",
-        "EPSG:999999",
-    ]);
+    let err = fail(&classify_args(
+        &xy,
+        &d.join("coverage.fgb"),
+        &t.path().join("o.csv"),
+        &["--units-crs", "EPSG:999999"],
+    ));
     assert!(err.contains("999999"), "{err}");
 }
 
@@ -281,17 +291,12 @@ fn bad_units(text: &str) -> (String, tempfile::TempDir) {
     let t = tmp();
     let p = t.path().join("units.csv");
     std::fs::write(&p, text).unwrap();
-    let err = fail(&[
-        "classify",
-        "--units",
-        s(&p),
-        "--coverage",
-        s(&demo().join("coverage.fgb")),
-        "--rules",
-        "eu2013-nga",
-        "--out",
-        s(&t.path().join("out.csv")),
-    ]);
+    let err = fail(&classify_args(
+        &p,
+        &demo().join("coverage.fgb"),
+        &t.path().join("out.csv"),
+        &[],
+    ));
     assert!(
         !t.path().join("out.csv").exists(),
         "a failed run left an output behind"
@@ -327,17 +332,12 @@ fn bad_coverage(text: &str) -> String {
     let t = tmp();
     let p = t.path().join("coverage.csv");
     std::fs::write(&p, text).unwrap();
-    fail(&[
-        "classify",
-        "--units",
-        s(&demo().join("units.csv")),
-        "--coverage",
-        s(&p),
-        "--rules",
-        "eu2013-nga",
-        "--out",
-        s(&t.path().join("out.csv")),
-    ])
+    fail(&classify_args(
+        &demo().join("units.csv"),
+        &p,
+        &t.path().join("out.csv"),
+        &[],
+    ))
 }
 
 const COV_HEAD: &str = "operator,technology,down_mbps,up_mbps,status,year,wkt\n";
@@ -387,19 +387,12 @@ fn skip_mode_writes_rejects_and_keeps_the_good_rows() {
     )
     .unwrap();
     let out = t.path().join("out.csv");
-    let err = ok(&[
-        "classify",
-        "--units",
-        s(&p),
-        "--coverage",
-        s(&demo().join("coverage.fgb")),
-        "--rules",
-        "eu2013-nga",
-        "--out",
-        s(&out),
-        "--on-error",
-        "skip",
-    ]);
+    let err = ok(&classify_args(
+        &p,
+        &demo().join("coverage.fgb"),
+        &out,
+        &["--on-error", "skip"],
+    ));
     assert!(err.contains("2 rejected rows"), "{err}");
     assert_eq!(std::fs::read_to_string(&out).unwrap().lines().count(), 3);
     let rejects = std::fs::read_to_string(t.path().join("out.rejects.csv")).unwrap();
@@ -417,17 +410,7 @@ fn a_failed_run_keeps_the_previous_output() {
     std::fs::write(&out, "previous results\n").unwrap();
     let p = t.path().join("units.csv");
     std::fs::write(&p, "id,lon,lat\nA,11.25,43.77\nB,11.2,\n").unwrap();
-    fail(&[
-        "classify",
-        "--units",
-        s(&p),
-        "--coverage",
-        s(&demo().join("coverage.fgb")),
-        "--rules",
-        "eu2013-nga",
-        "--out",
-        s(&out),
-    ]);
+    fail(&classify_args(&p, &demo().join("coverage.fgb"), &out, &[]));
     assert_eq!(std::fs::read_to_string(&out).unwrap(), "previous results\n");
     let leftovers: Vec<_> = std::fs::read_dir(t.path()).unwrap().collect();
     assert_eq!(leftovers.len(), 2, "temporary files left behind");
