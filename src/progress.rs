@@ -13,7 +13,7 @@ pub fn bar(total: u64, what: &str) -> ProgressBar {
     let pb = ProgressBar::with_draw_target(Some(total), draw_target());
     pb.set_style(
         ProgressStyle::with_template(
-            "{msg:>12} [{bar:40.cyan/blue}] {human_pos}/{human_len} ({per_sec}, {eta})",
+            "{msg:>12} [{bar:40.cyan/blue}] {human_pos}/{human_len} units, {elapsed} elapsed, {eta} to go",
         )
         .unwrap_or_else(|_| ProgressStyle::default_bar())
         .progress_chars("=> "),
