@@ -52,7 +52,7 @@ fi
 D=$PEERS_DATA/$SIZE
 
 cargo build --release --locked -q
-BIANCA=$ROOT/target/release/bianca
+BIANCA=${CARGO_TARGET_DIR:-$ROOT/target}/release/bianca
 
 # bianca: process start to per-comune table written, like the peers
 run_bianca() { # threads tag table

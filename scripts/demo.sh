@@ -15,7 +15,7 @@ done
 
 bash scripts/setup.sh
 cargo build --release --locked -q
-BIANCA=target/release/bianca
+BIANCA=${CARGO_TARGET_DIR:-target}/release/bianca
 DATA=out/demo/data
 mkdir -p out/demo
 

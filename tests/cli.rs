@@ -426,7 +426,15 @@ fn units_without_comune_get_one_from_the_areas_file() {
         .lines()
         .map(|l| {
             let f: Vec<&str> = l.splitn(6, ',').collect();
-            format!("{},{},{},{}\n", f[0], f[1], f[2], f[3])
+            // drop the comune column, keep the address
+            format!(
+                "{},{},{},{},{}\n",
+                f[0],
+                f[1],
+                f[2],
+                f[3],
+                f.get(5).unwrap_or(&"")
+            )
         })
         .collect();
     let p = t.path().join("units.csv");
@@ -438,7 +446,8 @@ fn units_without_comune_get_one_from_the_areas_file() {
         &["--areas", s(&d.join("comuni.geojson"))],
     );
     // same comune for every unit (synth put each unit inside its comune's polygon)
-    assert_eq!(got, with);
+    let differ = got.iter().zip(&with).filter(|(a, b)| a != b).count();
+    assert_eq!((got.len(), differ), (with.len(), 0), "rows differing");
 }
 
 #[test]
@@ -496,4 +505,132 @@ fn synth_is_deterministic() {
             "{f} differs"
         );
     }
+}
+
+#[test]
+fn projected_coverage_without_its_crs_is_an_error_not_an_all_white_map() {
+    let t = tmp();
+    let p = t.path().join("coverage.csv");
+    std::fs::write(
+        &p,
+        format!("{COV_HEAD}A,FTTH,1000,100,existing,,\"POLYGON((681000 4850000,682000 4850000,682000 4851000,681000 4850000))\"\n"),
+    )
+    .unwrap();
+    let e = fail(&classify_args(
+        &demo().join("units.csv"),
+        &p,
+        &t.path().join("o.csv"),
+        &[],
+    ));
+    assert!(e.contains("row 2") && e.contains("--coverage-crs"), "{e}");
+    // with the CRS it is read (and reprojected to lon/lat)
+    ok(&classify_args(
+        &demo().join("units.csv"),
+        &p,
+        &t.path().join("o.csv"),
+        &["--coverage-crs", "EPSG:32632"],
+    ));
+}
+
+#[test]
+fn a_failing_output_leaves_no_other_output_behind() {
+    let t = tmp();
+    let out = t.path().join("o.csv");
+    // statistics cannot be FlatGeobuf: refused before any work, nothing written
+    let e = fail(&classify_args(
+        &demo().join("units.csv"),
+        &demo().join("coverage.fgb"),
+        &out,
+        &["--stats", s(&t.path().join("s.fgb"))],
+    ));
+    assert!(e.contains("s.fgb"), "{e}");
+    // the peers table without its rule sets fails after classifying: o.csv must not appear
+    let e = fail(&classify_args(
+        &demo().join("units.csv"),
+        &demo().join("coverage.fgb"),
+        &out,
+        &[
+            "--stats",
+            s(&t.path().join("s.csv")),
+            "--stats-format",
+            "peers",
+        ],
+    ));
+    assert!(e.contains("eu2023-gigabit"), "{e}");
+    let left: Vec<_> = std::fs::read_dir(t.path()).unwrap().collect();
+    assert!(left.is_empty(), "outputs or temporaries left: {left:?}");
+}
+
+#[test]
+fn a_clean_skip_run_replaces_old_rejects() {
+    let t = tmp();
+    let p = t.path().join("units.csv");
+    let out = t.path().join("out.csv");
+    let cov = demo().join("coverage.fgb");
+    std::fs::write(&p, "id,lon,lat\nA,11.25,43.77\nB,x,43.7\n").unwrap();
+    ok(&classify_args(&p, &cov, &out, &["--on-error", "skip"]));
+    let rejects = t.path().join("out.rejects.csv");
+    assert_eq!(
+        std::fs::read_to_string(&rejects).unwrap().lines().count(),
+        2
+    );
+    std::fs::write(&p, "id,lon,lat\nA,11.25,43.77\n").unwrap();
+    ok(&classify_args(&p, &cov, &out, &["--on-error", "skip"]));
+    assert_eq!(
+        std::fs::read_to_string(&rejects).unwrap().lines().count(),
+        1,
+        "header only"
+    );
+}
+
+#[test]
+fn the_peers_table_does_not_depend_on_rule_order_and_bad_flags_are_refused() {
+    let d = demo();
+    let t = tmp();
+    let (a, b) = (t.path().join("a.csv"), t.path().join("b.csv"));
+    for (rules, path) in [
+        ("eu2013-nga,eu2023-gigabit", &a),
+        ("eu2023-gigabit,eu2013-nga", &b),
+    ] {
+        ok(&[
+            "classify",
+            "--units",
+            s(&d.join("units.csv")),
+            "--coverage",
+            s(&d.join("coverage.fgb")),
+            "--rules",
+            rules,
+            "--reference-year",
+            "2025",
+            "--stats",
+            s(path),
+            "--stats-format",
+            "peers",
+        ]);
+    }
+    assert_eq!(std::fs::read(&a).unwrap(), std::fs::read(&b).unwrap());
+    let units = d.join("units.csv");
+    let cov = d.join("coverage.fgb");
+    let out = t.path().join("o.csv");
+    let e = fail(&classify_args(
+        &units,
+        &cov,
+        &out,
+        &["--reference-year", "25"],
+    ));
+    assert!(e.contains("reference-year"), "{e}");
+    let e = fail(&[
+        "classify",
+        "--units",
+        s(&units),
+        "--coverage",
+        s(&cov),
+        "--rules",
+        "bead,bead",
+        "--out",
+        s(&out),
+    ]);
+    assert!(e.contains("twice"), "{e}");
+    let e = fail(&classify_args(&units, &cov, &out, &["--rejects", "r.csv"]));
+    assert!(e.contains("--on-error skip"), "{e}");
 }

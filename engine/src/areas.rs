@@ -34,13 +34,25 @@ pub fn assign(units: &mut Units, areas: &Areas) -> (usize, usize) {
         }
         match f {
             Some(a) => {
-                units.comune[i] = units.comune_codes.intern(&areas.codes[a as usize]);
+                units.comune[i] = units
+                    .comune_codes
+                    .intern(&comune_code(&areas.codes[a as usize]));
                 assigned += 1;
             }
             None => missing += 1,
         }
     }
     (assigned, missing)
+}
+
+/// An area code as a comune code: all-digit codes shorter than 6 characters (an integer
+/// field such as `com_istat_code_num`) are zero-padded to ISTAT's 6 digits.
+pub fn comune_code(code: &str) -> String {
+    if !code.is_empty() && code.len() < 6 && code.bytes().all(|b| b.is_ascii_digit()) {
+        format!("{code:0>6}")
+    } else {
+        code.to_string()
+    }
 }
 
 /// Names, provinces and regions given by an areas file, by area code.
@@ -51,7 +63,7 @@ pub fn info_of(areas: &Areas) -> HashMap<String, AreaInfo> {
         .enumerate()
         .map(|(i, code)| {
             (
-                code.clone(),
+                comune_code(code),
                 AreaInfo {
                     name: areas.names.get(i).cloned().flatten(),
                     province: areas.province.get(i).cloned().flatten(),

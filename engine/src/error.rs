@@ -46,12 +46,12 @@ impl fmt::Display for Location {
 
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
-    /// The file could not be opened, read or written.
-    #[error("{path}: {source}")]
+    /// The file could not be opened, read or written. (The I/O error is part of the message
+    /// and deliberately not a `source()`, so that error chains do not print it twice.)
+    #[error("{path}: {error}")]
     Io {
         path: PathBuf,
-        #[source]
-        source: std::io::Error,
+        error: std::io::Error,
     },
     /// A value in the input is wrong: missing, not a number, out of range, unknown...
     #[error("{at}: {message}")]
@@ -90,7 +90,7 @@ impl Error {
     pub fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
         Error::Io {
             path: path.into(),
-            source,
+            error: source,
         }
     }
 }

@@ -244,12 +244,14 @@ pub fn compute(
     }
 }
 
-/// Column prefix of rule set `r`: none for the first (primary) rule set, `NAME:` after.
+/// Column prefix of rule set `r`: none for the first (primary) rule set, `NAME_` after, with
+/// the name made a plain identifier (`eu2023_gigabit_`), so that SQL and QGIS expressions
+/// need no quoting.
 fn prefix(rules: &[(String, Vec<String>)], r: usize) -> String {
     if r == 0 {
         String::new()
     } else {
-        format!("{}:", rules[r].0)
+        format!("{}_", crate::table::identifier(&rules[r].0))
     }
 }
 
@@ -332,8 +334,8 @@ impl Table for Stats {
 
 /// The per-comune table of the peer benchmark (`shared/peers`): comune, n_points,
 /// units_total, units_white, units_grey, units_black, units_gigabit, units_5g,
-/// sum_best_down. Needs a white/grey/black rule set first and `eu2023-gigabit` among the
-/// rule sets (units_gigabit = units reached by at least one gigabit network).
+/// sum_best_down. Needs the rule sets `eu2013-nga` (classes) and `eu2023-gigabit`
+/// (units_gigabit = units reached by at least one gigabit network), in any order.
 #[derive(Debug, Clone)]
 pub struct PeersTable {
     rows: Vec<[i64; 8]>,
@@ -343,19 +345,25 @@ pub struct PeersTable {
 
 impl PeersTable {
     pub fn new(stats: &Stats) -> Result<PeersTable, String> {
-        let wgb = ["white", "grey", "black"];
-        if stats.rules.first().map(|r| r.1.as_slice()) != Some(&wgb.map(String::from)[..]) {
-            return Err(
-                "the peers table needs a white/grey/black rule set (e.g. eu2013-nga) first".into(),
-            );
-        }
-        let Some(g) = stats.rules.iter().position(|r| r.0 == "eu2023-gigabit") else {
-            return Err("the peers table needs the rule set eu2023-gigabit too".into());
+        let wgb = ["white", "grey", "black"].map(String::from);
+        let find = |name: &str| {
+            stats
+                .rules
+                .iter()
+                .position(|r| r.0 == name && r.1 == wgb)
+                .ok_or_else(|| {
+                    format!(
+                        "--stats-format peers needs the rule sets eu2013-nga and \
+                         eu2023-gigabit (white / grey / black); {name} is missing"
+                    )
+                })
         };
+        let n = find("eu2013-nga")?;
+        let g = find("eu2023-gigabit")?;
         let mut rows = Vec::new();
         let mut codes = Vec::new();
         for r in stats.rows.iter().filter(|r| r.level == Some(Level::Comune)) {
-            let nga = &r.rules[0];
+            let nga = &r.rules[n];
             let gig = &r.rules[g];
             rows.push([
                 r.addresses as i64,

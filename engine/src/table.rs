@@ -55,3 +55,11 @@ pub trait Table: Sync {
         false
     }
 }
+
+/// `name` as a plain column identifier: ASCII letters, digits and `_` (other characters
+/// become `_`), e.g. `eu2013-nga` -> `eu2013_nga`.
+pub fn identifier(name: &str) -> String {
+    name.chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
+        .collect()
+}

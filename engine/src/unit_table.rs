@@ -2,7 +2,8 @@
 //!
 //! Columns: `id, lon, lat, units, comune, class, networks, unknown_data, best_down_mbps,
 //! best_up_mbps, technologies, networks_4g, networks_5g`, then for every further rule set R
-//! `class_R, networks_R`. `class` and `networks` are those of the first (primary) rule set;
+//! `class_R, networks_R` (R with `_` for `-`), and `address` when the registry has one.
+//! `class` and `networks` are those of the first (primary) rule set;
 //! `unknown_data` is 1 when offers with missing data reached the unit under it (the class was
 //! decided anyway, or is `unknown`). `technologies` lists every technology reaching the unit
 //! (existing or planned) as `FTTH|FWA|5G`.
@@ -42,8 +43,12 @@ impl<'a> UnitTable<'a> {
         .map(|(n, t)| Column::new(n, t))
         .collect();
         for r in cls.rules.iter().skip(1) {
-            columns.push(Column::new(format!("class_{}", r.name), Str));
-            columns.push(Column::new(format!("networks_{}", r.name), Int));
+            let id = crate::table::identifier(&r.name);
+            columns.push(Column::new(format!("class_{id}"), Str));
+            columns.push(Column::new(format!("networks_{id}"), Int));
+        }
+        if units.address.is_some() {
+            columns.push(Column::new("address", Str));
         }
         // technology sets are few: format each distinct mask once
         let technologies = (0..1u32 << 10)
@@ -87,6 +92,11 @@ impl Table for UnitTable<'_> {
             10 => Value::Str(&self.technologies[(reach.technologies.0 & 0x3ff) as usize]),
             11 => Value::Int(reach.networks_4g as i64),
             12 => Value::Int(reach.networks_5g as i64),
+            c if c == self.columns.len() - 1 && self.units.address.is_some() => self
+                .units
+                .address
+                .as_ref()
+                .map_or(Value::Null, |a| Value::Str(a.get(row))),
             c => {
                 let k = c - FIXED;
                 let r = &self.cls.rules[1 + k / 2];

@@ -4,7 +4,7 @@ use crate::progress;
 use anyhow::{bail, Context, Result};
 use bianca_engine::classify::{build_index, classify, ClassifyOptions};
 use bianca_engine::io::read::{self, ReadOptions};
-use bianca_engine::io::write::write_table;
+use bianca_engine::io::write::{write_table_as, Format};
 use bianca_engine::join::index::{GridIndex, GridOptions};
 use bianca_engine::model::Coverage;
 use bianca_engine::stats::{self, PeersTable};
@@ -92,11 +92,32 @@ pub fn run(a: &ClassifyArgs) -> Result<()> {
         .iter()
         .map(|r| rules::load(r))
         .collect::<Result<Vec<_>, _>>()?;
+    for (i, r) in rule_sets.iter().enumerate() {
+        if rule_sets[..i].iter().any(|o| o.name == r.name) {
+            bail!("--rules names the rule set {} twice", r.name);
+        }
+    }
     let reference_year = a.reference_year.unwrap_or_else(current_year);
+    if !(1990..=2100).contains(&reference_year) {
+        bail!("--reference-year {reference_year}: expected a year between 1990 and 2100");
+    }
+    if a.rejects.is_some() && a.on_error != OnErrorArg::Skip {
+        bail!("--rejects FILE only applies with --on-error skip");
+    }
     // fail early on output paths we cannot write, before minutes of work
-    for p in a.out.iter().chain(&a.stats) {
-        bianca_engine::io::write::Format::from_path(p)?;
+    let rejects_path = (a.on_error == OnErrorArg::Skip).then(|| rejects_path(a));
+    for p in a.out.iter().chain(&a.stats).chain(&rejects_path) {
+        Format::from_path(p)?;
         check_dir(p)?;
+    }
+    if let Some(p) = &a.stats {
+        if Format::from_path(p)? == Format::FlatGeobuf {
+            bail!(
+                "{}: statistics have no geometry and FlatGeobuf needs one: use .csv, .json, \
+                 .parquet or .gpkg",
+                p.display()
+            );
+        }
     }
     if a.stats_format == StatsFormat::Peers && a.stats.is_none() {
         bail!("--stats-format peers needs --stats FILE");
@@ -156,34 +177,28 @@ pub fn run(a: &ClassifyArgs) -> Result<()> {
     let t_classify = t0.elapsed();
 
     let sp = progress::spinner("writing results");
+    // every output under a temporary name first, all renamed at the end: a failed run
+    // leaves none of them behind and keeps the previous ones
+    let mut staged = Staged::default();
     if let Some(out) = &a.out {
-        write_table(out, &UnitTable::new(&units, &cls))
-            .with_context(|| format!("writing {}", out.display()))?;
+        staged.write(out, &UnitTable::new(&units, &cls))?;
     }
     let st = stats::compute(&units, &cls, &|code| area_info.get(code).cloned());
     if let Some(path) = &a.stats {
         match a.stats_format {
-            StatsFormat::Full => write_table(path, &st),
+            StatsFormat::Full => staged.write(path, &st)?,
             StatsFormat::Peers => {
                 let t = PeersTable::new(&st).map_err(anyhow::Error::msg)?;
-                write_table(path, &t)
+                staged.write(path, &t)?
             }
         }
-        .with_context(|| format!("writing {}", path.display()))?;
     }
-    let rejects_path = if rejects.is_empty() {
-        None
-    } else {
-        let beside = a.out.as_ref().or(a.stats.as_ref());
-        let p = match (&a.rejects, beside) {
-            (Some(p), _) => p.clone(),
-            (None, Some(b)) => rejects_beside(b),
-            (None, None) => PathBuf::from("rejects.csv"),
-        };
-        write_table(&p, &RejectTable::new(&rejects))
-            .with_context(|| format!("writing {}", p.display()))?;
-        Some(p)
-    };
+    // in skip mode the rejects file is always written, so that an old one never outlives
+    // the run it came from
+    if let Some(p) = &rejects_path {
+        staged.write(p, &RejectTable::new(&rejects))?;
+    }
+    staged.commit()?;
     sp.finish_and_clear();
     let t_write = t0.elapsed();
 
@@ -246,9 +261,39 @@ pub fn run(a: &ClassifyArgs) -> Result<()> {
         }
         if !coverage.footprints.is_empty() && cls.outside_coverage * 2 > units.len() as u64 {
             eprintln!(
-                "  warning: {} of {} units lie outside the extent of every footprint: are lon/lat swapped, or is --units-crs wrong?",
+                "  warning: {} of {} addresses lie outside the extent of all footprints: are lon/lat swapped in one of the files, or is a --units-crs / --coverage-crs missing or wrong?",
                 thousands(cls.outside_coverage),
                 thousands(units.len() as u64)
+            );
+        }
+        let unknown_codes: Vec<&str> = units
+            .comune_codes
+            .names()
+            .iter()
+            .map(String::as_str)
+            .filter(|c| bianca_engine::istat::comune(c).is_none() && !area_info.contains_key(*c))
+            .collect();
+        if !unknown_codes.is_empty() {
+            eprintln!(
+                "  warning: {} comune codes are not in the ISTAT list of June 2023 (e.g. {}): merged or renumbered comuni, or typos?",
+                unknown_codes.len(),
+                unknown_codes.iter().take(3).copied().collect::<Vec<_>>().join(", ")
+            );
+        }
+        let without = units
+            .comune
+            .iter()
+            .filter(|&&c| c == bianca_engine::units::NO_AREA)
+            .count();
+        if without > 0 && a.areas.is_none() {
+            eprintln!(
+                "  warning: {} addresses have no comune: statistics group them as \"(no comune)\"; give --areas to place them",
+                thousands(without as u64)
+            );
+        }
+        if cls.pairs == 0 && !coverage.footprints.is_empty() {
+            eprintln!(
+                "  warning: no address lies in any footprint: do the registry and the coverage use the same CRS and lon/lat order?"
             );
         }
         if unplaced > 0 {
@@ -317,6 +362,53 @@ fn check_dir(p: &Path) -> Result<()> {
         );
     }
     Ok(())
+}
+
+/// Where `--on-error skip` writes the rejected rows: `--rejects`, or NAME.rejects.csv beside
+/// the first output.
+fn rejects_path(a: &ClassifyArgs) -> PathBuf {
+    match (&a.rejects, a.out.as_ref().or(a.stats.as_ref())) {
+        (Some(p), _) => p.clone(),
+        (None, Some(b)) => rejects_beside(b),
+        (None, None) => PathBuf::from("rejects.csv"),
+    }
+}
+
+/// Outputs written under their own names in hidden temporary directories beside their
+/// targets, renamed together by [`Staged::commit`]; whatever was not committed is removed with
+/// its directory on drop.
+#[derive(Default)]
+struct Staged {
+    pending: Vec<(tempfile::TempDir, PathBuf, PathBuf)>,
+}
+
+impl Staged {
+    fn write(&mut self, target: &Path, table: &dyn Table) -> Result<()> {
+        let dir = match target.parent() {
+            Some(d) if !d.as_os_str().is_empty() => d,
+            _ => Path::new("."),
+        };
+        let name = target
+            .file_name()
+            .with_context(|| format!("{}: not a file name", target.display()))?;
+        let tmp_dir = tempfile::Builder::new()
+            .prefix(".bianca-pending-")
+            .tempdir_in(dir)
+            .with_context(|| format!("writing {}", target.display()))?;
+        let tmp = tmp_dir.path().join(name);
+        write_table_as(&tmp, table, Format::from_path(target)?)
+            .with_context(|| format!("writing {}", target.display()))?;
+        self.pending.push((tmp_dir, tmp, target.to_path_buf()));
+        Ok(())
+    }
+
+    fn commit(self) -> Result<()> {
+        for (_dir, tmp, target) in &self.pending {
+            std::fs::rename(tmp, target)
+                .with_context(|| format!("writing {}", target.display()))?;
+        }
+        Ok(())
+    }
 }
 
 fn rejects_beside(out: &Path) -> PathBuf {

@@ -14,9 +14,15 @@ pub enum RulesCommand {
 pub fn run(cmd: &RulesCommand) -> Result<()> {
     match cmd {
         RulesCommand::List => {
-            for r in rules::presets()? {
+            let all = rules::presets()?;
+            let w = all
+                .iter()
+                .map(|r| r.title.chars().count())
+                .max()
+                .unwrap_or(0);
+            for r in &all {
                 println!(
-                    "{:<16} v{:<3} {:<60} classes: {}",
+                    "{:<16} v{:<3} {:<w$}  classes: {}",
                     r.name,
                     r.version,
                     r.title,

@@ -33,7 +33,7 @@ pub fn run(args: &SynthArgs) -> anyhow::Result<()> {
         .with_context(|| format!("writing the synthetic data to {}", args.out.display()))?;
     let total = t0.elapsed();
     eprintln!(
-        "synth: seed {}: {} units ({} dwellings) in {} comuni, {} footprints, {} declarations",
+        "synth: seed {}: {} addresses ({} housing units) in {} comuni, {} footprints, {} declarations",
         args.seed,
         summary.units,
         summary.dwellings,

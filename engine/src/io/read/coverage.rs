@@ -8,7 +8,7 @@ use geo::{Geometry, MultiPolygon};
 use rayon::prelude::*;
 
 use super::crs::Reprojector;
-use super::geometry::{check_valid, reproject_multipolygon, to_multipolygon};
+use super::geometry::{check_lon_lat, check_valid, reproject_multipolygon, to_multipolygon};
 use super::offer_attrs::{parse_offer_attrs, REQUIRED_OFFER_COLUMNS};
 use super::records::{visit, Columns, Record};
 use super::{InputFormat, ReadOptions};
@@ -97,6 +97,7 @@ pub fn read_footprints(
                         .map_err(|m| Error::input(at.clone(), m))
                 })
                 .and_then(|mp| {
+                    check_lon_lat(&mp).map_err(|m| Error::input(at.clone(), m))?;
                     check_valid(&mp).map_err(|m| Error::input(at.clone(), m))?;
                     Ok(mp)
                 })?;

@@ -78,6 +78,27 @@ fn collect_polygons(g: Geometry<f64>, out: &mut Vec<Polygon<f64>>) -> Result<(),
     Ok(())
 }
 
+/// Checks that every coordinate, after reprojection, is a longitude in [-180, 180] and a
+/// latitude in [-90, 90]: coordinates outside mean a projected file read as lon/lat (its CRS
+/// is missing or wrong), which would otherwise silently cover nothing.
+pub fn check_lon_lat(mp: &MultiPolygon<f64>) -> Result<(), String> {
+    for p in &mp.0 {
+        for r in std::iter::once(p.exterior()).chain(p.interiors()) {
+            if let Some(c) =
+                r.0.iter()
+                    .find(|c| !(c.x.abs() <= 180.0 && c.y.abs() <= 90.0))
+            {
+                return Err(format!(
+                    "coordinate ({}, {}) is not a longitude/latitude: the file seems to be in a \
+                     projected CRS; give it (e.g. --coverage-crs EPSG:32632)",
+                    c.x, c.y
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
 /// Checks that every coordinate is finite and the MultiPolygon is valid (OGC rules as
 /// implemented by geo's [`Validation`]: closed rings with 3+ distinct points, no
 /// self-intersection, holes inside their shell, members not overlapping).
