@@ -49,6 +49,11 @@ fn main() -> std::process::ExitCode {
         )
         .with_writer(std::io::stderr)
         .init();
+    // GDAL prints its own errors to stderr ("ERROR 1: ..."); the readers turn them into
+    // bianca's messages, so send GDAL's text to the log instead (BIANCA_LOG=debug)
+    gdal::config::set_error_handler(|class, code, msg| {
+        tracing::debug!(target: "gdal", ?class, code, "{msg}");
+    });
     if let Some(n) = cli.threads {
         if let Err(e) = rayon::ThreadPoolBuilder::new()
             .num_threads(n)

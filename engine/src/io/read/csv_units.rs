@@ -168,7 +168,7 @@ fn layout(
         (None, (None, None), (Some(_), Some(_))) => {
             return Err(Error::Format {
                 path: path.to_path_buf(),
-                message: "columns x/y hold projected coordinates: give their CRS \
+                message: "columns x/y hold projected coordinates: give their CRS (bianca classify --units-crs) \
                           (for example EPSG:3003 or EPSG:32632)"
                     .into(),
             })

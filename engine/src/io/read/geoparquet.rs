@@ -351,7 +351,7 @@ pub fn read_parquet_units(path: &Path, opts: &ReadOptions) -> Result<(Units, Vec
             (None, (Some(x), Some(y)), _) => (x, y, Reprojector::identity()),
             (None, (None, None), (Some(_), Some(_))) => return Err(format_err(
                 path,
-                "columns x/y hold projected coordinates: give their CRS (for example EPSG:3003)",
+                "columns x/y hold projected coordinates: give their CRS (bianca classify --units-crs) (for example EPSG:3003)",
             )),
             (_, (Some(_), None), _) => return Err(cols.missing(path, "lat")),
             _ => return Err(cols.missing(path, "lon")),

@@ -162,7 +162,11 @@ pub fn finish_chunk(
         {
             (
                 if lat_ok { &names.x } else { &names.y },
-                format!("lon/lat look swapped (lon {lon}, lat {lat})"),
+                if lat_ok {
+                    format!("longitude {lon} is outside [-180, 180]: lon/lat look swapped (lon {lon}, lat {lat})")
+                } else {
+                    format!("latitude {lat} is outside [-90, 90]: lon/lat look swapped (lon {lon}, lat {lat})")
+                },
             )
         } else if !lon_ok {
             (&names.x, format!("longitude {lon} is outside [-180, 180]"))
