@@ -73,19 +73,7 @@ fn tmp() -> tempfile::TempDir {
 fn classify_csv(units: &Path, coverage: &Path, extra: &[&str]) -> Vec<String> {
     let t = tmp();
     let out = t.path().join("out.csv");
-    let mut args = vec![
-        "classify",
-        "--units",
-        s(units),
-        "--coverage",
-        s(coverage),
-        "--rules",
-        "eu2013-nga",
-        "--reference-year",
-        "2025",
-        "--out",
-        s(&out),
-    ];
+    let mut args = classify_args(units, coverage, &out, &["--reference-year", "2025"]);
     args.extend_from_slice(extra);
     ok(&args);
     let mut rdr = csv::Reader::from_path(&out).expect("read output");
