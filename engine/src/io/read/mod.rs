@@ -22,6 +22,7 @@ pub mod crs;
 pub mod csv_header;
 pub mod csv_table;
 pub mod csv_units;
+pub mod fgb;
 pub mod geometry;
 pub mod geoparquet;
 pub mod offer_attrs;
@@ -77,7 +78,13 @@ impl InputFormat {
     }
 }
 
-/// Reads a housing-unit registry.
+fn has_extension(path: &Path, ext: &str) -> bool {
+    path.extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| e.eq_ignore_ascii_case(ext))
+}
+
+/// Reads a housing-unit registry (FlatGeobuf through the fast [`fgb`] reader).
 ///
 /// Columns: `id` (required, unique), `lon`/`lat` (CSV; or `x`/`y` with [`ReadOptions::crs`];
 /// other formats use the point geometry, or `lon`/`lat` columns in a Parquet file without
@@ -88,6 +95,7 @@ pub fn read_units(path: &Path, opts: &ReadOptions) -> Result<(Units, Vec<Reject>
     let (units, rejects) = match InputFormat::of(path) {
         InputFormat::Csv => csv_units::read_csv_units(path, opts)?,
         InputFormat::Parquet => geoparquet::read_parquet_units(path, opts)?,
+        InputFormat::Ogr if has_extension(path, "fgb") => fgb::read_fgb_units(path, opts)?,
         InputFormat::Ogr => ogr::read_ogr_units(path, opts)?,
     };
     tracing::debug!(
