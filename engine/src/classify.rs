@@ -126,12 +126,10 @@ pub fn classify(
             for (k, &i) in idx.iter().enumerate() {
                 let i = i as usize;
                 hits.clear();
-                if index.cell_of(units.lon[i], units.lat[i]).is_none() {
-                    out += 1;
-                }
-                index.for_each_covering(units.lon[i], units.lat[i], |fp| {
+                let inside = index.probe(units.lon[i], units.lat[i], |fp| {
                     hits.push(fp_offer[fp as usize])
                 });
+                out += u64::from(inside.is_none());
                 p += hits.len() as u64;
                 if !declared.is_empty() {
                     if let Some(list) = declared.get(units.ids.get(i)) {

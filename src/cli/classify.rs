@@ -350,10 +350,7 @@ fn read_coverage(
 
 /// The directory of `p` must exist, so that a long run does not fail at its very end.
 fn check_dir(p: &Path) -> Result<()> {
-    let dir = match p.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d,
-        _ => Path::new("."),
-    };
+    let dir = dir_of(p);
     if !dir.is_dir() {
         bail!(
             "{}: directory {} does not exist",
@@ -362,6 +359,14 @@ fn check_dir(p: &Path) -> Result<()> {
         );
     }
     Ok(())
+}
+
+/// The directory a file path lives in (`.` for a bare file name).
+fn dir_of(p: &Path) -> &Path {
+    match p.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    }
 }
 
 /// Where `--on-error skip` writes the rejected rows: `--rejects`, or NAME.rejects.csv beside
@@ -384,10 +389,7 @@ struct Staged {
 
 impl Staged {
     fn write(&mut self, target: &Path, table: &dyn Table) -> Result<()> {
-        let dir = match target.parent() {
-            Some(d) if !d.as_os_str().is_empty() => d,
-            _ => Path::new("."),
-        };
+        let dir = dir_of(target);
         let name = target
             .file_name()
             .with_context(|| format!("{}: not a file name", target.display()))?;

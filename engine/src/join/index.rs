@@ -215,12 +215,6 @@ impl GridIndex {
         (self.nx, self.ny, self.entries.len(), inside)
     }
 
-    /// The cell of (x, y), if inside the grid.
-    #[inline]
-    pub fn cell_of(&self, x: f64, y: f64) -> Option<usize> {
-        self.locate(x, y).map(|(c, _)| c)
-    }
-
     /// The cell of (x, y) and the bit of its sub-cell.
     #[inline]
     fn locate(&self, x: f64, y: f64) -> Option<(usize, u64)> {
@@ -241,10 +235,15 @@ impl GridIndex {
     /// Calls `f(polygon)` for every polygon covering (x, y) (boundary included), in index
     /// order of the cell's entries; returns how many there were.
     #[inline]
-    pub fn for_each_covering(&self, x: f64, y: f64, mut f: impl FnMut(u32)) -> u32 {
-        let Some((c, bit)) = self.locate(x, y) else {
-            return 0;
-        };
+    pub fn for_each_covering(&self, x: f64, y: f64, f: impl FnMut(u32)) -> u32 {
+        self.probe(x, y, f).unwrap_or(0)
+    }
+
+    /// Like [`GridIndex::for_each_covering`], but tells a point outside the grid (`None`:
+    /// outside the extent of every polygon) from one inside it that no polygon covers.
+    #[inline]
+    pub fn probe(&self, x: f64, y: f64, mut f: impl FnMut(u32)) -> Option<u32> {
+        let (c, bit) = self.locate(x, y)?;
         let mut n = 0;
         let range = self.cell_start[c] as usize..self.cell_start[c + 1] as usize;
         for e in &self.entries[range] {
@@ -259,7 +258,7 @@ impl GridIndex {
                 n += 1;
             }
         }
-        n
+        Some(n)
     }
 
     /// The exact test alone, for polygon `p` (used by tests and benches).

@@ -1,7 +1,9 @@
 //! Geometry helpers of the generator: a prepared polygon for fast point-in-polygon tests,
 //! and the generated shapes (irregular town blobs, antenna discs).
 
-use geo::{Coord, LineString, MultiPolygon, Polygon};
+use geo::{BoundingRect, Coord, LineString, MultiPolygon, Polygon};
+
+use crate::join::refine::PolygonSet;
 
 use super::rng::Rng;
 
@@ -13,94 +15,41 @@ pub fn round7(v: f64) -> f64 {
     (v * 1e7).round() / 1e7
 }
 
-/// A polygon (or multipolygon) prepared for many point-in-polygon tests: its edges are
-/// bucketed into horizontal bands, so a test looks only at the edges of one band.
+/// A polygon (or multipolygon) prepared for many point-in-polygon tests: its bounding box
+/// and the join's banded exact test ([`PolygonSet`]).
 #[derive(Debug, Clone)]
 pub struct Prepared {
     pub min_x: f64,
     pub min_y: f64,
     pub max_x: f64,
     pub max_y: f64,
-    inv_band_h: f64,
-    /// Band `b` holds `edge_ix[band_start[b]..band_start[b + 1]]`.
-    band_start: Vec<u32>,
-    edge_ix: Vec<u32>,
-    /// Edges as (x1, y1, x2, y2).
-    edges: Vec<[f64; 4]>,
+    set: PolygonSet,
 }
 
 impl Prepared {
     pub fn new(mp: &MultiPolygon<f64>) -> Self {
-        let mut edges = Vec::new();
-        let (mut min_x, mut min_y) = (f64::INFINITY, f64::INFINITY);
-        let (mut max_x, mut max_y) = (f64::NEG_INFINITY, f64::NEG_INFINITY);
-        for poly in &mp.0 {
-            for ring in std::iter::once(poly.exterior()).chain(poly.interiors()) {
-                for l in ring.lines() {
-                    if l.start == l.end {
-                        continue;
-                    }
-                    edges.push([l.start.x, l.start.y, l.end.x, l.end.y]);
-                    min_x = min_x.min(l.start.x);
-                    max_x = max_x.max(l.start.x);
-                    min_y = min_y.min(l.start.y);
-                    max_y = max_y.max(l.start.y);
-                }
-            }
-        }
-        let nb = (edges.len() / 2).clamp(1, 1024);
-        let h = if max_y > min_y {
-            (max_y - min_y) / nb as f64
-        } else {
-            1.0
+        let (min_x, min_y, max_x, max_y) = match mp.bounding_rect() {
+            Some(r) => (r.min().x, r.min().y, r.max().x, r.max().y),
+            None => (
+                f64::INFINITY,
+                f64::INFINITY,
+                f64::NEG_INFINITY,
+                f64::NEG_INFINITY,
+            ),
         };
-        let inv_band_h = 1.0 / h;
-        let band_of = |y: f64| (((y - min_y) * inv_band_h) as usize).min(nb - 1);
-        let mut per_band: Vec<Vec<u32>> = vec![Vec::new(); nb];
-        for (i, e) in edges.iter().enumerate() {
-            let (lo, hi) = (band_of(e[1].min(e[3])), band_of(e[1].max(e[3])));
-            for b in per_band.iter_mut().take(hi + 1).skip(lo) {
-                b.push(i as u32);
-            }
-        }
-        let mut band_start = Vec::with_capacity(nb + 1);
-        let mut edge_ix = Vec::new();
-        band_start.push(0);
-        for b in per_band {
-            edge_ix.extend(b);
-            band_start.push(edge_ix.len() as u32);
-        }
         Prepared {
             min_x,
             min_y,
             max_x,
             max_y,
-            inv_band_h,
-            band_start,
-            edge_ix,
-            edges,
+            set: PolygonSet::new(std::slice::from_ref(mp)),
         }
     }
 
-    /// Even-odd test (holes and several parts handled). Points exactly on an edge may go
-    /// either way; the generator never relies on them.
+    /// Even-odd test (holes and several parts handled), exact; a point on an edge counts as
+    /// inside.
     pub fn contains(&self, x: f64, y: f64) -> bool {
-        if x < self.min_x || x > self.max_x || y < self.min_y || y > self.max_y {
-            return false;
-        }
-        let nb = self.band_start.len() - 1;
-        let b = (((y - self.min_y) * self.inv_band_h) as usize).min(nb - 1);
-        let mut inside = false;
-        for &i in &self.edge_ix[self.band_start[b] as usize..self.band_start[b + 1] as usize] {
-            let [x1, y1, x2, y2] = self.edges[i as usize];
-            if (y1 > y) != (y2 > y) {
-                let xi = x1 + (y - y1) * (x2 - x1) / (y2 - y1);
-                if x < xi {
-                    inside = !inside;
-                }
-            }
-        }
-        inside
+        x >= self.min_x && x <= self.max_x && self.set.covers(0, x, y)
     }
 
     /// A uniform random point inside, by rejection from the bounding box (7 decimals).
