@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # Installs what bianca needs to build and test on Debian 12, if it is missing:
-# GDAL (libgdal-dev, gdal-bin) and pkg-config. Safe to run again: it installs nothing when
-# everything is there. Needs root (or sudo) only when something is missing.
+# GDAL (libgdal-dev, gdal-bin), pkg-config, PostgreSQL 15 with PostGIS 3 for the test
+# database (postgresql-15-postgis-3, see scripts/pg.sh), libpq-dev and libsqlite3-dev.
+# Safe to run again: it installs nothing when everything is there. Needs root (or sudo)
+# only when something is missing.
 set -euo pipefail
 
-PKGS=(libgdal-dev gdal-bin pkg-config)
+PKGS=(libgdal-dev gdal-bin pkg-config postgresql-15-postgis-3 libpq-dev libsqlite3-dev)
 
 missing=()
 for p in "${PKGS[@]}"; do

@@ -25,14 +25,37 @@ struct Cli {
     /// Worker threads (default: all cores).
     #[arg(long, global = true, env = "BIANCA_THREADS")]
     threads: Option<usize>,
+    /// The store: a `postgres://` URL for PostGIS, or a file for the embedded store
+    /// (default: ./bianca.db).
+    #[arg(
+        long,
+        global = true,
+        env = "DATABASE_URL",
+        value_name = "URL",
+        hide_env_values = true
+    )]
+    database_url: Option<String>,
     #[command(subcommand)]
     command: Command,
 }
 
 #[derive(Subcommand)]
 enum Command {
-    /// Classify a registry against coverage files and write per-unit results and statistics.
+    /// Classify a registry against coverage files (or what is stored, with --snapshot) and
+    /// write per-unit results and statistics.
     Classify(Box<cli::classify::ClassifyArgs>),
+    /// Import a registry, coverage or declarations file into the store.
+    #[command(subcommand)]
+    Import(cli::import::ImportCommand),
+    /// The datasets in the store.
+    #[command(subcommand)]
+    Datasets(cli::snapshots::DatasetsCommand),
+    /// The snapshots in the store: list, export, diff.
+    #[command(subcommand)]
+    Snapshots(cli::snapshots::SnapshotsCommand),
+    /// The store's schema: migrate, status.
+    #[command(subcommand)]
+    Db(cli::db::DbCommand),
     /// Generate a deterministic synthetic Tuscany (units, coverage, declarations).
     Synth(cli::synth::SynthArgs),
     /// List or show the rule sets.
@@ -63,8 +86,13 @@ fn main() -> std::process::ExitCode {
             return std::process::ExitCode::FAILURE;
         }
     }
+    let db = cli.database_url.as_deref();
     let result = match &cli.command {
-        Command::Classify(a) => cli::classify::run(a),
+        Command::Classify(a) => cli::classify::run(a, db),
+        Command::Import(c) => cli::import::run(c, db),
+        Command::Datasets(c) => cli::snapshots::run_datasets(c, db),
+        Command::Snapshots(c) => cli::snapshots::run(c, db),
+        Command::Db(c) => cli::db::run(c, db),
         Command::Synth(a) => cli::synth::run(a),
         Command::Rules(c) => cli::rules::run(c),
     };

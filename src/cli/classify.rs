@@ -1,16 +1,20 @@
 //! `bianca classify`: files in, per-unit results and per-area statistics out.
 
+use super::output::{check_dir, current_year, pct, thousands, RejectTable, Staged};
 use crate::progress;
 use anyhow::{bail, Context, Result};
+use bianca_api::store::{DatasetInfo, DatasetKind, NewSnapshot, Store, StoredUnits};
 use bianca_engine::classify::{build_index, classify, ClassifyOptions};
 use bianca_engine::io::read::{self, ReadOptions};
-use bianca_engine::io::write::{write_table_as, Format};
+use bianca_engine::io::write::Format;
 use bianca_engine::join::index::{GridIndex, GridOptions};
 use bianca_engine::model::Coverage;
+use bianca_engine::stats::AreaInfo;
 use bianca_engine::stats::{self, PeersTable};
-use bianca_engine::table::{Column, ColumnType, Table, Value};
 use bianca_engine::unit_table::UnitTable;
+use bianca_engine::units::Units;
 use bianca_engine::{areas, rules, OnError, Reject};
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
@@ -18,14 +22,14 @@ use std::time::Instant;
 pub struct ClassifyArgs {
     /// Housing-unit registry: CSV (id, lon, lat | x, y, units, comune, address), GeoJSON,
     /// GeoJSONSeq, FlatGeobuf, GeoParquet, GeoPackage, Shapefile...
-    #[arg(long, value_name = "FILE")]
-    pub units: PathBuf,
+    #[arg(long, value_name = "FILE", required_unless_present = "snapshot")]
+    pub units: Option<PathBuf>,
     /// CRS of the registry's coordinates when the file does not say (CSV x/y), e.g. EPSG:3003.
     #[arg(long, value_name = "EPSG:N")]
     pub units_crs: Option<String>,
     /// Coverage footprints (polygons with operator, technology, down_mbps, up_mbps, status,
     /// year...). Repeat or list several.
-    #[arg(long, value_name = "FILE", num_args = 1.., required = true)]
+    #[arg(long, value_name = "FILE", num_args = 1.., required_unless_present = "snapshot")]
     pub coverage: Vec<PathBuf>,
     /// CRS of the coverage files when they do not say (CSV wkt).
     #[arg(long, value_name = "EPSG:N")]
@@ -48,7 +52,7 @@ pub struct ClassifyArgs {
     pub reference_year: Option<i32>,
     /// Per-unit results: .csv, .geojson, .parquet, .gpkg or .fgb. May be left out when only
     /// --stats is wanted.
-    #[arg(long, value_name = "FILE", required_unless_present = "stats")]
+    #[arg(long, value_name = "FILE", required_unless_present_any = ["stats", "snapshot"])]
     pub out: Option<PathBuf>,
     /// Per-area statistics (comuni, provinces, regions, total): .csv or .json.
     #[arg(long, value_name = "FILE")]
@@ -64,6 +68,17 @@ pub struct ClassifyArgs {
     /// NAME.rejects.csv).
     #[arg(long, value_name = "FILE")]
     pub rejects: Option<PathBuf>,
+    /// Classify what is stored (see `bianca import`) instead of files, and store the run as
+    /// snapshot NAME (with per-unit results and per-area statistics).
+    #[arg(long, value_name = "NAME", conflicts_with_all = ["units", "coverage", "declarations", "areas", "units_crs", "coverage_crs"])]
+    pub snapshot: Option<String>,
+    /// With --snapshot: the stored datasets to use (see `bianca datasets list`). Default: the
+    /// latest registry and every coverage and declarations dataset.
+    #[arg(long, value_name = "NAME", value_delimiter = ',', num_args = 1.., requires = "snapshot")]
+    pub datasets: Vec<String>,
+    /// Who runs it, recorded with the snapshot (default: $USER).
+    #[arg(long, value_name = "NAME", requires = "snapshot")]
+    pub by: Option<String>,
     /// Print nothing but errors.
     #[arg(long, short)]
     pub quiet: bool,
@@ -81,17 +96,18 @@ pub enum OnErrorArg {
     Skip,
 }
 
-pub fn run(a: &ClassifyArgs) -> Result<()> {
+pub fn run(a: &ClassifyArgs, database_url: Option<&str>) -> Result<()> {
     let t0 = Instant::now();
     let on_error = match a.on_error {
         OnErrorArg::Fail => OnError::Fail,
         OnErrorArg::Skip => OnError::Skip,
     };
-    let rule_sets = a
+    let rules_with_text = a
         .rules
         .iter()
-        .map(|r| rules::load(r))
+        .map(|r| rules::load_with_text(r))
         .collect::<Result<Vec<_>, _>>()?;
+    let rule_sets: Vec<rules::RuleSet> = rules_with_text.iter().map(|(r, _)| r.clone()).collect();
     for (i, r) in rule_sets.iter().enumerate() {
         if rule_sets[..i].iter().any(|o| o.name == r.name) {
             bail!("--rules names the rule set {} twice", r.name);
@@ -123,43 +139,28 @@ pub fn run(a: &ClassifyArgs) -> Result<()> {
         bail!("--stats-format peers needs --stats FILE");
     }
 
-    let sp = progress::spinner("reading units and coverage");
-    let units_opts = ReadOptions {
-        crs: a.units_crs.clone(),
-        on_error,
-    };
-    let cov_opts = ReadOptions {
-        crs: a.coverage_crs.clone(),
-        on_error,
-    };
     let grid = GridOptions::default();
-    // the registry on one side; the coverage and its join index on the other: both have
-    // serial stretches, so running them side by side keeps both cores busy
-    let (units_read, coverage_read) = rayon::join(
-        || {
-            read::read_units(&a.units, &units_opts)
-                .with_context(|| format!("reading units from {}", a.units.display()))
-        },
-        || read_coverage(a, &cov_opts, grid),
-    );
-    let (mut units, mut rejects) = units_read?;
-    let (coverage, coverage_rejects, index) = coverage_read?;
-    rejects.extend(coverage_rejects);
-    let mut area_info = std::collections::HashMap::new();
-    let mut unplaced = 0;
-    if let Some(path) = &a.areas {
-        sp.set_message("assigning areas");
-        let ar = read::read_areas(path, &a.area_field, &ReadOptions::default())
-            .with_context(|| format!("reading areas from {}", path.display()))?;
-        let (_, missing) = areas::assign(&mut units, &ar);
-        unplaced = missing;
-        area_info = areas::info_of(&ar);
-    }
+    let mut stored = None;
+    let inputs = match &a.snapshot {
+        None => read_files(a, on_error, grid)?,
+        Some(name) => {
+            let (inputs, ctx) = read_store(a, name, database_url, grid)?;
+            stored = Some(ctx);
+            inputs
+        }
+    };
+    let Inputs {
+        units,
+        coverage,
+        index,
+        rejects,
+        area_info,
+        unplaced,
+    } = inputs;
     let t_read = t0.elapsed();
     let t_index = t_read;
     let (gx, gy, entries, inside) = index.shape();
     tracing::info!(columns = gx, rows = gy, entries, inside, "join index built");
-    sp.finish_and_clear();
 
     let pb = progress::bar(units.len() as u64, "classifying");
     let cls = classify(
@@ -198,6 +199,35 @@ pub fn run(a: &ClassifyArgs) -> Result<()> {
     if let Some(p) = &rejects_path {
         staged.write(p, &RejectTable::new(&rejects))?;
     }
+    // the snapshot before the files: if storing it fails, no file claims a run that the
+    // store does not have
+    let snapshot = match (&a.snapshot, stored.as_mut()) {
+        (Some(name), Some(ctx)) => {
+            sp.set_message("storing the snapshot");
+            let by = a.by.clone().unwrap_or_else(super::store::current_user);
+            let pb = progress::bar(units.len() as u64, "storing");
+            let info = ctx
+                .store
+                .save_snapshot(
+                    &NewSnapshot {
+                        name,
+                        reference_year,
+                        created_by: &by,
+                        units: &ctx.units_dataset,
+                        sources: &ctx.sources,
+                        rules: &rules_with_text,
+                    },
+                    &ctx.rows,
+                    &cls,
+                    &st,
+                    &|n| pb.inc(n),
+                )
+                .with_context(|| format!("storing snapshot {name} in {}", ctx.store.url()))?;
+            pb.finish_and_clear();
+            Some(info)
+        }
+        _ => None,
+    };
     staged.commit()?;
     sp.finish_and_clear();
     let t_write = t0.elapsed();
@@ -305,6 +335,20 @@ pub fn run(a: &ClassifyArgs) -> Result<()> {
                     .map_or(String::new(), |p| p.display().to_string())
             );
         }
+        if let (Some(info), Some(ctx)) = (&snapshot, &stored) {
+            eprintln!(
+                "  snapshot {} stored in the {} store {}: registry {}, coverage {}",
+                info.name,
+                ctx.store.backend().as_str(),
+                ctx.store.url(),
+                info.units_dataset,
+                if info.sources.is_empty() {
+                    "(none)".to_string()
+                } else {
+                    info.sources.join(", ")
+                }
+            );
+        }
         if let Some(p) = &rejects_path {
             eprintln!(
                 "  {} rejected rows written to {}",
@@ -321,6 +365,154 @@ pub fn run(a: &ClassifyArgs) -> Result<()> {
         );
     }
     Ok(())
+}
+
+/// What a run classifies, read from files or from the store.
+struct Inputs {
+    units: Units,
+    coverage: Coverage,
+    index: GridIndex,
+    rejects: Vec<Reject>,
+    area_info: HashMap<String, AreaInfo>,
+    /// Units in no area of `--areas`.
+    unplaced: usize,
+}
+
+/// The store a `--snapshot` run reads from and writes to.
+struct StoreRun {
+    store: Store,
+    units_dataset: DatasetInfo,
+    sources: Vec<DatasetInfo>,
+    rows: Vec<i64>,
+}
+
+/// Reads the registry, coverage, declarations and areas files, and builds the join index.
+fn read_files(a: &ClassifyArgs, on_error: OnError, grid: GridOptions) -> Result<Inputs> {
+    let sp = progress::spinner("reading units and coverage");
+    let units_path = a.units.as_deref().context("--units FILE is required")?;
+    let units_opts = ReadOptions {
+        crs: a.units_crs.clone(),
+        on_error,
+    };
+    let cov_opts = ReadOptions {
+        crs: a.coverage_crs.clone(),
+        on_error,
+    };
+    // the registry on one side; the coverage and its join index on the other: both have
+    // serial stretches, so running them side by side keeps both cores busy
+    let (units_read, coverage_read) = rayon::join(
+        || {
+            read::read_units(units_path, &units_opts)
+                .with_context(|| format!("reading units from {}", units_path.display()))
+        },
+        || read_coverage(a, &cov_opts, grid),
+    );
+    let (mut units, mut rejects) = units_read?;
+    let (coverage, coverage_rejects, index) = coverage_read?;
+    rejects.extend(coverage_rejects);
+    let mut area_info = HashMap::new();
+    let mut unplaced = 0;
+    if let Some(path) = &a.areas {
+        sp.set_message("assigning areas");
+        let ar = read::read_areas(path, &a.area_field, &ReadOptions::default())
+            .with_context(|| format!("reading areas from {}", path.display()))?;
+        let (_, missing) = areas::assign(&mut units, &ar);
+        unplaced = missing;
+        area_info = areas::info_of(&ar);
+    }
+    sp.finish_and_clear();
+    Ok(Inputs {
+        units,
+        coverage,
+        index,
+        rejects,
+        area_info,
+        unplaced,
+    })
+}
+
+/// Reads the chosen datasets from the store (see `--datasets`) and builds the join index.
+fn read_store(
+    a: &ClassifyArgs,
+    snapshot: &str,
+    database_url: Option<&str>,
+    grid: GridOptions,
+) -> Result<(Inputs, StoreRun)> {
+    let mut store = super::store::open(database_url)?;
+    if store.snapshot(snapshot).is_ok() {
+        bail!(
+            "a snapshot named {snapshot:?} already exists in {}: snapshots never change, pick \
+             another name",
+            store.url()
+        );
+    }
+    let all = store.datasets()?;
+    let mut chosen = Vec::new();
+    for name in &a.datasets {
+        chosen.push(store.dataset(name)?);
+    }
+    let named_units: Vec<&DatasetInfo> = chosen
+        .iter()
+        .filter(|d| d.kind == DatasetKind::Units)
+        .collect();
+    let units_dataset = match named_units.as_slice() {
+        [] => all
+            .iter()
+            .rev()
+            .find(|d| d.kind == DatasetKind::Units)
+            .cloned()
+            .with_context(|| {
+                format!(
+                    "the store {} has no registry: `bianca import units FILE` first",
+                    store.url()
+                )
+            })?,
+        [one] => (*one).clone(),
+        many => bail!(
+            "--datasets names {} registries ({}): a snapshot classifies one",
+            many.len(),
+            many.iter()
+                .map(|d| d.name.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    };
+    let mut sources: Vec<DatasetInfo> = chosen
+        .into_iter()
+        .filter(|d| d.kind != DatasetKind::Units)
+        .collect();
+    if sources.is_empty() {
+        sources = all
+            .into_iter()
+            .filter(|d| d.kind != DatasetKind::Units)
+            .collect();
+    }
+    let sp = progress::spinner("reading the registry and coverage from the store");
+    let StoredUnits { units, rows } = store
+        .load_units(&units_dataset)
+        .with_context(|| format!("reading registry {} from the store", units_dataset.name))?;
+    let coverage = store
+        .load_coverage(&sources)
+        .context("reading coverage from the store")?;
+    sp.set_message("indexing the coverage");
+    let index = build_index(&coverage, grid);
+    sp.finish_and_clear();
+    Ok((
+        Inputs {
+            units,
+            coverage,
+            index,
+            rejects: Vec::new(),
+            area_info: HashMap::new(),
+            unplaced: 0,
+        },
+        StoreRun {
+            store,
+            units_dataset,
+            sources,
+            rows,
+        },
+    ))
 }
 
 /// Reads every coverage and declarations file into one [`Coverage`] and builds the join
@@ -348,27 +540,6 @@ fn read_coverage(
     Ok((coverage, rejects, index))
 }
 
-/// The directory of `p` must exist, so that a long run does not fail at its very end.
-fn check_dir(p: &Path) -> Result<()> {
-    let dir = dir_of(p);
-    if !dir.is_dir() {
-        bail!(
-            "{}: directory {} does not exist",
-            p.display(),
-            dir.display()
-        );
-    }
-    Ok(())
-}
-
-/// The directory a file path lives in (`.` for a bare file name).
-fn dir_of(p: &Path) -> &Path {
-    match p.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d,
-        _ => Path::new("."),
-    }
-}
-
 /// Where `--on-error skip` writes the rejected rows: `--rejects`, or NAME.rejects.csv beside
 /// the first output.
 fn rejects_path(a: &ClassifyArgs) -> PathBuf {
@@ -379,142 +550,9 @@ fn rejects_path(a: &ClassifyArgs) -> PathBuf {
     }
 }
 
-/// Outputs written under their own names in hidden temporary directories beside their
-/// targets, renamed together by [`Staged::commit`]; whatever was not committed is removed with
-/// its directory on drop.
-#[derive(Default)]
-struct Staged {
-    pending: Vec<(tempfile::TempDir, PathBuf, PathBuf)>,
-}
-
-impl Staged {
-    fn write(&mut self, target: &Path, table: &dyn Table) -> Result<()> {
-        let dir = dir_of(target);
-        let name = target
-            .file_name()
-            .with_context(|| format!("{}: not a file name", target.display()))?;
-        let tmp_dir = tempfile::Builder::new()
-            .prefix(".bianca-pending-")
-            .tempdir_in(dir)
-            .with_context(|| format!("writing {}", target.display()))?;
-        let tmp = tmp_dir.path().join(name);
-        write_table_as(&tmp, table, Format::from_path(target)?)
-            .with_context(|| format!("writing {}", target.display()))?;
-        self.pending.push((tmp_dir, tmp, target.to_path_buf()));
-        Ok(())
-    }
-
-    fn commit(self) -> Result<()> {
-        for (_dir, tmp, target) in &self.pending {
-            std::fs::rename(tmp, target)
-                .with_context(|| format!("writing {}", target.display()))?;
-        }
-        Ok(())
-    }
-}
-
 fn rejects_beside(out: &Path) -> PathBuf {
     let stem = out
         .file_stem()
         .map_or("out".into(), |s| s.to_string_lossy().into_owned());
     out.with_file_name(format!("{stem}.rejects.csv"))
-}
-
-/// The current calendar year (UTC), from the system clock.
-fn current_year() -> i32 {
-    let days = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs() / 86_400) as i64;
-    // civil-from-days (Howard Hinnant's algorithm)
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    (yoe + era * 400 + i64::from(month <= 2)) as i32
-}
-
-fn pct(part: u64, whole: u64) -> f64 {
-    if whole == 0 {
-        0.0
-    } else {
-        part as f64 * 100.0 / whole as f64
-    }
-}
-
-/// 1234567 -> "1,234,567".
-fn thousands(n: u64) -> String {
-    let s = n.to_string();
-    let mut out = String::with_capacity(s.len() + s.len() / 3);
-    for (i, ch) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(ch);
-    }
-    out
-}
-
-/// The rejected rows as a table: file, row, field, error.
-struct RejectTable<'a> {
-    rejects: &'a [Reject],
-    files: Vec<String>,
-    columns: Vec<Column>,
-}
-
-impl<'a> RejectTable<'a> {
-    fn new(rejects: &'a [Reject]) -> Self {
-        RejectTable {
-            rejects,
-            files: rejects
-                .iter()
-                .map(|r| r.at.file.display().to_string())
-                .collect(),
-            columns: vec![
-                Column::new("file", ColumnType::Str),
-                Column::new("row", ColumnType::Int),
-                Column::new("field", ColumnType::Str),
-                Column::new("error", ColumnType::Str),
-            ],
-        }
-    }
-}
-
-impl Table for RejectTable<'_> {
-    fn columns(&self) -> &[Column] {
-        &self.columns
-    }
-    fn len(&self) -> usize {
-        self.rejects.len()
-    }
-    fn value(&self, row: usize, col: usize) -> Value<'_> {
-        let r = &self.rejects[row];
-        match col {
-            0 => Value::Str(&self.files[row]),
-            1 => r.at.row.map_or(Value::Null, |v| Value::Int(v as i64)),
-            2 => r.at.field.as_deref().map_or(Value::Null, Value::Str),
-            _ => Value::Str(&r.message),
-        }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn thousands_separates_groups() {
-        assert_eq!(thousands(0), "0");
-        assert_eq!(thousands(999), "999");
-        assert_eq!(thousands(1000), "1,000");
-        assert_eq!(thousands(25_756_160), "25,756,160");
-    }
-
-    #[test]
-    fn current_year_is_plausible() {
-        let y = current_year();
-        assert!((2025..2100).contains(&y), "{y}");
-    }
 }

@@ -1,5 +1,10 @@
 //! The subcommands: argument structs and the glue from arguments to the engine.
 
 pub mod classify;
+pub mod db;
+pub mod import;
+pub mod output;
 pub mod rules;
+pub mod snapshots;
+pub mod store;
 pub mod synth;

@@ -40,13 +40,19 @@ pub const PRESETS: &[(&str, &str)] = &[
 /// Loads a rule set by preset name or, when `name_or_path` names an existing file or ends
 /// in `.toml`, from that file.
 pub fn load(name_or_path: &str) -> Result<RuleSet> {
+    load_with_text(name_or_path).map(|(r, _)| r)
+}
+
+/// Like [`load`], also returning the TOML text the rule set was read from (stored with
+/// snapshots, so that a snapshot says exactly which rules made it).
+pub fn load_with_text(name_or_path: &str) -> Result<(RuleSet, String)> {
     if let Some((_, text)) = PRESETS.iter().find(|(n, _)| *n == name_or_path) {
-        return RuleSet::from_toml(text, name_or_path);
+        return Ok((RuleSet::from_toml(text, name_or_path)?, text.to_string()));
     }
     let path = Path::new(name_or_path);
     if path.exists() || name_or_path.ends_with(".toml") {
         let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
-        return RuleSet::from_toml(&text, name_or_path);
+        return Ok((RuleSet::from_toml(&text, name_or_path)?, text));
     }
     Err(Error::Rules {
         name: name_or_path.to_string(),

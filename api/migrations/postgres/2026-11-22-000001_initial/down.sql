@@ -1,0 +1,14 @@
+DROP TABLE api_tokens;
+DROP TABLE users;
+DROP TABLE area_classes;
+DROP TABLE area_stats;
+DROP TABLE unit_classes;
+DROP TABLE unit_results;
+DROP TABLE snapshot_rules;
+DROP TABLE snapshot_datasets;
+DROP TABLE snapshots;
+DROP TABLE rule_sets;
+DROP TABLE declarations;
+DROP TABLE footprints;
+DROP TABLE units;
+DROP TABLE datasets;

@@ -1,0 +1,213 @@
+//! Writing many rows fast: `COPY ... FROM STDIN (FORMAT binary)` on PostgreSQL, multi-row
+//! `INSERT`s of a few thousand rows (prepared once, cached) on SQLite. Always inside the
+//! caller's transaction.
+
+use super::error::QueryContext;
+use super::schema::{
+    area_classes, area_stats, declarations, footprints, unit_classes, unit_results, units,
+};
+use super::{Conn, Result};
+use diesel::prelude::*;
+use postgis_diesel::types::{MultiPolygon, Point};
+
+/// Rows per `COPY` statement: bounds the memory of one batch; the transaction spans all.
+const COPY_ROWS: usize = 50_000;
+/// SQLite binds at most 32,766 parameters per statement.
+const SQLITE_PARAMS: usize = 32_000;
+
+#[derive(Insertable)]
+#[diesel(table_name = units)]
+#[diesel(treat_none_as_default_value = false)]
+pub(crate) struct NewUnit<'a> {
+    pub dataset_id: i64,
+    pub ord: i32,
+    pub unit_id: &'a str,
+    pub housing_units: i32,
+    pub comune: Option<&'a str>,
+    pub address: Option<&'a str>,
+    pub geom: Point,
+}
+
+#[derive(Insertable)]
+#[diesel(table_name = footprints)]
+#[diesel(treat_none_as_default_value = false)]
+pub(crate) struct NewFootprint<'a> {
+    pub dataset_id: i64,
+    pub ord: i32,
+    pub operator: &'a str,
+    pub infrastructure: &'a str,
+    pub technology: &'a str,
+    pub down_mbps: f64,
+    pub up_mbps: f64,
+    pub peak_down_mbps: Option<f64>,
+    pub peak_up_mbps: Option<f64>,
+    pub status: &'a str,
+    pub year: Option<i32>,
+    pub licensed: bool,
+    pub geom: MultiPolygon<Point>,
+}
+
+#[derive(Insertable)]
+#[diesel(table_name = declarations)]
+#[diesel(treat_none_as_default_value = false)]
+pub(crate) struct NewDeclaration<'a> {
+    pub dataset_id: i64,
+    pub ord: i32,
+    pub unit_id: &'a str,
+    pub operator: &'a str,
+    pub infrastructure: &'a str,
+    pub technology: &'a str,
+    pub down_mbps: f64,
+    pub up_mbps: f64,
+    pub peak_down_mbps: Option<f64>,
+    pub peak_up_mbps: Option<f64>,
+    pub status: &'a str,
+    pub year: Option<i32>,
+    pub licensed: bool,
+}
+
+#[derive(Insertable)]
+#[diesel(table_name = unit_results)]
+#[diesel(treat_none_as_default_value = false)]
+pub(crate) struct NewUnitResult {
+    pub snapshot_id: i64,
+    pub unit_row: i64,
+    pub best_down_mbps: f64,
+    pub best_up_mbps: f64,
+    pub technologies: String,
+    pub networks_4g: i32,
+    pub networks_5g: i32,
+}
+
+#[derive(Insertable)]
+#[diesel(table_name = unit_classes)]
+#[diesel(treat_none_as_default_value = false)]
+pub(crate) struct NewUnitClass<'a> {
+    pub snapshot_id: i64,
+    pub position: i32,
+    pub unit_row: i64,
+    pub class: &'a str,
+    pub networks: i32,
+    pub unknown_data: bool,
+}
+
+#[derive(Insertable)]
+#[diesel(table_name = area_stats)]
+#[diesel(treat_none_as_default_value = false)]
+pub(crate) struct InsertAreaStats<'a> {
+    pub snapshot_id: i64,
+    pub level: &'a str,
+    pub code: &'a str,
+    pub name: &'a str,
+    pub addresses: i64,
+    pub housing_units: i64,
+    pub units_4g: i64,
+    pub units_5g: i64,
+    pub sum_best_down: f64,
+}
+
+#[derive(Insertable)]
+#[diesel(table_name = area_classes)]
+#[diesel(treat_none_as_default_value = false)]
+pub(crate) struct InsertAreaClass<'a> {
+    pub snapshot_id: i64,
+    pub level: &'a str,
+    pub code: &'a str,
+    pub position: i32,
+    pub class: &'a str,
+    pub addresses: i64,
+    pub housing_units: i64,
+}
+
+/// Writes `rows` in batches: one `COPY` per batch on PostgreSQL, one multi-row `INSERT` on
+/// SQLite. `$cols` is the number of columns (for SQLite's parameter limit).
+macro_rules! bulk_insert {
+    ($name:ident, $row:ty, $table:path, $cols:expr) => {
+        pub(crate) fn $name<'a>(
+            conn: &mut Conn,
+            rows: impl Iterator<Item = $row>,
+            progress: &(dyn Fn(u64) + Sync),
+        ) -> Result<()> {
+            let batch_rows = match conn {
+                Conn::Pg(_) => COPY_ROWS,
+                Conn::Sqlite(_) => SQLITE_PARAMS / $cols,
+            };
+            let mut batch = Vec::with_capacity(batch_rows);
+            let mut written = 0u64;
+            let mut rows = rows.peekable();
+            while rows.peek().is_some() {
+                batch.clear();
+                batch.extend(rows.by_ref().take(batch_rows));
+                match conn {
+                    Conn::Pg(c) => diesel::copy_from($table)
+                        .from_insertable(&batch)
+                        .execute(c)
+                        .map(|_| ()),
+                    Conn::Sqlite(c) => diesel::insert_into($table)
+                        .values(&batch)
+                        .execute(c)
+                        .map(|_| ()),
+                }
+                .doing(|| {
+                    format!(
+                        "writing rows {} to {} of {}",
+                        written + 1,
+                        written + batch.len() as u64,
+                        stringify!($table)
+                    )
+                })?;
+                written += batch.len() as u64;
+                progress(batch.len() as u64);
+                fault::after_rows(written);
+            }
+            Ok(())
+        }
+    };
+}
+
+bulk_insert!(insert_units, NewUnit<'a>, units::table, 7);
+bulk_insert!(insert_footprints, NewFootprint<'a>, footprints::table, 13);
+bulk_insert!(
+    insert_declarations,
+    NewDeclaration<'a>,
+    declarations::table,
+    13
+);
+bulk_insert!(insert_unit_results, NewUnitResult, unit_results::table, 7);
+bulk_insert!(
+    insert_unit_classes,
+    NewUnitClass<'a>,
+    unit_classes::table,
+    6
+);
+bulk_insert!(insert_area_stats, InsertAreaStats<'a>, area_stats::table, 9);
+bulk_insert!(
+    insert_area_classes,
+    InsertAreaClass<'a>,
+    area_classes::table,
+    7
+);
+
+/// Fault injection for the crash tests: with `BIANCA_FAULT_ABORT_AFTER_ROWS=N`, the process
+/// aborts (no unwinding, no rollback by the client, like a `kill -9`) as soon as a bulk write
+/// has written N or more rows inside its transaction.
+pub(crate) mod fault {
+    use std::sync::OnceLock;
+
+    pub(crate) fn after_rows(written: u64) {
+        static LIMIT: OnceLock<Option<u64>> = OnceLock::new();
+        let limit = LIMIT.get_or_init(|| {
+            std::env::var("BIANCA_FAULT_ABORT_AFTER_ROWS")
+                .ok()
+                .and_then(|v| v.parse().ok())
+        });
+        if let Some(n) = *limit {
+            if written >= n {
+                eprintln!(
+                    "bianca: BIANCA_FAULT_ABORT_AFTER_ROWS={n}: aborting after {written} rows"
+                );
+                std::process::abort();
+            }
+        }
+    }
+}

@@ -1,0 +1,192 @@
+//! `bianca import units|coverage|declarations FILE`: one file into the store as a dataset,
+//! in one transaction, skipped when the same file (by checksum) is already there.
+
+use super::classify::OnErrorArg;
+use super::output::{thousands, RejectTable, Staged};
+use crate::progress;
+use anyhow::{bail, Context, Result};
+use bianca_api::store::{checksum_file, DatasetKind, Imported, NewDataset};
+use bianca_engine::io::read::{self, ReadOptions};
+use bianca_engine::model::Offers;
+use bianca_engine::{areas, OnError, Reject};
+use std::path::PathBuf;
+use std::time::Instant;
+
+#[derive(clap::Subcommand, Debug)]
+pub enum ImportCommand {
+    /// A housing-unit registry (the formats of `classify --units`).
+    Units(ImportArgs),
+    /// Operators' coverage footprints (the formats of `classify --coverage`).
+    Coverage(ImportArgs),
+    /// Per-address declarations (the formats of `classify --declarations`).
+    Declarations(ImportArgs),
+}
+
+#[derive(clap::Args, Debug)]
+pub struct ImportArgs {
+    /// The file to import.
+    #[arg(value_name = "FILE")]
+    pub file: PathBuf,
+    /// Dataset name (default: the file name without extension, made unique).
+    #[arg(long, value_name = "NAME")]
+    pub name: Option<String>,
+    /// CRS of the coordinates when the file does not say (CSV x/y or WKT), e.g. EPSG:3003.
+    #[arg(long, value_name = "EPSG:N")]
+    pub crs: Option<String>,
+    /// Units only: area polygons (e.g. comuni) that place units without a comune.
+    #[arg(long, value_name = "FILE")]
+    pub areas: Option<PathBuf>,
+    /// The areas' code field.
+    #[arg(long, value_name = "NAME", default_value = "com_istat_code")]
+    pub area_field: String,
+    /// `fail`: store nothing if any row is bad; `skip`: store the good rows, report the bad.
+    #[arg(long, value_name = "MODE", default_value = "fail")]
+    pub on_error: OnErrorArg,
+    /// With `--on-error skip`: write the rejected rows (file, row, field, error) to FILE.
+    #[arg(long, value_name = "FILE")]
+    pub rejects: Option<PathBuf>,
+    /// Publish the dataset: anonymous users of `bianca serve` may see it. Default: confidential.
+    #[arg(long)]
+    pub public: bool,
+    /// Who imports it, recorded with the dataset (default: $USER).
+    #[arg(long, value_name = "NAME")]
+    pub by: Option<String>,
+    /// Print nothing but errors.
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+pub fn run(c: &ImportCommand, database_url: Option<&str>) -> Result<()> {
+    let (kind, a) = match c {
+        ImportCommand::Units(a) => (DatasetKind::Units, a),
+        ImportCommand::Coverage(a) => (DatasetKind::Coverage, a),
+        ImportCommand::Declarations(a) => (DatasetKind::Declarations, a),
+    };
+    let t0 = Instant::now();
+    if a.areas.is_some() && kind != DatasetKind::Units {
+        bail!("--areas only applies to `bianca import units`");
+    }
+    if a.rejects.is_some() && a.on_error != OnErrorArg::Skip {
+        bail!("--rejects FILE only applies with --on-error skip");
+    }
+    let file = a.file.display().to_string();
+    let checksum =
+        checksum_file(&a.file).with_context(|| format!("reading {}", a.file.display()))?;
+    let mut store = super::store::open(database_url)?;
+    if let Some(old) = store.find_by_checksum(kind, &checksum)? {
+        if !a.quiet {
+            eprintln!(
+                "bianca import: {file} is already in the store as {} dataset {:?} ({} rows, imported {} by {}): nothing to do",
+                kind.as_str(),
+                old.name,
+                thousands(old.rows as u64),
+                old.imported_at.format("%Y-%m-%d %H:%M UTC"),
+                old.imported_by
+            );
+        }
+        return Ok(());
+    }
+    let on_error = match a.on_error {
+        OnErrorArg::Fail => OnError::Fail,
+        OnErrorArg::Skip => OnError::Skip,
+    };
+    let opts = ReadOptions {
+        crs: a.crs.clone(),
+        on_error,
+    };
+    let sp = progress::spinner(&format!("reading {file}"));
+    let mut offers = Offers::new();
+    let (rows, rejects, read_units, footprints, declarations) = match kind {
+        DatasetKind::Units => {
+            let (mut units, rejects) = read::read_units(&a.file, &opts)
+                .with_context(|| format!("reading units from {file}"))?;
+            if let Some(path) = &a.areas {
+                let ar = read::read_areas(path, &a.area_field, &ReadOptions::default())
+                    .with_context(|| format!("reading areas from {}", path.display()))?;
+                areas::assign(&mut units, &ar);
+            }
+            (units.len(), rejects, Some(units), Vec::new(), Vec::new())
+        }
+        DatasetKind::Coverage => {
+            let (fps, rejects) = read::read_footprints(&a.file, &opts, &mut offers)
+                .with_context(|| format!("reading coverage from {file}"))?;
+            (fps.len(), rejects, None, fps, Vec::new())
+        }
+        DatasetKind::Declarations => {
+            let (decl, rejects) = read::read_declarations(&a.file, &opts, &mut offers)
+                .with_context(|| format!("reading declarations from {file}"))?;
+            (decl.len(), rejects, None, Vec::new(), decl)
+        }
+    };
+    sp.finish_and_clear();
+    let t_read = t0.elapsed();
+    let new = NewDataset {
+        name: a.name.clone(),
+        source_file: file.clone(),
+        checksum,
+        crs: a.crs.clone().unwrap_or_else(|| "as in the file".into()),
+        rejected: rejects.len() as u64,
+        imported_by: a.by.clone().unwrap_or_else(super::store::current_user),
+        public: a.public,
+    };
+    // the rejects file is staged first and renamed only once the import committed
+    let mut staged = Staged::default();
+    if let Some(p) = &a.rejects {
+        staged.write(p, &RejectTable::new(&rejects))?;
+    }
+    let pb = progress::bar(rows as u64, "storing");
+    let inc = |n| pb.inc(n);
+    let imported = match kind {
+        DatasetKind::Units => {
+            let units = read_units.context("no units read")?;
+            store.import_units(&new, &units, &inc)
+        }
+        DatasetKind::Coverage => store.import_footprints(&new, &offers, &footprints, &inc),
+        DatasetKind::Declarations => store.import_declarations(&new, &offers, &declarations, &inc),
+    }
+    .with_context(|| format!("storing {file} in {}", store.url()))?;
+    pb.finish_and_clear();
+    staged.commit()?;
+    if a.quiet {
+        return Ok(());
+    }
+    match imported {
+        Imported::New(d) => {
+            let secs = t0.elapsed().as_secs_f64();
+            eprintln!(
+                "bianca import: {} {} rows from {file} stored as dataset {:?} in the {} store {} ({:.2}s: read {:.2}s, store {:.2}s)",
+                thousands(d.rows as u64),
+                kind.as_str(),
+                d.name,
+                store.backend().as_str(),
+                store.url(),
+                secs,
+                t_read.as_secs_f64(),
+                secs - t_read.as_secs_f64()
+            );
+        }
+        Imported::Already(d) => eprintln!(
+            "bianca import: {file} was imported meanwhile as dataset {:?}: nothing to do",
+            d.name
+        ),
+    }
+    report_rejects(&rejects, a.rejects.is_some());
+    Ok(())
+}
+
+/// Prints how many rows were skipped and the first few of them.
+fn report_rejects(rejects: &[Reject], written: bool) {
+    if rejects.is_empty() {
+        return;
+    }
+    eprintln!(
+        "  {} rows rejected and not stored:",
+        thousands(rejects.len() as u64)
+    );
+    for r in rejects.iter().take(5) {
+        eprintln!("    {}: {}", r.at, r.message);
+    }
+    if rejects.len() > 5 && !written {
+        eprintln!("    ... (give --rejects FILE for the full list)");
+    }
+}
