@@ -4,6 +4,8 @@
 # to each peer, and whether every engine produced the same per-comune table.
 #
 #   scripts/bench.sh [SIZE] [ENGINE ...]      SIZE: tiny|small|medium|large (default medium)
+#   scripts/bench.sh store [UNITS]            the store: import and snapshot figures
+#                                             (scripts/bench-store.sh, default 1M units)
 #                                             ENGINES: default "sedonadb geopandas duckdb"
 # Env: PEERS_DIR (../shared/peers), BENCH_DIR (.bench), PEERS_VENV (/tmp/peers/venv),
 #      PEERS_DATA (BENCH_DIR/data), REPEATS (1), SKIP_PEERS=1 to time bianca alone.
@@ -11,6 +13,7 @@
 # (pip, into PEERS_VENV). Generating `medium` takes about a minute, `large` two.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+if [ "${1:-}" = store ]; then shift; exec bash scripts/bench-store.sh "$@"; fi
 ROOT=$(pwd)
 SIZE=${1:-medium}; shift || true
 ENGINES=${*:-sedonadb geopandas duckdb}

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# The quick start: builds bianca, generates the synthetic Tuscany demo data (once) and
-# classifies it, printing the summary. Outputs go to ./out/demo/.
+# The quick start: builds bianca, generates the synthetic Tuscany demo data (once), imports
+# it into the embedded store (out/demo/bianca.db, no server needed), classifies it into a
+# snapshot and prints the summary. Per-unit results and statistics also go to ./out/demo/.
 #   scripts/demo.sh [--units N]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -19,19 +20,28 @@ BIANCA=${CARGO_TARGET_DIR:-target}/release/bianca
 DATA=out/demo/data
 mkdir -p out/demo
 
+DB=out/demo/bianca.db
 if [ ! -f "$DATA/units.csv" ] || [ "$(cat "$DATA/.units" 2>/dev/null)" != "$UNITS" ]; then
   "$BIANCA" synth --units "$UNITS" --out "$DATA"
   echo "$UNITS" > "$DATA/.units"
+  # a store of other demo data would mix two coverages: start it afresh
+  rm -f "$DB" "$DB-wal" "$DB-shm"
 fi
 
-"$BIANCA" classify \
-  --units "$DATA/units.csv" \
-  --coverage "$DATA/coverage.fgb" \
-  --declarations "$DATA/declarations.csv" \
+# importing the same file again is detected by checksum and does nothing
+"$BIANCA" --database-url "$DB" import units "$DATA/units.csv" --public
+"$BIANCA" --database-url "$DB" import coverage "$DATA/coverage.fgb" --public
+"$BIANCA" --database-url "$DB" import declarations "$DATA/declarations.csv" --public
+
+"$BIANCA" --database-url "$DB" classify \
+  --snapshot "demo-$(date -u +%Y%m%dT%H%M%S)" \
   --rules eu2013-nga,eu2023-gigabit,it-1giga-2026,bead \
   --reference-year 2025 \
   --out out/demo/units.gpkg \
   --stats out/demo/stats.csv
 
 echo
+"$BIANCA" --database-url "$DB" snapshots list
+echo
+echo "Store: $DB (bianca --database-url $DB snapshots list|export|diff)"
 echo "Per-unit results: out/demo/units.gpkg (open it in QGIS); statistics: out/demo/stats.csv"

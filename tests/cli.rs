@@ -3,35 +3,11 @@
 //! atomic outputs, rule listing.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
 use std::sync::OnceLock;
 
-fn bianca() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_bianca"))
-}
-
-fn run(args: &[&str]) -> Output {
-    let out = bianca().args(args).output().expect("run bianca");
-    out
-}
-
-fn ok(args: &[&str]) -> String {
-    let out = run(args);
-    let err = String::from_utf8_lossy(&out.stderr).into_owned();
-    assert!(out.status.success(), "bianca {args:?} failed:\n{err}");
-    err
-}
-
-fn fail(args: &[&str]) -> String {
-    let out = run(args);
-    let err = String::from_utf8_lossy(&out.stderr).into_owned();
-    assert!(!out.status.success(), "bianca {args:?} should fail:\n{err}");
-    err
-}
-
-fn s(p: &Path) -> &str {
-    p.to_str().expect("utf-8 path")
-}
+mod common;
+use common::*;
+use std::process::Command;
 
 /// `classify --units U --coverage C --rules eu2013-nga --out O` followed by `extra`.
 fn classify_args<'a>(
@@ -63,10 +39,6 @@ fn demo() -> &'static Path {
         ok(&["synth", "--units", "3000", "--seed", "11", "--out", s(&dir)]);
         dir
     })
-}
-
-fn tmp() -> tempfile::TempDir {
-    tempfile::tempdir().expect("tempdir")
 }
 
 /// Classifies with eu2013-nga into a CSV and returns its (sorted) rows without lon/lat.

@@ -123,6 +123,7 @@ pub(crate) struct InsertAreaClass<'a> {
 /// SQLite. `$cols` is the number of columns (for SQLite's parameter limit).
 macro_rules! bulk_insert {
     ($name:ident, $row:ty, $table:path, $cols:expr) => {
+        #[allow(clippy::extra_unused_lifetimes)]
         pub(crate) fn $name<'a>(
             conn: &mut Conn,
             rows: impl Iterator<Item = $row>,

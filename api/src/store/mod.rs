@@ -20,11 +20,13 @@ mod load;
 mod migrate;
 pub mod schema;
 mod snapshots;
+#[doc(hidden)]
+pub mod testing;
 
 pub use datasets::{checksum_file, checksum_text, DatasetInfo, DatasetKind, Imported, NewDataset};
 pub use error::{Result, StoreError};
 pub use load::StoredUnits;
-pub use snapshots::{NewSnapshot, SnapshotInfo, StoredSnapshot};
+pub use snapshots::{NewSnapshot, SnapshotInfo, StoredArea, StoredSnapshot};
 
 use diesel::connection::SimpleConnection;
 use diesel::{Connection, PgConnection, SqliteConnection};

@@ -6,7 +6,8 @@ use super::datasets::checksum_text;
 use super::error::Hint;
 use super::error::QueryContext;
 use super::schema::{
-    datasets, rule_sets, snapshot_datasets, snapshot_rules, snapshots, unit_classes, unit_results,
+    area_classes, area_stats, datasets, rule_sets, snapshot_datasets, snapshot_rules, snapshots,
+    unit_classes, unit_results,
 };
 use super::{now, with_conn, DatasetInfo, Result, Store, StoreError, StoredUnits};
 use bianca_engine::classify::{Classification, Reach, RuleResults};
@@ -27,6 +28,22 @@ pub struct NewSnapshot<'a> {
     pub sources: &'a [DatasetInfo],
     /// The rule sets, primary first, each with the TOML text it was read from.
     pub rules: &'a [(RuleSet, String)],
+}
+
+/// One area's stored statistics: totals and, per rule set and class, its counts.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoredArea {
+    /// `comune`, `province`, `region` or `total`.
+    pub level: String,
+    pub code: String,
+    pub name: String,
+    pub addresses: i64,
+    pub housing_units: i64,
+    pub units_4g: i64,
+    pub units_5g: i64,
+    pub sum_best_down: f64,
+    /// (rule set position, class, addresses, housing units), by position then class name.
+    pub classes: Vec<(i32, String, i64, i64)>,
 }
 
 /// A stored snapshot's description.
@@ -484,5 +501,96 @@ impl Store {
             classification,
             rules,
         })
+    }
+
+    /// The per-area statistics stored with a snapshot, in the order they were computed
+    /// (comuni, provinces, regions, total); `level` filters to one level.
+    pub fn snapshot_stats(&mut self, name: &str, level: Option<&str>) -> Result<Vec<StoredArea>> {
+        let info = self.snapshot(name)?;
+        type Row = (String, String, String, i64, i64, i64, i64, f64);
+        let rows: Vec<Row> = with_conn!(&mut self.conn, |c| {
+            let mut q = area_stats::table
+                .filter(area_stats::snapshot_id.eq(info.id))
+                .select((
+                    area_stats::level,
+                    area_stats::code,
+                    area_stats::name,
+                    area_stats::addresses,
+                    area_stats::housing_units,
+                    area_stats::units_4g,
+                    area_stats::units_5g,
+                    area_stats::sum_best_down,
+                ))
+                .into_boxed();
+            if let Some(l) = level {
+                q = q.filter(area_stats::level.eq(l));
+            }
+            q.load(c)
+        })
+        .doing(|| format!("reading the statistics of snapshot {name}"))?;
+        type ClassRow = (String, String, i32, String, i64, i64);
+        let classes: Vec<ClassRow> = with_conn!(&mut self.conn, |c| {
+            let mut q = area_classes::table
+                .filter(area_classes::snapshot_id.eq(info.id))
+                .select((
+                    area_classes::level,
+                    area_classes::code,
+                    area_classes::position,
+                    area_classes::class,
+                    area_classes::addresses,
+                    area_classes::housing_units,
+                ))
+                .into_boxed();
+            if let Some(l) = level {
+                q = q.filter(area_classes::level.eq(l));
+            }
+            q.load(c)
+        })
+        .doing(|| format!("reading the statistics of snapshot {name}"))?;
+        type Counts = Vec<(i32, String, i64, i64)>;
+        let mut by_area: HashMap<(String, String), Counts> = HashMap::new();
+        for (level, code, pos, class, a, u) in classes {
+            by_area
+                .entry((level, code))
+                .or_default()
+                .push((pos, class, a, u));
+        }
+        let order = |l: &str| match l {
+            "comune" => 0,
+            "province" => 1,
+            "region" => 2,
+            "total" => 3,
+            _ => 4,
+        };
+        let mut out: Vec<StoredArea> = rows
+            .into_iter()
+            .map(
+                |(level, code, name, addresses, housing_units, units_4g, units_5g, sum)| {
+                    let mut classes = by_area
+                        .remove(&(level.clone(), code.clone()))
+                        .unwrap_or_default();
+                    classes.sort_by(|x, y| (x.0, &x.1).cmp(&(y.0, &y.1)));
+                    StoredArea {
+                        level,
+                        code,
+                        name,
+                        addresses,
+                        housing_units,
+                        units_4g,
+                        units_5g,
+                        sum_best_down: sum,
+                        classes,
+                    }
+                },
+            )
+            .collect();
+        out.sort_by(|a, b| {
+            (order(&a.level), a.code.is_empty(), &a.code).cmp(&(
+                order(&b.level),
+                b.code.is_empty(),
+                &b.code,
+            ))
+        });
+        Ok(out)
     }
 }

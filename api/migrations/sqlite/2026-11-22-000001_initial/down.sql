@@ -1,3 +1,4 @@
+DROP VIEW snapshot_units;
 DROP TABLE api_tokens;
 DROP TABLE users;
 DROP TABLE area_classes;
