@@ -104,7 +104,7 @@ fn import_classify_export_and_diff_match_the_file_to_file_run() {
                 s(&snap_out),
             ],
         ));
-        assert!(err.contains("snapshot s1 stored"), "{err}");
+        assert!(err.contains("snapshot \"s1\" stored"), "{err}");
         assert!(
             std::fs::read(&snap_out).unwrap() == expected,
             "{:?}: stored-data run differs",
@@ -324,6 +324,8 @@ fn a_crash_in_the_middle_of_an_import_or_a_snapshot_leaves_the_store_as_it_was()
             .output()
             .unwrap();
         assert!(!out.status.success());
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains("aborting after"), "{err}");
         assert_eq!(count(&t, "snapshots"), 0);
         assert_eq!(count(&t, "unit_results"), 0);
         assert_eq!(count(&t, "unit_classes"), 0);
@@ -343,37 +345,133 @@ fn a_crash_in_the_middle_of_an_import_or_a_snapshot_leaves_the_store_as_it_was()
     }
 }
 
+/// Starts `args` with `BIANCA_FAULT_PAUSE_AFTER_ROWS=1`, waits until it has written its first
+/// batch inside the transaction, and kills it with SIGKILL.
+fn kill_mid_transaction(t: &TestStore, args: &[&str]) {
+    use std::io::BufRead;
+    let mut child = bianca()
+        .args(db(t, args))
+        .env("BIANCA_FAULT_PAUSE_AFTER_ROWS", "1")
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stderr = child.stderr.take().unwrap();
+    let mut seen = String::new();
+    for line in std::io::BufReader::new(stderr).lines() {
+        let line = line.unwrap();
+        seen.push_str(&line);
+        seen.push('\n');
+        if line.contains("pausing after") {
+            break;
+        }
+    }
+    assert!(
+        seen.contains("pausing after"),
+        "{:?} {args:?} never paused:\n{seen}",
+        t.backend
+    );
+    child.kill().unwrap(); // SIGKILL, with rows written and the transaction open
+    child.wait().unwrap();
+}
+
 #[test]
-fn a_kill_at_any_moment_of_an_import_is_all_or_nothing() {
+fn a_kill_during_an_import_or_a_snapshot_is_all_or_nothing() {
     let d = tmp();
-    synth(d.path(), 150_000);
+    synth(d.path(), 60_000);
     let units = d.path().join("units.csv");
+    let coverage = d.path().join("coverage.fgb");
     for t in testing::both("cli_kill") {
         ok(&db(&t, &["db", "migrate"]));
-        let mut outcomes = Vec::new();
-        for delay_ms in [100u64, 300, 600, 1000, 1500] {
-            let mut child = bianca()
-                .args(db(&t, &["import", "units", s(&units), "-q"]))
-                .spawn()
-                .unwrap();
-            std::thread::sleep(std::time::Duration::from_millis(delay_ms));
-            let _ = child.kill(); // SIGKILL
-            let _ = child.wait();
-            let n = count(&t, "units");
-            let sets = count(&t, "datasets");
-            assert!(
-                (sets, n) == (0, 0) || (sets, n) == (1, 150_000),
-                "{:?} killed after {delay_ms} ms: {sets} datasets, {n} units",
-                t.backend
-            );
-            outcomes.push(sets);
-            if sets == 1 {
-                break;
-            }
-        }
-        // whatever happened, the import completes now (or is found already done)
+        kill_mid_transaction(&t, &["import", "units", s(&units)]);
+        assert_eq!(
+            (count(&t, "datasets"), count(&t, "units")),
+            (0, 0),
+            "{:?}",
+            t.backend
+        );
         ok(&db(&t, &["import", "units", s(&units), "-q"]));
-        assert_eq!(count(&t, "units"), 150_000);
-        eprintln!("{:?}: datasets after each kill: {outcomes:?}", t.backend);
+        ok(&db(&t, &["import", "coverage", s(&coverage), "-q"]));
+        assert_eq!(count(&t, "units"), 60_000);
+
+        kill_mid_transaction(
+            &t,
+            &["classify", "--snapshot", "s1", "--rules", "eu2013-nga"],
+        );
+        assert_eq!(
+            (count(&t, "snapshots"), count(&t, "unit_results")),
+            (0, 0),
+            "{:?}",
+            t.backend
+        );
+        ok(&db(
+            &t,
+            &[
+                "classify",
+                "--snapshot",
+                "s1",
+                "--rules",
+                "eu2013-nga",
+                "-q",
+            ],
+        ));
+        assert_eq!(count(&t, "unit_results"), 60_000);
     }
+}
+
+#[test]
+fn datasets_are_removed_unless_a_snapshot_uses_them_and_reads_need_a_store() {
+    let d = tmp();
+    synth(d.path(), 500);
+    let units = d.path().join("units.csv");
+    let coverage = d.path().join("coverage.fgb");
+    for t in testing::both("cli_remove") {
+        ok(&db(&t, &["db", "migrate"]));
+        ok(&db(
+            &t,
+            &["import", "units", s(&units), "--crs", "EPSG:4326"],
+        ));
+        ok(&db(&t, &["import", "coverage", s(&coverage)]));
+        // the same file with another CRS: nothing stored, and the way out is named
+        let err = ok(&db(
+            &t,
+            &["import", "units", s(&units), "--crs", "EPSG:3003"],
+        ));
+        assert!(
+            err.contains("already in the store") && err.contains("datasets remove units"),
+            "{err}"
+        );
+        ok(&db(&t, &["datasets", "remove", "units"]));
+        assert_eq!((count(&t, "datasets"), count(&t, "units")), (1, 0));
+        ok(&db(&t, &["import", "units", s(&units)]));
+        ok(&db(
+            &t,
+            &[
+                "classify",
+                "--snapshot",
+                "s1",
+                "--rules",
+                "eu2013-nga",
+                "-q",
+            ],
+        ));
+        let err = fail(&db(&t, &["datasets", "remove", "coverage"]));
+        assert!(err.contains("used by snapshot(s) s1"), "{err}");
+        assert_eq!(count(&t, "datasets"), 2);
+    }
+    // reading commands do not create an empty embedded store
+    let missing = d.path().join("nowhere.db");
+    let err = fail(&["--database-url", s(&missing), "snapshots", "list"]);
+    assert!(err.contains("no store at"), "{err}");
+    assert!(!missing.exists());
+    let err = fail(&[
+        "--database-url",
+        "mysql://u:secret@h/x",
+        "import",
+        "units",
+        s(&units),
+    ]);
+    assert!(
+        err.contains("not mysql://") && !err.contains("secret"),
+        "{err}"
+    );
 }

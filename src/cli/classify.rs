@@ -121,7 +121,9 @@ pub fn run(a: &ClassifyArgs, database_url: Option<&str>) -> Result<()> {
         bail!("--rejects FILE only applies with --on-error skip");
     }
     // fail early on output paths we cannot write, before minutes of work
-    let rejects_path = (a.on_error == OnErrorArg::Skip).then(|| rejects_path(a));
+    // stored datasets were checked at import: a snapshot run has no rows to reject
+    let rejects_path =
+        (a.on_error == OnErrorArg::Skip && a.snapshot.is_none()).then(|| rejects_path(a));
     for p in a.out.iter().chain(&a.stats).chain(&rejects_path) {
         Format::from_path(p)?;
         check_dir(p)?;
@@ -317,8 +319,13 @@ pub fn run(a: &ClassifyArgs, database_url: Option<&str>) -> Result<()> {
             .count();
         if without > 0 && a.areas.is_none() {
             eprintln!(
-                "  warning: {} addresses have no comune: statistics group them as \"(no comune)\"; give --areas to place them",
-                thousands(without as u64)
+                "  warning: {} addresses have no comune: statistics group them as \"(no comune)\"; {}",
+                thousands(without as u64),
+                if a.snapshot.is_some() {
+                    "import the registry with `bianca import units FILE --areas AREAS` to place them"
+                } else {
+                    "give --areas to place them"
+                }
             );
         }
         if cls.pairs == 0 && !coverage.footprints.is_empty() {
@@ -337,7 +344,7 @@ pub fn run(a: &ClassifyArgs, database_url: Option<&str>) -> Result<()> {
         }
         if let (Some(info), Some(ctx)) = (&snapshot, &stored) {
             eprintln!(
-                "  snapshot {} stored in the {} store {}: registry {}, coverage {}",
+                "  snapshot {:?} stored in the {} store {}: registry {:?}, coverage and declarations {}",
                 info.name,
                 ctx.store.backend().as_str(),
                 ctx.store.url(),
@@ -345,7 +352,11 @@ pub fn run(a: &ClassifyArgs, database_url: Option<&str>) -> Result<()> {
                 if info.sources.is_empty() {
                     "(none)".to_string()
                 } else {
-                    info.sources.join(", ")
+                    info.sources
+                        .iter()
+                        .map(|s| format!("{s:?}"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
                 }
             );
         }
@@ -486,6 +497,24 @@ fn read_store(
             .into_iter()
             .filter(|d| d.kind != DatasetKind::Units)
             .collect();
+    }
+    // two datasets from files of the same name are most likely an old and a new version
+    // of one operator's coverage: both count unless --datasets says otherwise
+    let mut by_file: HashMap<&str, Vec<&str>> = HashMap::new();
+    for d in &sources {
+        let f = Path::new(&d.source_file)
+            .file_name()
+            .and_then(|f| f.to_str())
+            .unwrap_or(&d.source_file);
+        by_file.entry(f).or_default().push(&d.name);
+    }
+    if !a.quiet && a.datasets.is_empty() {
+        for (file, names) in by_file.iter().filter(|(_, n)| n.len() > 1) {
+            eprintln!(
+                "  warning: datasets {} all come from files named {file} and all count: if one replaces another, choose with --datasets",
+                names.join(", ")
+            );
+        }
     }
     let sp = progress::spinner("reading the registry and coverage from the store");
     let StoredUnits { units, rows } = store

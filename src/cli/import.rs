@@ -83,6 +83,12 @@ pub fn run(c: &ImportCommand, database_url: Option<&str>) -> Result<()> {
                 old.imported_at.format("%Y-%m-%d %H:%M UTC"),
                 old.imported_by
             );
+            if let Some(crs) = a.crs.as_deref().filter(|c| *c != old.crs) {
+                eprintln!(
+                    "  note: it was imported with CRS {:?}, not {crs}: to import it again with {crs}, `bianca datasets remove {}` first",
+                    old.crs, old.name
+                );
+            }
         }
         return Ok(());
     }

@@ -55,10 +55,16 @@ pub struct DiffArgs {
 pub enum DatasetsCommand {
     /// Every imported dataset, oldest first.
     List,
+    /// Remove a dataset and its rows (refused while a snapshot uses it), e.g. to import a
+    /// file again with another --crs.
+    Remove {
+        /// The dataset.
+        name: String,
+    },
 }
 
 pub fn run_datasets(c: &DatasetsCommand, database_url: Option<&str>) -> Result<()> {
-    let mut store = super::store::open(database_url)?;
+    let mut store = super::store::open_existing(database_url)?;
     match c {
         DatasetsCommand::List => {
             let all = store.datasets()?;
@@ -87,12 +93,22 @@ pub fn run_datasets(c: &DatasetsCommand, database_url: Option<&str>) -> Result<(
                 );
             }
         }
+        DatasetsCommand::Remove { name } => {
+            let d = store.remove_dataset(name)?;
+            eprintln!(
+                "bianca datasets remove: dataset {:?} ({} {} rows from {}) removed",
+                d.name,
+                thousands(d.rows as u64),
+                d.kind.as_str(),
+                d.source_file
+            );
+        }
     }
     Ok(())
 }
 
 pub fn run(c: &SnapshotsCommand, database_url: Option<&str>) -> Result<()> {
-    let mut store = super::store::open(database_url)?;
+    let mut store = super::store::open_existing(database_url)?;
     match c {
         SnapshotsCommand::List => {
             let all = store.snapshots()?;

@@ -18,6 +18,21 @@ pub fn open(database_url: Option<&str>) -> Result<Store> {
     Ok(store)
 }
 
+/// Opens a store that must exist already (for commands that only read): an embedded file
+/// that is not there is an error, not a new empty store.
+pub fn open_existing(database_url: Option<&str>) -> Result<Store> {
+    let url = database_url.unwrap_or(DEFAULT_DATABASE);
+    let is_file = !url.contains("://") || url.starts_with("sqlite://");
+    let path = url.strip_prefix("sqlite://").unwrap_or(url);
+    if is_file && !std::path::Path::new(path).exists() {
+        anyhow::bail!(
+            "no store at {path}: `bianca import` creates one; give --database-url (or \
+             DATABASE_URL) to use another"
+        );
+    }
+    open(database_url)
+}
+
 /// Opens the store without looking at its schema (for `bianca db`).
 pub fn open_unchecked(database_url: Option<&str>) -> Result<Store> {
     let url = database_url.unwrap_or(DEFAULT_DATABASE);

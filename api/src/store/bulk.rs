@@ -189,25 +189,36 @@ bulk_insert!(
     7
 );
 
-/// Fault injection for the crash tests: with `BIANCA_FAULT_ABORT_AFTER_ROWS=N`, the process
-/// aborts (no unwinding, no rollback by the client, like a `kill -9`) as soon as a bulk write
-/// has written N or more rows inside its transaction.
+/// Fault injection for the crash tests, after a bulk write has written N or more rows inside
+/// its transaction:
+/// - `BIANCA_FAULT_ABORT_AFTER_ROWS=N`: the process aborts (no unwinding, no rollback sent by
+///   the client);
+/// - `BIANCA_FAULT_PAUSE_AFTER_ROWS=N`: it prints a line and sleeps, so that a test can
+///   `kill -9` it while the transaction is open.
 pub(crate) mod fault {
     use std::sync::OnceLock;
 
+    fn limit(var: &'static str, cell: &'static OnceLock<Option<u64>>) -> Option<u64> {
+        *cell.get_or_init(|| std::env::var(var).ok().and_then(|v| v.parse().ok()))
+    }
+
     pub(crate) fn after_rows(written: u64) {
-        static LIMIT: OnceLock<Option<u64>> = OnceLock::new();
-        let limit = LIMIT.get_or_init(|| {
-            std::env::var("BIANCA_FAULT_ABORT_AFTER_ROWS")
-                .ok()
-                .and_then(|v| v.parse().ok())
-        });
-        if let Some(n) = *limit {
+        static ABORT: OnceLock<Option<u64>> = OnceLock::new();
+        static PAUSE: OnceLock<Option<u64>> = OnceLock::new();
+        if let Some(n) = limit("BIANCA_FAULT_ABORT_AFTER_ROWS", &ABORT) {
             if written >= n {
                 eprintln!(
                     "bianca: BIANCA_FAULT_ABORT_AFTER_ROWS={n}: aborting after {written} rows"
                 );
                 std::process::abort();
+            }
+        }
+        if let Some(n) = limit("BIANCA_FAULT_PAUSE_AFTER_ROWS", &PAUSE) {
+            if written >= n {
+                eprintln!(
+                    "bianca: BIANCA_FAULT_PAUSE_AFTER_ROWS={n}: pausing after {written} rows"
+                );
+                std::thread::sleep(std::time::Duration::from_secs(120));
             }
         }
     }

@@ -193,6 +193,42 @@ impl Store {
             })
     }
 
+    /// Removes a dataset and its rows, in one transaction. Refused while a snapshot uses it
+    /// (snapshots never change).
+    pub fn remove_dataset(&mut self, name: &str) -> Result<DatasetInfo> {
+        use super::schema::{snapshot_datasets, snapshots};
+        let ds = self.dataset(name)?;
+        self.transaction(|store| {
+            let users: Vec<String> = with_conn!(&mut store.conn, |c| snapshots::table
+                .filter(
+                    snapshots::units_dataset_id
+                        .eq(ds.id)
+                        .or(snapshots::id.eq_any(
+                            snapshot_datasets::table
+                                .filter(snapshot_datasets::dataset_id.eq(ds.id))
+                                .select(snapshot_datasets::snapshot_id),
+                        )),
+                )
+                .select(snapshots::name)
+                .load(c))
+            .doing(|| format!("looking up the snapshots of dataset {name}"))?;
+            if !users.is_empty() {
+                return Err(StoreError::Invalid(format!(
+                    "dataset {name} is used by snapshot(s) {}: snapshots never change, so \
+                     their datasets stay",
+                    users.join(", ")
+                )));
+            }
+            with_conn!(&mut store.conn, |c| diesel::delete(
+                datasets::table.filter(datasets::id.eq(ds.id))
+            )
+            .execute(c))
+            .doing(|| format!("removing dataset {name}"))?;
+            Ok(())
+        })?;
+        Ok(ds)
+    }
+
     /// The dataset of `kind` imported from a file with this checksum, if any.
     pub fn find_by_checksum(
         &mut self,
@@ -216,6 +252,14 @@ impl Store {
         units: &Units,
         progress: &(dyn Fn(u64) + Sync),
     ) -> Result<Imported> {
+        if let Some(i) = units.units.iter().position(|&u| i32::try_from(u).is_err()) {
+            return Err(StoreError::Invalid(format!(
+                "{}: unit {}: field \"units\" = {} is more than the store holds (2^31 - 1)",
+                new.source_file,
+                units.ids.get(i),
+                units.units[i]
+            )));
+        }
         self.import(new, DatasetKind::Units, units.len(), |conn, id| {
             let rows = (0..units.len()).map(|i| NewUnit {
                 dataset_id: id,
@@ -248,10 +292,10 @@ impl Store {
                     operator: a.operator,
                     infrastructure: a.infrastructure,
                     technology: a.technology,
-                    down_mbps: f64::from(o.down_mbps),
-                    up_mbps: f64::from(o.up_mbps),
-                    peak_down_mbps: o.peak_down_mbps.map(f64::from),
-                    peak_up_mbps: o.peak_up_mbps.map(f64::from),
+                    down_mbps: wide(o.down_mbps),
+                    up_mbps: wide(o.up_mbps),
+                    peak_down_mbps: o.peak_down_mbps.map(wide),
+                    peak_up_mbps: o.peak_up_mbps.map(wide),
                     status: o.status.as_str(),
                     year: o.year,
                     licensed: o.licensed,
@@ -285,10 +329,10 @@ impl Store {
                         operator: a.operator,
                         infrastructure: a.infrastructure,
                         technology: a.technology,
-                        down_mbps: f64::from(o.down_mbps),
-                        up_mbps: f64::from(o.up_mbps),
-                        peak_down_mbps: o.peak_down_mbps.map(f64::from),
-                        peak_up_mbps: o.peak_up_mbps.map(f64::from),
+                        down_mbps: wide(o.down_mbps),
+                        up_mbps: wide(o.up_mbps),
+                        peak_down_mbps: o.peak_down_mbps.map(wide),
+                        peak_up_mbps: o.peak_up_mbps.map(wide),
                         status: o.status.as_str(),
                         year: o.year,
                         licensed: o.licensed,
@@ -368,12 +412,12 @@ impl Store {
             || "dataset".to_string(),
             |s| s.to_string_lossy().into_owned(),
         );
-        // "units.csv.gz" -> "units"
-        while let Some((head, ext)) = stem.rsplit_once('.') {
-            if ext.len() > 4 || head.is_empty() {
+        // "units.csv.gz" -> "units"; "coverage.2025.fgb" stays "coverage.2025"
+        for ext in [".csv", ".tsv", ".geojson", ".json", ".shp", ".gpkg", ".fgb"] {
+            if let Some(head) = stem.strip_suffix(ext).filter(|h| !h.is_empty()) {
+                stem = head.to_string();
                 break;
             }
-            stem = head.to_string();
         }
         if !taken.contains(&stem) {
             return Ok(stem);
@@ -384,30 +428,64 @@ impl Store {
             .unwrap_or(stem))
     }
 
-    /// Runs `f` in one transaction (immediate on SQLite, so that two writers queue instead
-    /// of failing halfway): committed if `f` returns `Ok`, rolled back otherwise.
+    /// Runs `f` in one transaction: committed if `f` returns `Ok`, rolled back if it returns
+    /// `Err` or panics. Begun through diesel's transaction manager, so that diesel knows it
+    /// is open (a nested diesel transaction becomes a savepoint, not a premature commit).
+    /// Writers queue: `BEGIN IMMEDIATE` on SQLite (with the busy timeout), a transaction-level
+    /// advisory lock on PostgreSQL, so that two imports of the same file cannot both pass the
+    /// checksum test.
     pub(crate) fn transaction<T>(&mut self, f: impl FnOnce(&mut Store) -> Result<T>) -> Result<T> {
-        use diesel::connection::SimpleConnection;
-        let begin = match self.conn {
-            super::Conn::Sqlite(_) => "BEGIN IMMEDIATE",
-            super::Conn::Pg(_) => "BEGIN",
+        use diesel::connection::{AnsiTransactionManager, TransactionManager};
+        match &mut self.conn {
+            super::Conn::Sqlite(c) => {
+                AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE")
+            }
+            super::Conn::Pg(c) => AnsiTransactionManager::begin_transaction(c).and_then(|()| {
+                diesel::sql_query(format!("SELECT pg_advisory_xact_lock({WRITER_LOCK})"))
+                    .execute(c)
+                    .map(|_| ())
+            }),
+        }
+        .doing(|| "starting a transaction".into())?;
+        let out = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| f(self)));
+        let rollback = |conn: &mut super::Conn| {
+            let r = match conn {
+                super::Conn::Sqlite(c) => AnsiTransactionManager::rollback_transaction(c),
+                super::Conn::Pg(c) => AnsiTransactionManager::rollback_transaction(c),
+            };
+            if let Err(e) = r {
+                tracing::warn!("rolling back: {e}");
+            }
         };
-        with_conn!(&mut self.conn, |c| c.batch_execute(begin))
-            .doing(|| "starting a transaction".into())?;
-        match f(self) {
-            Ok(v) => {
-                with_conn!(&mut self.conn, |c| c.batch_execute("COMMIT"))
-                    .doing(|| "committing".into())?;
+        match out {
+            Ok(Ok(v)) => {
+                let committed = match &mut self.conn {
+                    super::Conn::Sqlite(c) => AnsiTransactionManager::commit_transaction(c),
+                    super::Conn::Pg(c) => AnsiTransactionManager::commit_transaction(c),
+                };
+                committed.doing(|| "committing".into())?;
                 Ok(v)
             }
-            Err(e) => {
-                if let Err(re) = with_conn!(&mut self.conn, |c| c.batch_execute("ROLLBACK")) {
-                    tracing::warn!("rolling back after {e}: {re}");
-                }
+            Ok(Err(e)) => {
+                rollback(&mut self.conn);
                 Err(e)
+            }
+            Err(panic) => {
+                rollback(&mut self.conn);
+                std::panic::resume_unwind(panic)
             }
         }
     }
+}
+
+/// The key of the PostgreSQL advisory lock that serialises bianca's writers.
+const WRITER_LOCK: i64 = 0x6269_616e_6361; // "bianca"
+
+/// An f32 as the f64 of its shortest decimal (0.7f32 -> 0.7, not 0.699999988), so that SQL
+/// and QGIS filters on stored speeds match the input; reading it back as f32 gives the same
+/// f32.
+pub(crate) fn wide(v: f32) -> f64 {
+    v.to_string().parse().unwrap_or(f64::from(v))
 }
 
 /// An offer's text columns.
@@ -430,6 +508,15 @@ impl<'a> OfferCols<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn speeds_are_stored_as_their_decimal() {
+        assert_eq!(wide(0.7), 0.7);
+        assert_eq!(wide(1000.0), 1000.0);
+        for v in [0.1f32, 0.7, 30.0, 1e-3, 123.456, f32::MAX] {
+            assert_eq!(wide(v) as f32, v);
+        }
+    }
 
     #[test]
     fn checksums_are_sha256_hex() {

@@ -6,14 +6,14 @@ use std::fmt;
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     /// The database could not be opened or reached.
-    #[error("cannot open the store {url}: {source}")]
+    #[error("cannot open the store {url}")]
     Connect {
         url: String,
         #[source]
         source: diesel::ConnectionError,
     },
     /// A query failed; `what` says what the store was doing.
-    #[error("{what}: {source}")]
+    #[error("{what}")]
     Query {
         what: String,
         #[source]

@@ -74,8 +74,18 @@ pub struct Store {
 
 impl Store {
     /// Opens the store at `url`: `postgres://...` (or `postgresql://`) for PostGIS; a file
-    /// path or `sqlite://PATH` for the embedded store, created when missing.
+    /// path or `sqlite://PATH` for the embedded store, created when missing. Other URL
+    /// schemes are refused.
     pub fn open(url: &str) -> Result<Store> {
+        if let Some((scheme, _)) = url.split_once("://") {
+            if !matches!(scheme, "postgres" | "postgresql" | "sqlite") {
+                return Err(StoreError::Invalid(format!(
+                    "{}: bianca stores data in PostgreSQL + PostGIS (postgres://...) or in an \
+                     SQLite file (a path or sqlite://PATH), not {scheme}://",
+                    redact(url)
+                )));
+            }
+        }
         let conn = if url.starts_with("postgres://") || url.starts_with("postgresql://") {
             let mut c = PgConnection::establish(url).map_err(|source| StoreError::Connect {
                 url: redact(url),
@@ -92,14 +102,15 @@ impl Store {
             let path = url.strip_prefix("sqlite://").unwrap_or(url);
             let mut c =
                 SqliteConnection::establish(path).map_err(|source| StoreError::Connect {
-                    url: url.to_string(),
+                    url: redact(url),
                     source,
                 })?;
             // WAL: readers (a running `bianca serve`) are not blocked by an import, and a
-            // killed writer leaves the last committed state; foreign keys are off by default
+            // killed writer leaves the last committed state; foreign keys are off by default;
+            // a second writer waits (up to 10 minutes) for the first instead of failing
             c.batch_execute(
                 "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
-                 PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000;",
+                 PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 600000;",
             )
             .map_err(|source| StoreError::Query {
                 what: format!("configuring {path}"),
@@ -127,18 +138,35 @@ impl Store {
     }
 }
 
-/// `postgres://user:secret@host/db` -> `postgres://user:***@host/db`, for messages.
+/// `postgres://user:secret@host/db?password=x` -> `postgres://user:***@host/db?password=***`,
+/// for messages.
 pub fn redact(url: &str) -> String {
     let Some((scheme, rest)) = url.split_once("://") else {
         return url.to_string();
     };
-    let Some((userinfo, host)) = rest.split_once('@') else {
-        return url.to_string();
+    // the host starts after the last '@' (a password may hold an unencoded '@')
+    let (auth, host) = match rest.rsplit_once('@') {
+        Some((auth, host)) => (Some(auth), host),
+        None => (None, rest),
     };
-    match userinfo.split_once(':') {
-        Some((user, _)) => format!("{scheme}://{user}:***@{host}"),
-        None => url.to_string(),
-    }
+    let auth = auth.map(|a| match a.split_once(':') {
+        Some((user, _)) => format!("{user}:***@"),
+        None => format!("{a}@"),
+    });
+    let host = match host.split_once('?') {
+        Some((path, query)) => {
+            let q: Vec<String> = query
+                .split('&')
+                .map(|kv| match kv.split_once('=') {
+                    Some((k, _)) if k.eq_ignore_ascii_case("password") => format!("{k}=***"),
+                    _ => kv.to_string(),
+                })
+                .collect();
+            format!("{path}?{}", q.join("&"))
+        }
+        None => host.to_string(),
+    };
+    format!("{scheme}://{}{host}", auth.unwrap_or_default())
 }
 
 impl From<diesel::result::Error> for StoreError {
@@ -167,5 +195,19 @@ mod tests {
         );
         assert_eq!(redact("postgres://bob@db/x"), "postgres://bob@db/x");
         assert_eq!(redact("./bianca.db"), "./bianca.db");
+        assert_eq!(
+            redact("postgres://bob:p@ss@db/x?sslmode=require&password=s3"),
+            "postgres://bob:***@db/x?sslmode=require&password=***"
+        );
+    }
+
+    #[test]
+    fn other_url_schemes_are_refused_without_their_password() {
+        let err = Store::open("mysql://bob:hunter2@db/x")
+            .err()
+            .expect("refused");
+        let msg = err.to_string();
+        assert!(msg.contains("not mysql://"), "{msg}");
+        assert!(!msg.contains("hunter2"), "{msg}");
     }
 }
