@@ -22,13 +22,14 @@ trap pg_stop EXIT
 pg_start
 PG=$BIANCA_TEST_DATABASE_URL
 SQLITE=$DIR/bianca.db
+: > "$DIR/log"
 
 secs() { # command... -> wall seconds of the command
   local t0 t1
   t0=$(date +%s.%N)
   "$@" > /dev/null 2>> "$DIR/log"
   t1=$(date +%s.%N)
-  echo "$t1 - $t0" | bc -l | xargs printf "%.2f"
+  awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f", b - a }'
 }
 
 declare -A T
@@ -41,7 +42,8 @@ for backend in sqlite postgis; do
     URL="$PG?options=-csearch_path%3Dbench,public"
   fi
   "$BIANCA" --database-url "$URL" db migrate 2>> "$DIR/log"
-  T[$backend,units]=$(secs "$BIANCA" --database-url "$URL" import units "$DIR/synth/units.csv" -q)
+  T[$backend,units]=$(secs "$BIANCA" --database-url "$URL" import units "$DIR/synth/units.csv")
+  T[$backend,read]=$(grep -o 'read [0-9.]*s, store [0-9.]*s' "$DIR/log" | tail -1)
   T[$backend,coverage]=$(secs "$BIANCA" --database-url "$URL" import coverage "$DIR/synth/coverage.fgb" -q)
   T[$backend,snapshot]=$(secs "$BIANCA" --database-url "$URL" classify --snapshot s1 --rules eu2013-nga,it-1giga-2026 --reference-year 2025 -q)
   T[$backend,export]=$(secs "$BIANCA" --database-url "$URL" snapshots export s1 --out "$DIR/export-$backend.parquet")
@@ -55,6 +57,7 @@ echo
 echo "| step | embedded SQLite s | PostGIS s |"
 echo "|---|---|---|"
 echo "| import units ($((fp - 1)) rows; read CSV + write) | ${T[sqlite,units]} | ${T[postgis,units]} |"
+echo "| of which (bianca's own split) | ${T[sqlite,read]} | ${T[postgis,read]} |"
 echo "| import coverage (synth footprints) | ${T[sqlite,coverage]} | ${T[postgis,coverage]} |"
 echo "| classify --snapshot (read store, classify, write results + stats) | ${T[sqlite,snapshot]} | ${T[postgis,snapshot]} |"
 echo "| snapshots export --out .parquet | ${T[sqlite,export]} | ${T[postgis,export]} |"

@@ -49,6 +49,16 @@ fn count(t: &TestStore, table: &str) -> i64 {
     rows[0].n
 }
 
+/// `classify --snapshot s1` with eu2013-nga, quietly.
+const SNAPSHOT_S1: [&str; 6] = [
+    "classify",
+    "--snapshot",
+    "s1",
+    "--rules",
+    "eu2013-nga",
+    "-q",
+];
+
 fn store(t: &TestStore) -> Store {
     Store::open(&t.url).unwrap()
 }
@@ -210,18 +220,6 @@ fn import_classify_export_and_diff_match_the_file_to_file_run() {
     }
 }
 
-fn thousands(n: usize) -> String {
-    let s = n.to_string();
-    let mut out = String::new();
-    for (i, c) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
-}
-
 /// A registry of 100,000 rows whose data row 90,001 (line 90,002) has a bad longitude.
 fn registry_with_a_bad_row(dir: &Path) -> std::path::PathBuf {
     use std::fmt::Write;
@@ -329,17 +327,7 @@ fn a_crash_in_the_middle_of_an_import_or_a_snapshot_leaves_the_store_as_it_was()
         assert_eq!(count(&t, "snapshots"), 0);
         assert_eq!(count(&t, "unit_results"), 0);
         assert_eq!(count(&t, "unit_classes"), 0);
-        ok(&db(
-            &t,
-            &[
-                "classify",
-                "--snapshot",
-                "s1",
-                "--rules",
-                "eu2013-nga",
-                "-q",
-            ],
-        ));
+        ok(&db(&t, &SNAPSHOT_S1));
         assert_eq!(count(&t, "unit_results"), 60_000);
         assert_eq!(store(&t).snapshots().unwrap().len(), 1);
     }
@@ -403,17 +391,7 @@ fn a_kill_during_an_import_or_a_snapshot_is_all_or_nothing() {
             "{:?}",
             t.backend
         );
-        ok(&db(
-            &t,
-            &[
-                "classify",
-                "--snapshot",
-                "s1",
-                "--rules",
-                "eu2013-nga",
-                "-q",
-            ],
-        ));
+        ok(&db(&t, &SNAPSHOT_S1));
         assert_eq!(count(&t, "unit_results"), 60_000);
     }
 }
@@ -443,17 +421,7 @@ fn datasets_are_removed_unless_a_snapshot_uses_them_and_reads_need_a_store() {
         ok(&db(&t, &["datasets", "remove", "units"]));
         assert_eq!((count(&t, "datasets"), count(&t, "units")), (1, 0));
         ok(&db(&t, &["import", "units", s(&units)]));
-        ok(&db(
-            &t,
-            &[
-                "classify",
-                "--snapshot",
-                "s1",
-                "--rules",
-                "eu2013-nga",
-                "-q",
-            ],
-        ));
+        ok(&db(&t, &SNAPSHOT_S1));
         let err = fail(&db(&t, &["datasets", "remove", "coverage"]));
         assert!(err.contains("used by snapshot(s) s1"), "{err}");
         assert_eq!(count(&t, "datasets"), 2);

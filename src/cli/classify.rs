@@ -3,7 +3,7 @@
 use super::output::{check_dir, current_year, pct, thousands, RejectTable, Staged};
 use crate::progress;
 use anyhow::{bail, Context, Result};
-use bianca_api::store::{DatasetInfo, DatasetKind, NewSnapshot, Store, StoredUnits};
+use bianca_api::store::{DatasetInfo, DatasetKind, NewSnapshot, Store, StoreError, StoredUnits};
 use bianca_engine::classify::{build_index, classify, ClassifyOptions};
 use bianca_engine::io::read::{self, ReadOptions};
 use bianca_engine::io::write::Format;
@@ -450,12 +450,14 @@ fn read_store(
     grid: GridOptions,
 ) -> Result<(Inputs, StoreRun)> {
     let mut store = super::store::open(database_url)?;
-    if store.snapshot(snapshot).is_ok() {
-        bail!(
+    match store.snapshot(snapshot) {
+        Ok(_) => bail!(
             "a snapshot named {snapshot:?} already exists in {}: snapshots never change, pick \
              another name",
             store.url()
-        );
+        ),
+        Err(StoreError::NotFound { .. }) => {}
+        Err(e) => return Err(e.into()),
     }
     let all = store.datasets()?;
     let mut chosen = Vec::new();

@@ -7,7 +7,8 @@ use crate::progress;
 use anyhow::{bail, Context, Result};
 use bianca_api::store::{checksum_file, DatasetKind, Imported, NewDataset};
 use bianca_engine::io::read::{self, ReadOptions};
-use bianca_engine::model::Offers;
+use bianca_engine::model::{Declaration, Footprint, Offers};
+use bianca_engine::units::Units;
 use bianca_engine::{areas, OnError, Reject};
 use std::path::PathBuf;
 use std::time::Instant;
@@ -102,7 +103,7 @@ pub fn run(c: &ImportCommand, database_url: Option<&str>) -> Result<()> {
     };
     let sp = progress::spinner(&format!("reading {file}"));
     let mut offers = Offers::new();
-    let (rows, rejects, read_units, footprints, declarations) = match kind {
+    let (rows, rejects) = match kind {
         DatasetKind::Units => {
             let (mut units, rejects) = read::read_units(&a.file, &opts)
                 .with_context(|| format!("reading units from {file}"))?;
@@ -111,17 +112,17 @@ pub fn run(c: &ImportCommand, database_url: Option<&str>) -> Result<()> {
                     .with_context(|| format!("reading areas from {}", path.display()))?;
                 areas::assign(&mut units, &ar);
             }
-            (units.len(), rejects, Some(units), Vec::new(), Vec::new())
+            (Rows::Units(units), rejects)
         }
         DatasetKind::Coverage => {
             let (fps, rejects) = read::read_footprints(&a.file, &opts, &mut offers)
                 .with_context(|| format!("reading coverage from {file}"))?;
-            (fps.len(), rejects, None, fps, Vec::new())
+            (Rows::Footprints(fps), rejects)
         }
         DatasetKind::Declarations => {
             let (decl, rejects) = read::read_declarations(&a.file, &opts, &mut offers)
                 .with_context(|| format!("reading declarations from {file}"))?;
-            (decl.len(), rejects, None, Vec::new(), decl)
+            (Rows::Declarations(decl), rejects)
         }
     };
     sp.finish_and_clear();
@@ -140,15 +141,12 @@ pub fn run(c: &ImportCommand, database_url: Option<&str>) -> Result<()> {
     if let Some(p) = &a.rejects {
         staged.write(p, &RejectTable::new(&rejects))?;
     }
-    let pb = progress::bar(rows as u64, "storing");
+    let pb = progress::bar(rows.len() as u64, "storing");
     let inc = |n| pb.inc(n);
-    let imported = match kind {
-        DatasetKind::Units => {
-            let units = read_units.context("no units read")?;
-            store.import_units(&new, &units, &inc)
-        }
-        DatasetKind::Coverage => store.import_footprints(&new, &offers, &footprints, &inc),
-        DatasetKind::Declarations => store.import_declarations(&new, &offers, &declarations, &inc),
+    let imported = match &rows {
+        Rows::Units(units) => store.import_units(&new, units, &inc),
+        Rows::Footprints(fps) => store.import_footprints(&new, &offers, fps, &inc),
+        Rows::Declarations(decl) => store.import_declarations(&new, &offers, decl, &inc),
     }
     .with_context(|| format!("storing {file} in {}", store.url()))?;
     pb.finish_and_clear();
@@ -178,6 +176,24 @@ pub fn run(c: &ImportCommand, database_url: Option<&str>) -> Result<()> {
     }
     report_rejects(&rejects, a.rejects.is_some());
     Ok(())
+}
+
+/// What one file holds, as read (one value per run: the size difference does not matter).
+#[allow(clippy::large_enum_variant)]
+enum Rows {
+    Units(Units),
+    Footprints(Vec<Footprint>),
+    Declarations(Vec<Declaration>),
+}
+
+impl Rows {
+    fn len(&self) -> usize {
+        match self {
+            Rows::Units(u) => u.len(),
+            Rows::Footprints(f) => f.len(),
+            Rows::Declarations(d) => d.len(),
+        }
+    }
 }
 
 /// Prints how many rows were skipped and the first few of them.

@@ -2,7 +2,7 @@
 //! default file.
 
 use anyhow::{Context, Result};
-use bianca_api::store::{Backend, Store};
+use bianca_api::store::{embedded_path, Backend, Store};
 
 /// The embedded store used when no database URL is given.
 pub const DEFAULT_DATABASE: &str = "bianca.db";
@@ -22,9 +22,7 @@ pub fn open(database_url: Option<&str>) -> Result<Store> {
 /// that is not there is an error, not a new empty store.
 pub fn open_existing(database_url: Option<&str>) -> Result<Store> {
     let url = database_url.unwrap_or(DEFAULT_DATABASE);
-    let is_file = !url.contains("://") || url.starts_with("sqlite://");
-    let path = url.strip_prefix("sqlite://").unwrap_or(url);
-    if is_file && !std::path::Path::new(path).exists() {
+    if let Some(path) = embedded_path(url).filter(|p| !std::path::Path::new(p).exists()) {
         anyhow::bail!(
             "no store at {path}: `bianca import` creates one; give --database-url (or \
              DATABASE_URL) to use another"

@@ -122,7 +122,7 @@ pub(crate) struct InsertAreaClass<'a> {
 /// Writes `rows` in batches: one `COPY` per batch on PostgreSQL, one multi-row `INSERT` on
 /// SQLite. `$cols` is the number of columns (for SQLite's parameter limit).
 macro_rules! bulk_insert {
-    ($name:ident, $row:ty, $table:path, $cols:expr) => {
+    ($name:ident, $row:ty, $table:ident, $cols:expr) => {
         #[allow(clippy::extra_unused_lifetimes)]
         pub(crate) fn $name<'a>(
             conn: &mut Conn,
@@ -140,11 +140,11 @@ macro_rules! bulk_insert {
                 batch.clear();
                 batch.extend(rows.by_ref().take(batch_rows));
                 match conn {
-                    Conn::Pg(c) => diesel::copy_from($table)
+                    Conn::Pg(c) => diesel::copy_from($table::table)
                         .from_insertable(&batch)
                         .execute(c)
                         .map(|_| ()),
-                    Conn::Sqlite(c) => diesel::insert_into($table)
+                    Conn::Sqlite(c) => diesel::insert_into($table::table)
                         .values(&batch)
                         .execute(c)
                         .map(|_| ()),
@@ -166,28 +166,13 @@ macro_rules! bulk_insert {
     };
 }
 
-bulk_insert!(insert_units, NewUnit<'a>, units::table, 7);
-bulk_insert!(insert_footprints, NewFootprint<'a>, footprints::table, 13);
-bulk_insert!(
-    insert_declarations,
-    NewDeclaration<'a>,
-    declarations::table,
-    13
-);
-bulk_insert!(insert_unit_results, NewUnitResult, unit_results::table, 7);
-bulk_insert!(
-    insert_unit_classes,
-    NewUnitClass<'a>,
-    unit_classes::table,
-    6
-);
-bulk_insert!(insert_area_stats, InsertAreaStats<'a>, area_stats::table, 9);
-bulk_insert!(
-    insert_area_classes,
-    InsertAreaClass<'a>,
-    area_classes::table,
-    7
-);
+bulk_insert!(insert_units, NewUnit<'a>, units, 7);
+bulk_insert!(insert_footprints, NewFootprint<'a>, footprints, 13);
+bulk_insert!(insert_declarations, NewDeclaration<'a>, declarations, 13);
+bulk_insert!(insert_unit_results, NewUnitResult, unit_results, 7);
+bulk_insert!(insert_unit_classes, NewUnitClass<'a>, unit_classes, 6);
+bulk_insert!(insert_area_stats, InsertAreaStats<'a>, area_stats, 9);
+bulk_insert!(insert_area_classes, InsertAreaClass<'a>, area_classes, 7);
 
 /// Fault injection for the crash tests, after a bulk write has written N or more rows inside
 /// its transaction:

@@ -358,9 +358,9 @@ impl Store {
                 new.source_file
             )));
         }
-        let id = self.transaction(|store| {
+        self.transaction(|store| {
             if let Some(old) = store.find_by_checksum(kind, &new.checksum)? {
-                return Ok(Err(old));
+                return Ok(Imported::Already(old));
             }
             let name = store.unique_name(new)?;
             let row = InsertDataset {
@@ -375,24 +375,15 @@ impl Store {
                 imported_by: &new.imported_by,
                 public: new.public,
             };
-            let id: i64 = with_conn!(&mut store.conn, |c| diesel::insert_into(datasets::table)
-                .values(&row)
-                .returning(datasets::id)
-                .get_result(c))
-            .doing(|| format!("storing dataset {name}"))?;
-            write_rows(&mut store.conn, id)?;
-            Ok(Ok(id))
-        })?;
-        match id {
-            Ok(id) => {
-                let all = self.datasets()?;
-                let info = all.into_iter().find(|d| d.id == id).ok_or_else(|| {
-                    StoreError::Invalid(format!("dataset {id} vanished after its import"))
-                })?;
-                Ok(Imported::New(info))
-            }
-            Err(old) => Ok(Imported::Already(old)),
-        }
+            let stored: DatasetRow =
+                with_conn!(&mut store.conn, |c| diesel::insert_into(datasets::table)
+                    .values(&row)
+                    .returning(DatasetRow::as_returning())
+                    .get_result(c))
+                .doing(|| format!("storing dataset {name}"))?;
+            write_rows(&mut store.conn, stored.id)?;
+            Ok(Imported::New(DatasetInfo::try_from(stored)?))
+        })
     }
 
     /// `--name` as given (refused when taken), or the file's stem made unique.

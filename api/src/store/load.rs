@@ -48,8 +48,15 @@ impl Store {
         let mut out = Units::new();
         out.ids = bianca_engine::units::StrColumn::with_capacity(n, n * 12);
         let mut rows = Vec::with_capacity(n);
-        let mut has_address = false;
-        let mut addresses = Vec::new();
+        // a registry has an address column when any of its units has an address
+        let has_address: bool =
+            with_conn!(&mut self.conn, |c| diesel::select(diesel::dsl::exists(
+                units::table
+                    .filter(units::dataset_id.eq(ds.id))
+                    .filter(units::address.is_not_null())
+            ))
+            .get_result(c))
+            .doing(|| format!("reading the units of {}", ds.name))?;
         let mut next = 0i32;
         loop {
             let page: Vec<UnitRow> = with_conn!(&mut self.conn, |c| units::table
@@ -79,18 +86,17 @@ impl Store {
                         row: id,
                         message: format!("units = {n_units}, expected >= 1"),
                     })?;
-                out.push(&unit_id, geom.x, geom.y, n_units, comune.as_deref(), None);
-                has_address |= address.is_some();
-                addresses.push(address);
+                let address = has_address.then(|| address.as_deref().unwrap_or(""));
+                out.push(
+                    &unit_id,
+                    geom.x,
+                    geom.y,
+                    n_units,
+                    comune.as_deref(),
+                    address,
+                );
                 rows.push(id);
             }
-        }
-        if has_address {
-            let mut col = bianca_engine::units::StrColumn::new();
-            for a in &addresses {
-                col.push(a.as_deref().unwrap_or(""));
-            }
-            out.address = Some(col);
         }
         if rows.len() as i64 != ds.rows {
             return Err(StoreError::Corrupt {

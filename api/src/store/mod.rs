@@ -86,20 +86,7 @@ impl Store {
                 )));
             }
         }
-        let conn = if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-            let mut c = PgConnection::establish(url).map_err(|source| StoreError::Connect {
-                url: redact(url),
-                source,
-            })?;
-            // the PostGIS notices of CREATE EXTENSION IF NOT EXISTS are noise
-            c.batch_execute("SET client_min_messages = warning")
-                .map_err(|source| StoreError::Query {
-                    what: "configuring the connection".into(),
-                    source,
-                })?;
-            Conn::Pg(c)
-        } else {
-            let path = url.strip_prefix("sqlite://").unwrap_or(url);
+        let conn = if let Some(path) = embedded_path(url) {
             let mut c =
                 SqliteConnection::establish(path).map_err(|source| StoreError::Connect {
                     url: redact(url),
@@ -117,6 +104,18 @@ impl Store {
                 source,
             })?;
             Conn::Sqlite(c)
+        } else {
+            let mut c = PgConnection::establish(url).map_err(|source| StoreError::Connect {
+                url: redact(url),
+                source,
+            })?;
+            // the PostGIS notices of CREATE EXTENSION IF NOT EXISTS are noise
+            c.batch_execute("SET client_min_messages = warning")
+                .map_err(|source| StoreError::Query {
+                    what: "configuring the connection".into(),
+                    source,
+                })?;
+            Conn::Pg(c)
         };
         Ok(Store {
             conn,
@@ -135,6 +134,16 @@ impl Store {
     /// The URL the store was opened with, without its password.
     pub fn url(&self) -> &str {
         &self.url
+    }
+}
+
+/// The file of an embedded store URL (a path or `sqlite://PATH`); `None` for any other
+/// `scheme://` URL (PostgreSQL, or one [`Store::open`] refuses).
+pub fn embedded_path(url: &str) -> Option<&str> {
+    match url.split_once("://") {
+        Some(("sqlite", path)) => Some(path),
+        Some(_) => None,
+        None => Some(url),
     }
 }
 
