@@ -307,17 +307,7 @@ fn a_crash_in_the_middle_of_an_import_or_a_snapshot_leaves_the_store_as_it_was()
         assert_eq!(count(&t, "units"), 60_000);
 
         let out = bianca()
-            .args(db(
-                &t,
-                &[
-                    "classify",
-                    "--snapshot",
-                    "s1",
-                    "--rules",
-                    "eu2013-nga",
-                    "-q",
-                ],
-            ))
+            .args(db(&t, &SNAPSHOT_S1))
             .env("BIANCA_FAULT_ABORT_AFTER_ROWS", "1")
             .output()
             .unwrap();
