@@ -193,6 +193,19 @@ impl Store {
             })
     }
 
+    /// Publishes a dataset (anonymous users of `bianca serve` may see it) or makes it
+    /// confidential again. Returns the dataset as it now is.
+    pub fn set_public(&mut self, name: &str, public: bool) -> Result<DatasetInfo> {
+        let ds = self.dataset(name)?;
+        with_conn!(&mut self.conn, |c| diesel::update(
+            datasets::table.filter(datasets::id.eq(ds.id))
+        )
+        .set(datasets::public.eq(public))
+        .execute(c))
+        .doing(|| format!("updating dataset {name}"))?;
+        Ok(DatasetInfo { public, ..ds })
+    }
+
     /// Removes a dataset and its rows, in one transaction. Refused while a snapshot uses it
     /// (snapshots never change).
     pub fn remove_dataset(&mut self, name: &str) -> Result<DatasetInfo> {

@@ -1,6 +1,6 @@
 //! bianca's store: datasets (imported registries, coverage and declarations), snapshots
 //! (classification runs with their per-unit results and per-area statistics), rule sets,
-//! users and API tokens.
+//! administrative boundaries (areas), users and API tokens.
 //!
 //! One interface, [`Store`], two backends with one schema ([`schema`]) and one list of
 //! migrations (`migrations/postgres`, `migrations/sqlite`, same names):
@@ -12,6 +12,7 @@
 //! Every write (an import, a snapshot) is one transaction: a failure, a kill or a crash in
 //! the middle leaves the store as it was. Imports are deduplicated by the file's checksum.
 
+mod areas;
 mod bulk;
 mod datasets;
 pub mod error;
@@ -22,11 +23,14 @@ pub mod schema;
 mod snapshots;
 #[doc(hidden)]
 pub mod testing;
+mod tokens;
 
+pub use areas::AreasImported;
 pub use datasets::{checksum_file, checksum_text, DatasetInfo, DatasetKind, Imported, NewDataset};
 pub use error::{Result, StoreError};
 pub use load::StoredUnits;
 pub use snapshots::{NewSnapshot, SnapshotInfo, StoredArea, StoredSnapshot};
+pub use tokens::{CreatedToken, Role, TokenInfo};
 
 use diesel::connection::SimpleConnection;
 use diesel::{Connection, PgConnection, SqliteConnection};

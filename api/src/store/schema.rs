@@ -187,6 +187,24 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    use diesel::sql_types::*;
+    use postgis_diesel::sql_types::Geometry;
+
+    areas (id) {
+        id -> BigInt,
+        level -> Text,
+        code -> Text,
+        name -> Text,
+        province -> Nullable<Text>,
+        region -> Nullable<Text>,
+        source_file -> Text,
+        checksum -> Text,
+        imported_at -> Timestamp,
+        geom -> Geometry,
+    }
+}
+
 diesel::joinable!(units -> datasets (dataset_id));
 diesel::joinable!(footprints -> datasets (dataset_id));
 diesel::joinable!(declarations -> datasets (dataset_id));
@@ -208,4 +226,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     area_classes,
     users,
     api_tokens,
+    areas,
 );

@@ -1,0 +1,315 @@
+//! `bianca serve`: the HTTP server. A snapshot is loaded from the store into memory
+//! ([`snapshot::Served`]) and served as vector tiles (`/tiles`) and JSON (`/api/v1`), with an
+//! OpenAPI document generated from the handlers, Prometheus metrics and token-based access.
+//!
+//! The server watches the store: when a newer snapshot appears (or the pinned one is
+//! gone), or a dataset is published or withdrawn, it picks the change up without a restart;
+//! a new snapshot empties the tile cache.
+
+pub mod auth;
+pub mod error;
+pub mod hexagons;
+pub mod metrics;
+pub mod openapi;
+pub mod points;
+pub mod routes;
+pub mod search;
+pub mod snapshot;
+pub mod tiles;
+
+use crate::store::Store;
+use auth::Caller;
+use axum::body::Bytes;
+use error::ServeError;
+use metrics::Metrics;
+use snapshot::Served;
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, RwLock};
+use std::time::{Duration, Instant};
+use tiles::LayerName;
+
+/// How the server runs.
+#[derive(Debug, Clone)]
+pub struct ServeOptions {
+    pub bind: String,
+    /// Serve this snapshot instead of the latest.
+    pub snapshot: Option<String>,
+    /// How often the store is checked for a new snapshot or changed datasets (0: never).
+    pub watch: Duration,
+    /// Memory for cached tiles, in bytes.
+    pub cache_bytes: u64,
+    /// Origins allowed by CORS (`*` for any); empty: no CORS headers.
+    pub cors_origins: Vec<String>,
+    /// Largest request body accepted, in bytes.
+    pub body_limit: usize,
+    /// Requests taking longer are answered 503.
+    pub timeout: Duration,
+    /// Attribution shown by maps (TileJSON `attribution`).
+    pub attribution: String,
+    /// The public URL of the server, for the tile URLs of TileJSON (default: from the
+    /// request's Host header).
+    pub public_url: Option<String>,
+}
+
+/// The attribution of the data the demo and the usual inputs come from.
+pub const DEFAULT_ATTRIBUTION: &str =
+    "Boundaries: ISTAT / Openpolis geojson-italy (CC BY 4.0) · bianca";
+
+impl Default for ServeOptions {
+    fn default() -> Self {
+        ServeOptions {
+            bind: "127.0.0.1:8080".into(),
+            snapshot: None,
+            watch: Duration::from_secs(5),
+            cache_bytes: 256 << 20,
+            cors_origins: Vec::new(),
+            body_limit: 1 << 20,
+            timeout: Duration::from_secs(30),
+            attribution: DEFAULT_ATTRIBUTION.into(),
+            public_url: None,
+        }
+    }
+}
+
+/// A tile in the cache: which snapshot (generation), layer, view and filter.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct TileKey {
+    pub generation: u64,
+    pub layer: LayerName,
+    pub z: u8,
+    pub x: u32,
+    pub y: u32,
+    pub full: bool,
+    pub rule: usize,
+    pub filter: tiles::coverage::Filter,
+}
+
+#[derive(Clone)]
+pub struct TileWeight;
+
+impl quick_cache::Weighter<TileKey, Bytes> for TileWeight {
+    fn weight(&self, _k: &TileKey, v: &Bytes) -> u64 {
+        v.len() as u64 + 128
+    }
+}
+
+pub type TileCache = quick_cache::sync::Cache<TileKey, Bytes, TileWeight>;
+
+/// The snapshot being served and its generation (bumped at every reload).
+pub struct Current {
+    pub served: Arc<Served>,
+    pub generation: u64,
+}
+
+/// Verified tokens by the SHA-256 of the token: the answer and when it was given.
+pub type TokenCache = HashMap<[u8; 32], (Option<crate::store::TokenInfo>, Instant)>;
+
+/// Everything the handlers share.
+pub struct AppState {
+    current: RwLock<Arc<Current>>,
+    /// Dataset name -> public, as the store says now.
+    public: RwLock<Arc<HashMap<String, bool>>>,
+    pub store: Arc<Mutex<Store>>,
+    pub cache: TileCache,
+    pub metrics: Metrics,
+    pub tokens: Mutex<TokenCache>,
+    pub opts: ServeOptions,
+    next_generation: AtomicU64,
+    pub started: Instant,
+}
+
+impl AppState {
+    pub fn current(&self) -> Arc<Current> {
+        match self.current.read() {
+            Ok(c) => c.clone(),
+            Err(p) => p.into_inner().clone(),
+        }
+    }
+
+    /// Whether a dataset is public now.
+    pub fn is_public(&self, name: &str) -> bool {
+        let m = match self.public.read() {
+            Ok(m) => m.clone(),
+            Err(p) => p.into_inner().clone(),
+        };
+        m.get(name).copied().unwrap_or(false)
+    }
+
+    /// Whether the caller may see dataset `name`: the full view sees all; others only
+    /// public datasets.
+    pub fn may_see(&self, caller: &Caller, name: &str) -> bool {
+        caller.full_view() || self.is_public(name)
+    }
+
+    fn install(&self, served: Served) {
+        let generation = self.next_generation.fetch_add(1, Ordering::SeqCst) + 1;
+        let c = Arc::new(Current {
+            served: Arc::new(served),
+            generation,
+        });
+        match self.current.write() {
+            Ok(mut w) => *w = c,
+            Err(p) => *p.into_inner() = c,
+        }
+        self.cache.clear();
+    }
+
+    fn set_public(&self, flags: HashMap<String, bool>) {
+        let flags = Arc::new(flags);
+        match self.public.write() {
+            Ok(mut w) => *w = flags,
+            Err(p) => *p.into_inner() = flags,
+        }
+    }
+
+    /// Checks the store once: reloads when another snapshot should be served, refreshes
+    /// the datasets' public flags. Returns true when a new snapshot was loaded.
+    pub fn refresh(&self) -> Result<bool, crate::store::StoreError> {
+        let mut store = self.store.lock().map_err(|_| {
+            crate::store::StoreError::Invalid("the store's lock is poisoned".into())
+        })?;
+        let flags: HashMap<String, bool> = store
+            .datasets()?
+            .into_iter()
+            .map(|d| (d.name, d.public))
+            .collect();
+        self.set_public(flags);
+        let want = match &self.opts.snapshot {
+            Some(n) => n.clone(),
+            None => match store.snapshots()?.pop() {
+                Some(s) => s.name,
+                None => return Ok(false),
+            },
+        };
+        let cur = self.current();
+        if cur.served.info.name == want {
+            return Ok(false);
+        }
+        tracing::info!(from = %cur.served.info.name, to = %want, "loading a new snapshot");
+        let served = Served::load(&mut store, Some(&want))?;
+        drop(store);
+        tracing::info!(snapshot = %served.info.name, units = served.units.len(), seconds = served.load_seconds, "snapshot loaded");
+        self.install(served);
+        self.metrics.reloads.fetch_add(1, Ordering::Relaxed);
+        Ok(true)
+    }
+}
+
+/// What the server reports once it listens.
+#[derive(Debug, Clone)]
+pub struct Ready {
+    pub addr: SocketAddr,
+    pub snapshot: String,
+    pub units: usize,
+    pub load_seconds: f64,
+}
+
+/// Loads the snapshot from the store at `url` and builds the shared state.
+pub fn state(url: &str, opts: ServeOptions) -> Result<Arc<AppState>, ServeError> {
+    let mut store = Store::open(url)?;
+    store.ensure_migrated(crate::store::embedded_path(url).is_some())?;
+    let served = Served::load(&mut store, opts.snapshot.as_deref())?;
+    let flags: HashMap<String, bool> = store
+        .datasets()?
+        .into_iter()
+        .map(|d| (d.name, d.public))
+        .collect();
+    let items = (opts.cache_bytes / 16_384).max(64) as usize;
+    let cache = TileCache::with_weighter(items, opts.cache_bytes, TileWeight);
+    Ok(Arc::new(AppState {
+        current: RwLock::new(Arc::new(Current {
+            served: Arc::new(served),
+            generation: 1,
+        })),
+        public: RwLock::new(Arc::new(flags)),
+        store: Arc::new(Mutex::new(store)),
+        cache,
+        metrics: Metrics::default(),
+        tokens: Mutex::new(HashMap::new()),
+        opts,
+        next_generation: AtomicU64::new(1),
+        started: Instant::now(),
+    }))
+}
+
+/// Runs the server until SIGINT or SIGTERM, then finishes the requests in flight.
+/// `ready` is called once the socket listens.
+pub fn run(url: &str, opts: ServeOptions, ready: impl FnOnce(&Ready)) -> Result<(), ServeError> {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    let bind = opts.bind.clone();
+    let state = state(url, opts)?;
+    rt.block_on(async move {
+        let listener = tokio::net::TcpListener::bind(&bind)
+            .await
+            .map_err(|source| ServeError::Bind {
+                addr: bind.clone(),
+                source,
+            })?;
+        let addr = listener.local_addr()?;
+        let cur = state.current();
+        ready(&Ready {
+            addr,
+            snapshot: cur.served.info.name.clone(),
+            units: cur.served.units.len(),
+            load_seconds: cur.served.load_seconds,
+        });
+        drop(cur);
+        let watcher = spawn_watcher(state.clone());
+        let app = routes::router(state.clone());
+        axum::serve(listener, app)
+            .with_graceful_shutdown(shutdown_signal())
+            .await?;
+        if let Some(w) = watcher {
+            w.abort();
+        }
+        tracing::info!("server stopped");
+        Ok(())
+    })
+}
+
+fn spawn_watcher(state: Arc<AppState>) -> Option<tokio::task::JoinHandle<()>> {
+    let every = state.opts.watch;
+    if every.is_zero() {
+        return None;
+    }
+    Some(tokio::spawn(async move {
+        let mut tick = tokio::time::interval(every);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        tick.tick().await;
+        loop {
+            tick.tick().await;
+            let s = state.clone();
+            match tokio::task::spawn_blocking(move || s.refresh()).await {
+                Ok(Ok(_)) => {}
+                Ok(Err(e)) => tracing::warn!(error = %e, "checking the store for a new snapshot"),
+                Err(e) => tracing::warn!(error = %e, "the store watcher failed"),
+            }
+        }
+    }))
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = term => {},
+    }
+    tracing::info!("shutting down: finishing the requests in flight");
+}

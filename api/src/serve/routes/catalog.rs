@@ -1,0 +1,168 @@
+//! The catalog: snapshots, the served snapshot's rule sets, datasets.
+
+use crate::serve::auth::Caller;
+use crate::serve::error::{ApiError, ErrorBody};
+use crate::serve::AppState;
+use axum::extract::State;
+use axum::Json;
+use serde::Serialize;
+use std::sync::Arc;
+use utoipa::ToSchema;
+
+/// A stored snapshot.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SnapshotOut {
+    pub name: String,
+    pub reference_year: i32,
+    /// UTC, ISO 8601.
+    pub created_at: String,
+    /// Who made it (full view only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub created_by: Option<String>,
+    /// The registry classified.
+    pub registry: String,
+    /// Coverage and declarations datasets (the public ones only, for the public view).
+    pub sources: Vec<String>,
+    /// Rule sets, primary first.
+    pub rules: Vec<String>,
+    pub addresses: i64,
+    pub housing_units: i64,
+    /// True for the snapshot this server serves.
+    pub served: bool,
+}
+
+/// Every snapshot in the store, oldest first.
+#[utoipa::path(get, path = "/api/v1/snapshots", tag = "catalog",
+    responses(
+        (status = 200, body = Vec<SnapshotOut>),
+        (status = 401, description = "A bad token", body = ErrorBody),
+    ))]
+pub async fn snapshots(
+    State(state): State<Arc<AppState>>,
+    caller: Caller,
+) -> Result<Json<Vec<SnapshotOut>>, ApiError> {
+    let store = state.store.clone();
+    let list = tokio::task::spawn_blocking(move || {
+        let mut s = store
+            .lock()
+            .map_err(|_| ApiError::internal("store lock poisoned"))?;
+        s.snapshots().map_err(ApiError::from)
+    })
+    .await
+    .map_err(ApiError::internal)??;
+    let served = state.current().served.info.name.clone();
+    Ok(Json(
+        list.into_iter()
+            .map(|s| SnapshotOut {
+                served: s.name == served,
+                sources: s
+                    .sources
+                    .into_iter()
+                    .filter(|d| state.may_see(&caller, d))
+                    .collect(),
+                created_at: s.created_at.format("%Y-%m-%dT%H:%M:%SZ").to_string(),
+                created_by: caller.full_view().then_some(s.created_by),
+                name: s.name,
+                reference_year: s.reference_year,
+                registry: s.units_dataset,
+                rules: s.rules,
+                addresses: s.addresses,
+                housing_units: s.housing_units,
+            })
+            .collect(),
+    ))
+}
+
+/// A rule set of the served snapshot.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RuleOut {
+    /// 0 for the primary rule set.
+    pub position: usize,
+    pub name: String,
+    pub version: u32,
+    pub title: String,
+    pub description: String,
+    /// Class names, in order, then `unknown`.
+    pub classes: Vec<String>,
+}
+
+/// The rule sets of the served snapshot, primary first.
+#[utoipa::path(get, path = "/api/v1/rules", tag = "catalog",
+    responses((status = 200, body = Vec<RuleOut>)))]
+pub async fn rules(State(state): State<Arc<AppState>>) -> Json<Vec<RuleOut>> {
+    let cur = state.current();
+    let s = &cur.served;
+    Json(
+        s.rules
+            .iter()
+            .enumerate()
+            .map(|(i, r)| RuleOut {
+                position: i,
+                name: r.name.clone(),
+                version: r.version,
+                title: r.title.clone(),
+                description: r.description.clone(),
+                classes: s.class_names[i].clone(),
+            })
+            .collect(),
+    )
+}
+
+/// A dataset of the store.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DatasetOut {
+    pub name: String,
+    /// `units`, `coverage` or `declarations`.
+    pub kind: String,
+    pub public: bool,
+    pub rows: i64,
+    /// UTC, ISO 8601.
+    pub imported_at: String,
+    /// True when the served snapshot uses it.
+    pub in_snapshot: bool,
+    /// The file it came from (full view only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub source_file: Option<String>,
+    /// Who imported it (full view only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub imported_by: Option<String>,
+}
+
+/// The datasets the caller may see: all for planners and admins, the public ones for others.
+#[utoipa::path(get, path = "/api/v1/datasets", tag = "catalog",
+    responses(
+        (status = 200, body = Vec<DatasetOut>),
+        (status = 401, description = "A bad token", body = ErrorBody),
+    ))]
+pub async fn datasets(
+    State(state): State<Arc<AppState>>,
+    caller: Caller,
+) -> Result<Json<Vec<DatasetOut>>, ApiError> {
+    let store = state.store.clone();
+    let list = tokio::task::spawn_blocking(move || {
+        let mut s = store
+            .lock()
+            .map_err(|_| ApiError::internal("store lock poisoned"))?;
+        s.datasets().map_err(ApiError::from)
+    })
+    .await
+    .map_err(ApiError::internal)??;
+    let cur = state.current();
+    let info = &cur.served.info;
+    let full = caller.full_view();
+    Ok(Json(
+        list.into_iter()
+            .filter(|d| full || d.public)
+            .map(|d| DatasetOut {
+                in_snapshot: info.units_dataset == d.name || info.sources.contains(&d.name),
+                kind: d.kind.as_str().into(),
+                public: d.public,
+                rows: d.rows,
+                imported_at: d.imported_at.format("%Y-%m-%dT%H:%M:%SZ").to_string(),
+                source_file: full.then_some(d.source_file),
+                imported_by: full.then_some(d.imported_by),
+                name: d.name,
+            })
+            .collect(),
+    ))
+}

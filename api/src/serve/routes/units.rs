@@ -1,0 +1,185 @@
+//! One housing unit: where it is, its class under every rule set, and the offers that
+//! reach it.
+
+use crate::serve::auth::Caller;
+use crate::serve::error::{ApiError, ErrorBody};
+use crate::serve::snapshot::Served;
+use crate::serve::tiles::units::{best_technology, speed_class};
+use crate::serve::AppState;
+use axum::extract::{Path, State};
+use axum::Json;
+use serde::Serialize;
+use std::sync::Arc;
+use utoipa::ToSchema;
+
+/// The unit's class under one rule set.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct UnitClass {
+    pub rules: String,
+    pub class: String,
+    /// Qualifying networks (full view only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub networks: Option<u8>,
+}
+
+/// An offer reaching the unit.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct OfferOut {
+    pub operator: String,
+    pub technology: String,
+    pub down_mbps: f32,
+    pub up_mbps: f32,
+    /// `existing` or `planned`.
+    pub status: String,
+    /// The year a planned network is expected.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub year: Option<i32>,
+    /// `footprint` (the unit lies in a coverage polygon) or `declaration` (declared for the
+    /// unit's id).
+    pub via: String,
+    /// The dataset it comes from, and when that was imported (UTC, ISO 8601).
+    pub dataset: String,
+    pub dataset_imported_at: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct UnitOut {
+    pub id: String,
+    pub lon: f64,
+    pub lat: f64,
+    /// Housing units at the address.
+    pub units: u32,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub comune: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub comune_name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub address: Option<String>,
+    pub classes: Vec<UnitClass>,
+    /// The best technology reaching the unit (`none` if nothing does).
+    pub technology: String,
+    /// Every technology reaching it.
+    pub technologies: Vec<String>,
+    /// The speed class of the best download.
+    pub speed: String,
+    /// Best download and upload, Mbit/s (full view only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub best_down_mbps: Option<f32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub best_up_mbps: Option<f32>,
+    pub networks_4g: u8,
+    pub networks_5g: u8,
+    /// The offers the caller may see: all for planners and admins; from public datasets
+    /// (and, for an uploader, its own operator's) for others.
+    pub offers: Vec<OfferOut>,
+    pub snapshot: String,
+}
+
+fn offer_out(s: &Served, o: u32, via: &str) -> OfferOut {
+    let offer = &s.coverage.offers.offers[o as usize];
+    let ds = &s.sources[offer.source as usize].dataset;
+    OfferOut {
+        operator: s.coverage.offers.names.name(offer.operator).to_string(),
+        technology: offer.technology.as_str().into(),
+        down_mbps: offer.down_mbps,
+        up_mbps: offer.up_mbps,
+        status: offer.status.as_str().into(),
+        year: offer.year,
+        via: via.into(),
+        dataset: ds.name.clone(),
+        dataset_imported_at: ds.imported_at.format("%Y-%m-%dT%H:%M:%SZ").to_string(),
+    }
+}
+
+/// A housing unit by its registry id.
+#[utoipa::path(get, path = "/api/v1/units/{id}", tag = "units",
+    params(("id" = String, Path, description = "The unit's id in the registry")),
+    responses(
+        (status = 200, body = UnitOut),
+        (status = 401, description = "A bad token", body = ErrorBody),
+        (status = 404, body = ErrorBody),
+    ))]
+pub async fn unit(
+    State(state): State<Arc<AppState>>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> Result<Json<UnitOut>, ApiError> {
+    let cur = state.current();
+    let s = &cur.served;
+    let i = s
+        .unit(&id)
+        .ok_or_else(|| ApiError::NotFound(format!("no unit {id:?} in snapshot {}", s.info.name)))?;
+    let full = caller.full_view();
+    let reach = &s.cls.reach[i];
+    let visible = |o: u32| {
+        let offer = &s.coverage.offers.offers[o as usize];
+        let ds = &s.sources[offer.source as usize].dataset.name;
+        state.may_see(&caller, ds)
+            || caller
+                .operator()
+                .is_some_and(|op| op == s.coverage.offers.names.name(offer.operator))
+    };
+    let mut offers = Vec::new();
+    let mut via_fp: Vec<u32> = Vec::new();
+    s.footprint_index
+        .for_each_covering(s.units.lon[i], s.units.lat[i], |f| {
+            via_fp.push(s.coverage.footprints[f as usize].offer)
+        });
+    via_fp.sort_unstable();
+    via_fp.dedup();
+    for &o in &via_fp {
+        if visible(o) {
+            offers.push(offer_out(s, o, "footprint"));
+        }
+    }
+    if let Some(d) = s.declared.get(&(i as u32)) {
+        for &o in d {
+            if visible(o) {
+                offers.push(offer_out(s, o, "declaration"));
+            }
+        }
+    }
+    Ok(Json(UnitOut {
+        id: s.units.ids.get(i).to_string(),
+        lon: s.units.lon[i],
+        lat: s.units.lat[i],
+        units: s.units.units[i],
+        comune: s.units.comune_code(i).map(str::to_string),
+        comune_name: s.comune_name(i).map(str::to_string),
+        address: s
+            .units
+            .address
+            .as_ref()
+            .map(|a| a.get(i).to_string())
+            .filter(|a| !a.is_empty()),
+        classes: s
+            .cls
+            .rules
+            .iter()
+            .enumerate()
+            .map(|(r, rr)| {
+                let d = rr.decisions[i];
+                UnitClass {
+                    rules: rr.name.clone(),
+                    class: s.class_names[r][s.slots.slot(r, d.class) - s.slots.offsets[r]].clone(),
+                    networks: full.then_some(d.networks),
+                }
+            })
+            .collect(),
+        technology: best_technology(reach.technologies)
+            .map_or("none", |t| t.as_str())
+            .into(),
+        technologies: reach
+            .technologies
+            .iter()
+            .map(|t| t.as_str().to_string())
+            .collect(),
+        speed: speed_class(reach.best_down).into(),
+        best_down_mbps: full.then_some(reach.best_down),
+        best_up_mbps: full.then_some(reach.best_up),
+        networks_4g: reach.networks_4g,
+        networks_5g: reach.networks_5g,
+        offers,
+        snapshot: s.info.name.clone(),
+    }))
+}
