@@ -1,16 +1,21 @@
 #!/usr/bin/env bash
 # The quick start: builds bianca, generates the synthetic Tuscany demo data (once), imports
 # it into the embedded store (out/demo/bianca.db, no server needed), classifies it into a
-# snapshot and prints the summary. Per-unit results and statistics also go to ./out/demo/.
-#   scripts/demo.sh [--units N]
+# snapshot, prints the summary and serves it (tiles and API) on http://127.0.0.1:8080/.
+# Per-unit results and statistics also go to ./out/demo/.
+#   scripts/demo.sh [--units N] [--bind ADDR:PORT] [--no-serve]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 UNITS=200000
+BIND=127.0.0.1:8080
+SERVE=1
 while [ $# -gt 0 ]; do
   case "$1" in
     --units) UNITS="$2"; shift 2 ;;
-    *) echo "usage: scripts/demo.sh [--units N]" >&2; exit 2 ;;
+    --bind) BIND="$2"; shift 2 ;;
+    --no-serve) SERVE=0; shift ;;
+    *) echo "usage: scripts/demo.sh [--units N] [--bind ADDR:PORT] [--no-serve]" >&2; exit 2 ;;
   esac
 done
 
@@ -32,6 +37,8 @@ fi
 "$BIANCA" --database-url "$DB" import units "$DATA/units.csv" --public
 "$BIANCA" --database-url "$DB" import coverage "$DATA/coverage.fgb" --public
 "$BIANCA" --database-url "$DB" import declarations "$DATA/declarations.csv" --public
+# the comuni's boundaries (ISTAT / Openpolis), with provinces and regions dissolved from them
+"$BIANCA" --database-url "$DB" import areas "$DATA/comuni.geojson" -q
 
 "$BIANCA" --database-url "$DB" classify \
   --snapshot "demo-$(date -u +%Y%m%dT%H%M%S)" \
@@ -45,3 +52,10 @@ echo
 echo
 echo "Store: $DB (bianca --database-url $DB snapshots list|export|diff)"
 echo "Per-unit results: out/demo/units.gpkg (open it in QGIS); statistics: out/demo/stats.csv"
+
+if [ "$SERVE" = 1 ]; then
+  echo
+  echo "Serving the snapshot (Ctrl-C stops): tiles at http://$BIND/tiles/{units,hexagons,areas,coverage}.json,"
+  echo "API at http://$BIND/api/v1/ (OpenAPI: /api/v1/openapi.json)"
+  exec "$BIANCA" --database-url "$DB" serve --bind "$BIND"
+fi

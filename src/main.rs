@@ -58,6 +58,11 @@ enum Command {
     Db(cli::db::DbCommand),
     /// Generate a deterministic synthetic Tuscany (units, coverage, declarations).
     Synth(cli::synth::SynthArgs),
+    /// Serve the latest snapshot: vector tiles, the JSON API (/api/v1) and metrics over HTTP.
+    Serve(cli::serve::ServeArgs),
+    /// API tokens for `bianca serve`: create, list, revoke.
+    #[command(subcommand)]
+    Tokens(cli::tokens::TokensCommand),
     /// List or show the rule sets.
     #[command(subcommand)]
     Rules(cli::rules::RulesCommand),
@@ -65,12 +70,18 @@ enum Command {
 
 fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
+    // the server logs every request (tower_http) and its reloads; other commands only warn
+    let default_log = match cli.command {
+        Command::Serve(_) => "warn,bianca_api=info,tower_http=info",
+        _ => "warn",
+    };
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_env("BIANCA_LOG")
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default_log)),
         )
         .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .init();
     // GDAL prints its own errors to stderr ("ERROR 1: ..."); the readers turn them into
     // bianca's messages, so send GDAL's text to the log instead (BIANCA_LOG=debug)
@@ -95,6 +106,8 @@ fn main() -> std::process::ExitCode {
         Command::Db(c) => cli::db::run(c, db),
         Command::Synth(a) => cli::synth::run(a),
         Command::Rules(c) => cli::rules::run(c),
+        Command::Serve(a) => cli::serve::run(a, db),
+        Command::Tokens(c) => cli::tokens::run(c, db),
     };
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,

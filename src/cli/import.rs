@@ -1,5 +1,6 @@
 //! `bianca import units|coverage|declarations FILE`: one file into the store as a dataset,
-//! in one transaction, skipped when the same file (by checksum) is already there.
+//! in one transaction, skipped when the same file (by checksum) is already there; and
+//! `bianca import areas FILE`: administrative boundaries.
 
 use super::classify::OnErrorArg;
 use super::output::{thousands, RejectTable, Staged};
@@ -21,6 +22,55 @@ pub enum ImportCommand {
     Coverage(ImportArgs),
     /// Per-address declarations (the formats of `classify --declarations`).
     Declarations(ImportArgs),
+    /// Administrative boundaries (comuni; provinces and regions are dissolved from them)
+    /// for the map's areas layer. Replaces stored areas with the same codes.
+    Areas(AreasArgs),
+}
+
+#[derive(clap::Args, Debug)]
+pub struct AreasArgs {
+    /// The boundaries file (GeoJSON, GeoPackage, Shapefile, FlatGeobuf...).
+    #[arg(value_name = "FILE")]
+    pub file: PathBuf,
+    /// The comune code field.
+    #[arg(long, value_name = "NAME", default_value = "com_istat_code")]
+    pub code_field: String,
+    /// Print nothing but errors.
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+/// `bianca import areas FILE`.
+pub fn run_areas(a: &AreasArgs, database_url: Option<&str>) -> Result<()> {
+    let t0 = Instant::now();
+    let file = a.file.display().to_string();
+    let checksum =
+        checksum_file(&a.file).with_context(|| format!("reading {}", a.file.display()))?;
+    let sp = progress::spinner(&format!("reading {file}"));
+    let ar = read::read_areas(&a.file, &a.code_field, &ReadOptions::default())
+        .with_context(|| format!("reading areas from {file}"))?;
+    sp.set_message("dissolving provinces and regions");
+    let boundaries = areas::boundaries(&ar);
+    sp.finish_and_clear();
+    let mut store = super::store::open(database_url)?;
+    let done = store
+        .import_areas(&boundaries, &file, &checksum)
+        .with_context(|| format!("storing the areas of {file} in {}", store.url()))?;
+    if !a.quiet {
+        let count =
+            |l: bianca_engine::stats::Level| boundaries.iter().filter(|b| b.level == l).count();
+        use bianca_engine::stats::Level;
+        eprintln!(
+            "bianca import areas: {} comuni, {} provinces, {} regions from {file} ({} new, {} replaced) in {:.2}s",
+            count(Level::Comune),
+            count(Level::Province),
+            count(Level::Region),
+            done.added,
+            done.replaced,
+            t0.elapsed().as_secs_f64()
+        );
+    }
+    Ok(())
 }
 
 #[derive(clap::Args, Debug)]
@@ -62,6 +112,7 @@ pub fn run(c: &ImportCommand, database_url: Option<&str>) -> Result<()> {
         ImportCommand::Units(a) => (DatasetKind::Units, a),
         ImportCommand::Coverage(a) => (DatasetKind::Coverage, a),
         ImportCommand::Declarations(a) => (DatasetKind::Declarations, a),
+        ImportCommand::Areas(a) => return run_areas(a, database_url),
     };
     let t0 = Instant::now();
     if a.areas.is_some() && kind != DatasetKind::Units {

@@ -5,6 +5,8 @@ pub mod db;
 pub mod import;
 pub mod output;
 pub mod rules;
+pub mod serve;
 pub mod snapshots;
 pub mod store;
 pub mod synth;
+pub mod tokens;

@@ -61,6 +61,16 @@ pub enum DatasetsCommand {
         /// The dataset.
         name: String,
     },
+    /// Publish a dataset: anonymous users of `bianca serve` may then see its coverage.
+    Publish {
+        /// The dataset.
+        name: String,
+    },
+    /// Make a dataset confidential again (planners and admins only).
+    Unpublish {
+        /// The dataset.
+        name: String,
+    },
 }
 
 pub fn run_datasets(c: &DatasetsCommand, database_url: Option<&str>) -> Result<()> {
@@ -92,6 +102,15 @@ pub fn run_datasets(c: &DatasetsCommand, database_url: Option<&str>) -> Result<(
                     d.source_file
                 );
             }
+        }
+        DatasetsCommand::Publish { name } | DatasetsCommand::Unpublish { name } => {
+            let public = matches!(c, DatasetsCommand::Publish { .. });
+            let d = store.set_public(name, public)?;
+            eprintln!(
+                "bianca datasets: dataset {:?} is now {} (a running `bianca serve` applies it within its watch interval)",
+                d.name,
+                if d.public { "public" } else { "confidential" }
+            );
         }
         DatasetsCommand::Remove { name } => {
             let d = store.remove_dataset(name)?;

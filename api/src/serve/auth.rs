@@ -8,9 +8,12 @@
 use super::error::ApiError;
 use super::AppState;
 use crate::store::{Role, TokenInfo};
-use axum::extract::FromRequestParts;
+use axum::extract::{FromRequestParts, Request, State};
 use axum::http::header::AUTHORIZATION;
 use axum::http::request::Parts;
+use axum::http::HeaderMap;
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
 use sha2::{Digest, Sha256};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -83,59 +86,81 @@ impl Caller {
     }
 }
 
-impl FromRequestParts<Arc<AppState>> for Caller {
-    type Rejection = ApiError;
+impl<S: Send + Sync> FromRequestParts<S> for Caller {
+    type Rejection = std::convert::Infallible;
 
-    async fn from_request_parts(
-        parts: &mut Parts,
-        state: &Arc<AppState>,
-    ) -> Result<Caller, ApiError> {
-        let Some(value) = parts.headers.get(AUTHORIZATION) else {
-            return Ok(Caller::Anonymous);
-        };
-        let token = value
-            .to_str()
-            .ok()
-            .and_then(|v| {
-                v.strip_prefix("Bearer ")
-                    .or_else(|| v.strip_prefix("bearer "))
-            })
-            .map(str::trim)
-            .ok_or_else(|| {
-                ApiError::Unauthorized("the Authorization header must be `Bearer <token>`".into())
-            })?;
-        let key: [u8; 32] = Sha256::digest(token.as_bytes()).into();
-        let cached = state
-            .tokens
-            .lock()
-            .ok()
-            .and_then(|m| m.get(&key).cloned())
-            .filter(|(_, at)| at.elapsed() < TOKEN_TTL);
-        let info = match cached {
-            Some((info, _)) => info,
-            None => {
-                let store = state.store.clone();
-                let token = token.to_string();
-                let info = tokio::task::spawn_blocking(move || {
-                    let mut s = store
-                        .lock()
-                        .map_err(|_| ApiError::internal("store lock poisoned"))?;
-                    s.verify_token(&token).map_err(ApiError::from)
-                })
-                .await
-                .map_err(ApiError::internal)??;
-                if let Ok(mut m) = state.tokens.lock() {
-                    if m.len() > 10_000 {
-                        m.retain(|_, (_, at)| at.elapsed() < TOKEN_TTL);
-                    }
-                    m.insert(key, (info.clone(), Instant::now()));
-                }
-                info
-            }
-        };
-        match info {
-            Some(t) => Ok(Caller::Token(t)),
-            None => Err(ApiError::Unauthorized("unknown or revoked token".into())),
+    /// The caller [`authenticate`] found (anonymous if it did not run).
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Caller, Self::Rejection> {
+        Ok(parts
+            .extensions
+            .get::<Caller>()
+            .cloned()
+            .unwrap_or(Caller::Anonymous))
+    }
+}
+
+/// Middleware: resolves the caller of every request from its `Authorization` header and
+/// refuses a request with a bad token (401) before any handler runs.
+pub async fn authenticate(
+    State(state): State<Arc<AppState>>,
+    mut req: Request,
+    next: Next,
+) -> Response {
+    match resolve(&state, req.headers()).await {
+        Ok(caller) => {
+            req.extensions_mut().insert(caller);
+            next.run(req).await
         }
+        Err(e) => e.into_response(),
+    }
+}
+
+async fn resolve(state: &Arc<AppState>, headers: &HeaderMap) -> Result<Caller, ApiError> {
+    let Some(value) = headers.get(AUTHORIZATION) else {
+        return Ok(Caller::Anonymous);
+    };
+    let token = value
+        .to_str()
+        .ok()
+        .and_then(|v| {
+            v.strip_prefix("Bearer ")
+                .or_else(|| v.strip_prefix("bearer "))
+        })
+        .map(str::trim)
+        .ok_or_else(|| {
+            ApiError::Unauthorized("the Authorization header must be `Bearer <token>`".into())
+        })?;
+    let key: [u8; 32] = Sha256::digest(token.as_bytes()).into();
+    let cached = state
+        .tokens
+        .lock()
+        .ok()
+        .and_then(|m| m.get(&key).cloned())
+        .filter(|(_, at)| at.elapsed() < TOKEN_TTL);
+    let info = match cached {
+        Some((info, _)) => info,
+        None => {
+            let store = state.store.clone();
+            let token = token.to_string();
+            let info = tokio::task::spawn_blocking(move || {
+                let mut s = store
+                    .lock()
+                    .map_err(|_| ApiError::internal("store lock poisoned"))?;
+                s.verify_token(&token).map_err(ApiError::from)
+            })
+            .await
+            .map_err(ApiError::internal)??;
+            if let Ok(mut m) = state.tokens.lock() {
+                if m.len() > 10_000 {
+                    m.retain(|_, (_, at)| at.elapsed() < TOKEN_TTL);
+                }
+                m.insert(key, (info.clone(), Instant::now()));
+            }
+            info
+        }
+    };
+    match info {
+        Some(t) => Ok(Caller::Token(t)),
+        None => Err(ApiError::Unauthorized("unknown or revoked token".into())),
     }
 }

@@ -25,7 +25,8 @@ use tower_http::compression::CompressionLayer;
 use tower_http::cors::{AllowOrigin, CorsLayer};
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::timeout::TimeoutLayer;
-use tower_http::trace::TraceLayer;
+use tower_http::trace::{DefaultMakeSpan, DefaultOnResponse, TraceLayer};
+use tracing::Level;
 use utoipa::OpenApi;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -74,6 +75,10 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/tiles/{layer}/{z}/{x}/{y}", get(tiles::tile));
     let mut app = api_router
         .merge(tiles_router)
+        .route_layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            super::auth::authenticate,
+        ))
         .route_layer(axum::middleware::from_fn_with_state(state.clone(), record))
         .fallback(fallback)
         .layer(TimeoutLayer::with_status_code(
@@ -81,7 +86,11 @@ pub fn router(state: Arc<AppState>) -> Router {
             state.opts.timeout,
         ))
         .layer(RequestBodyLimitLayer::new(state.opts.body_limit))
-        .layer(TraceLayer::new_for_http());
+        .layer(
+            TraceLayer::new_for_http()
+                .make_span_with(DefaultMakeSpan::new().level(Level::INFO))
+                .on_response(DefaultOnResponse::new().level(Level::INFO)),
+        );
     if !state.opts.cors_origins.is_empty() {
         let origins = &state.opts.cors_origins;
         let allow = if origins.iter().any(|o| o == "*") {

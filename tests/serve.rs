@@ -1,0 +1,983 @@
+//! End-to-end tests of `bianca serve`: the real binary on a free port, spoken to over HTTP.
+//! Tiles are decoded with geozero's MVT decoder and checked against the snapshot's export;
+//! every role is tried on every route; the OpenAPI document is parsed and checked.
+
+mod common;
+use bianca_api::store::testing::{self, TestStore};
+use common::*;
+use geozero::mvt::{tile, Message, Tile};
+use geozero::ToJson;
+use serde_json::Value;
+use std::collections::{BTreeSet, HashMap};
+use std::io::{BufRead, BufReader, Read};
+use std::path::Path;
+use std::process::{Child, Stdio};
+use std::sync::OnceLock;
+use std::time::{Duration, Instant};
+
+const UNITS: usize = 20_000;
+/// An operator of the synthetic coverage, for the uploader token.
+const OPERATOR: &str = "TelcoUno";
+
+/// The synthetic inputs, generated once per test binary.
+fn data() -> &'static Path {
+    static DIR: OnceLock<tempfile::TempDir> = OnceLock::new();
+    DIR.get_or_init(|| {
+        let d = tmp();
+        ok(&[
+            "synth",
+            "--units",
+            &UNITS.to_string(),
+            "--seed",
+            "7",
+            "--out",
+            s(d.path()),
+        ]);
+        d
+    })
+    .path()
+}
+
+fn db<'a>(url: &'a str, args: &[&'a str]) -> Vec<&'a str> {
+    let mut v = vec!["--database-url", url];
+    v.extend_from_slice(args);
+    v
+}
+
+/// Imports the synthetic Tuscany (coverage confidential, the rest public), its comuni and
+/// classifies it as snapshot `s1`.
+fn fill(url: &str) {
+    let d = data();
+    let f = |n: &str| s(&d.join(n)).to_string();
+    let (units, cov, decl, comuni) = (
+        f("units.csv"),
+        f("coverage.fgb"),
+        f("declarations.csv"),
+        f("comuni.geojson"),
+    );
+    ok(&db(url, &["db", "migrate"]));
+    ok(&db(url, &["import", "units", &units, "--public", "-q"]));
+    ok(&db(url, &["import", "coverage", &cov, "-q"]));
+    ok(&db(
+        url,
+        &["import", "declarations", &decl, "--public", "-q"],
+    ));
+    ok(&db(url, &["import", "areas", &comuni, "-q"]));
+    ok(&db(
+        url,
+        &[
+            "classify",
+            "--snapshot",
+            "s1",
+            "--rules",
+            "eu2013-nga,eu2023-gigabit",
+            "--reference-year",
+            "2025",
+            "-q",
+        ],
+    ));
+}
+
+fn token(url: &str, role: &str, operator: Option<&str>) -> String {
+    let mut args = db(url, &["tokens", "create", "--role", role]);
+    if let Some(o) = operator {
+        args.extend_from_slice(&["--operator", o]);
+    }
+    let out = run(&args);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap().trim().to_string()
+}
+
+/// A running `bianca serve`, killed on drop.
+struct Server {
+    child: Child,
+    base: String,
+    log: std::sync::Arc<std::sync::Mutex<String>>,
+}
+
+impl Server {
+    fn start(url: &str, extra: &[&str]) -> Server {
+        let mut args = db(url, &["serve", "--bind", "127.0.0.1:0", "--watch", "1"]);
+        args.extend_from_slice(extra);
+        let mut child = bianca()
+            .args(&args)
+            .env("BIANCA_LOG", "warn")
+            .stderr(Stdio::piped())
+            .stdout(Stdio::null())
+            .spawn()
+            .expect("start bianca serve");
+        let stderr = child.stderr.take().unwrap();
+        let log = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
+        let (tx, rx) = std::sync::mpsc::channel();
+        let log2 = log.clone();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                if let Some(rest) = line.split("listening on ").nth(1) {
+                    let _ = tx.send(rest.trim_end_matches('/').to_string());
+                }
+                log2.lock().unwrap().push_str(&format!("{line}\n"));
+            }
+        });
+        let base = rx
+            .recv_timeout(Duration::from_secs(120))
+            .unwrap_or_else(|_| panic!("bianca serve did not start:\n{}", log.lock().unwrap()));
+        Server { child, base, log }
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+struct Resp {
+    status: u16,
+    headers: HashMap<String, String>,
+    body: Vec<u8>,
+}
+
+impl Resp {
+    fn json(&self) -> Value {
+        serde_json::from_slice(&self.body)
+            .unwrap_or_else(|e| panic!("not JSON ({e}): {}", String::from_utf8_lossy(&self.body)))
+    }
+}
+
+fn agent() -> ureq::Agent {
+    ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .timeout_global(Some(Duration::from_secs(60)))
+        .build()
+        .into()
+}
+
+fn request(
+    method: &str,
+    url: &str,
+    token: Option<&str>,
+    headers: &[(&str, &str)],
+    body: Option<&str>,
+) -> Resp {
+    let a = agent();
+    let mut resp = match method {
+        "GET" => {
+            let mut r = a.get(url);
+            if let Some(t) = token {
+                r = r.header("Authorization", &format!("Bearer {t}"));
+            }
+            for (k, v) in headers {
+                r = r.header(*k, *v);
+            }
+            r.call()
+        }
+        _ => {
+            let mut r = a.post(url).header("Content-Type", "application/json");
+            if let Some(t) = token {
+                r = r.header("Authorization", &format!("Bearer {t}"));
+            }
+            r.send(body.unwrap_or("{}"))
+        }
+    }
+    .unwrap_or_else(|e| panic!("{method} {url}: {e}"));
+    let status = resp.status().as_u16();
+    let headers = resp
+        .headers()
+        .iter()
+        .map(|(k, v)| (k.as_str().to_string(), v.to_str().unwrap_or("").to_string()))
+        .collect();
+    let mut body = Vec::new();
+    resp.body_mut()
+        .as_reader()
+        .read_to_end(&mut body)
+        .expect("read body");
+    Resp {
+        status,
+        headers,
+        body,
+    }
+}
+
+fn get(url: &str, token: Option<&str>) -> Resp {
+    request("GET", url, token, &[], None)
+}
+
+/// A tile, gzip accepted and inflated, decoded; `None` for 204.
+fn get_tile(url: &str, token: Option<&str>) -> Option<tile::Layer> {
+    let r = request("GET", url, token, &[("Accept-Encoding", "gzip")], None);
+    if r.status == 204 {
+        return None;
+    }
+    assert_eq!(r.status, 200, "{url}: {}", String::from_utf8_lossy(&r.body));
+    assert_eq!(
+        r.headers.get("content-encoding").map(String::as_str),
+        Some("gzip")
+    );
+    assert_eq!(
+        r.headers.get("content-type").map(String::as_str),
+        Some("application/vnd.mapbox-vector-tile")
+    );
+    let mut raw = Vec::new();
+    flate2::read::GzDecoder::new(&r.body[..])
+        .read_to_end(&mut raw)
+        .unwrap();
+    let t = Tile::decode(&raw[..]).expect("a valid MVT");
+    assert_eq!(t.layers.len(), 1);
+    Some(t.layers.into_iter().next().unwrap())
+}
+
+/// A feature's properties as JSON values.
+fn props(l: &tile::Layer, f: &tile::Feature) -> HashMap<String, Value> {
+    f.tags
+        .chunks(2)
+        .map(|kv| {
+            let v = &l.values[kv[1] as usize];
+            let val = if let Some(s) = &v.string_value {
+                Value::from(s.clone())
+            } else if let Some(u) = v.uint_value {
+                Value::from(u)
+            } else if let Some(i) = v.sint_value {
+                Value::from(i)
+            } else if let Some(d) = v.double_value {
+                Value::from(d)
+            } else if let Some(b) = v.bool_value {
+                Value::from(b)
+            } else {
+                Value::Null
+            };
+            (l.keys[kv[0] as usize].clone(), val)
+        })
+        .collect()
+}
+
+/// A feature's geometry decoded by geozero, as GeoJSON (tile coordinates).
+fn geometry(f: &tile::Feature) -> Value {
+    serde_json::from_str(&f.to_json().expect("decodable geometry")).unwrap()
+}
+
+/// Tile (z, x, y) containing lon/lat, and the point's position in it (0..4096).
+fn tile_of(lon: f64, lat: f64, z: u8) -> (u32, u32, f64, f64) {
+    let n = f64::from(1u32 << z);
+    let x = (lon + 180.0) / 360.0 * n;
+    let lr = lat.to_radians();
+    let y = (1.0 - (lr.tan() + 1.0 / lr.cos()).ln() / std::f64::consts::PI) / 2.0 * n;
+    (
+        x as u32,
+        y as u32,
+        (x - x.floor()) * 4096.0,
+        (y - y.floor()) * 4096.0,
+    )
+}
+
+/// The snapshot's export: id -> row.
+fn export(url: &str, dir: &Path) -> HashMap<String, HashMap<String, String>> {
+    let out = dir.join("export.csv");
+    ok(&db(url, &["snapshots", "export", "s1", "--out", s(&out)]));
+    let mut r = csv::Reader::from_path(&out).unwrap();
+    let headers = r.headers().unwrap().clone();
+    r.records()
+        .map(|rec| {
+            let rec = rec.unwrap();
+            let row: HashMap<String, String> = headers
+                .iter()
+                .zip(rec.iter())
+                .map(|(h, v)| (h.to_string(), v.to_string()))
+                .collect();
+            (row["id"].clone(), row)
+        })
+        .collect()
+}
+
+/// The server most tests share (they only read), with its tokens and the export.
+struct Shared {
+    _store: TestStore,
+    _dir: tempfile::TempDir,
+    server: Server,
+    admin: String,
+    planner: String,
+    uploader: String,
+    rows: HashMap<String, HashMap<String, String>>,
+}
+
+fn shared() -> &'static Shared {
+    static S: OnceLock<Shared> = OnceLock::new();
+    S.get_or_init(|| {
+        let store = testing::sqlite();
+        let dir = tmp();
+        fill(&store.url);
+        let rows = export(&store.url, dir.path());
+        let (admin, planner, uploader) = (
+            token(&store.url, "admin", None),
+            token(&store.url, "planner", None),
+            token(&store.url, "uploader", Some(OPERATOR)),
+        );
+        let server = Server::start(&store.url, &[]);
+        Shared {
+            _store: store,
+            _dir: dir,
+            server,
+            admin,
+            planner,
+            uploader,
+            rows,
+        }
+    })
+}
+
+/// The unit with most neighbours within its zoom-14 tile: a dense place.
+fn dense_unit(rows: &HashMap<String, HashMap<String, String>>) -> (f64, f64) {
+    let mut count: HashMap<(u32, u32), usize> = HashMap::new();
+    for r in rows.values() {
+        let (x, y, _, _) = tile_of(r["lon"].parse().unwrap(), r["lat"].parse().unwrap(), 14);
+        *count.entry((x, y)).or_default() += 1;
+    }
+    let best = count.iter().max_by_key(|(k, v)| (**v, **k)).unwrap().0;
+    let r = rows
+        .values()
+        .find(|r| {
+            let (x, y, _, _) = tile_of(r["lon"].parse().unwrap(), r["lat"].parse().unwrap(), 14);
+            (x, y) == *best
+        })
+        .unwrap();
+    (r["lon"].parse().unwrap(), r["lat"].parse().unwrap())
+}
+
+#[test]
+fn unit_tiles_hold_every_address_of_the_tile_with_its_class() {
+    let sh = shared();
+    let (lon, lat) = dense_unit(&sh.rows);
+    let (x, y, _, _) = tile_of(lon, lat, 14);
+    let l = get_tile(
+        &sh.server.url(&format!("/tiles/units/14/{x}/{y}.mvt")),
+        None,
+    )
+    .unwrap();
+    assert_eq!(l.name, "units");
+    assert_eq!(l.extent, Some(4096));
+    let mut inside = BTreeSet::new();
+    for f in &l.features {
+        let p = props(&l, f);
+        let id = p["id"].as_str().unwrap();
+        let row = &sh.rows[id];
+        assert_eq!(p["class"], row["class"].as_str(), "class of {id}");
+        assert_eq!(
+            p["units"],
+            row["units"].parse::<u64>().unwrap(),
+            "units of {id}"
+        );
+        // the public view has no exact speeds
+        assert!(!p.contains_key("down"));
+        let g = geometry(f);
+        assert_eq!(g["type"], "Point");
+        let (_, _, px, py) = tile_of(row["lon"].parse().unwrap(), row["lat"].parse().unwrap(), 14);
+        let (gx, gy) = (
+            g["coordinates"][0].as_f64().unwrap(),
+            g["coordinates"][1].as_f64().unwrap(),
+        );
+        let (tx, ty, _, _) = tile_of(row["lon"].parse().unwrap(), row["lat"].parse().unwrap(), 14);
+        // positions are relative to this tile, also for buffer points of neighbours
+        let ex = px + (f64::from(tx) - f64::from(x)) * 4096.0;
+        let ey = py + (f64::from(ty) - f64::from(y)) * 4096.0;
+        assert!(
+            (gx - ex).abs() <= 1.0 && (gy - ey).abs() <= 1.0,
+            "{id} at {gx},{gy}, expected {ex},{ey}"
+        );
+        assert!((-64.0..=4160.0).contains(&gx) && (-64.0..=4160.0).contains(&gy));
+        inside.insert(id.to_string());
+    }
+    let expected: BTreeSet<String> = sh
+        .rows
+        .values()
+        .filter(|r| {
+            let (tx, ty, _, _) = tile_of(r["lon"].parse().unwrap(), r["lat"].parse().unwrap(), 14);
+            (tx, ty) == (x, y)
+        })
+        .map(|r| r["id"].clone())
+        .collect();
+    assert!(expected.len() > 50, "a dense tile: {}", expected.len());
+    let missing: Vec<&String> = expected.difference(&inside).collect();
+    assert!(
+        missing.is_empty(),
+        "units missing from the tile: {missing:?}"
+    );
+
+    // planners see the exact speeds
+    let l = get_tile(
+        &sh.server.url(&format!("/tiles/units/14/{x}/{y}.mvt")),
+        Some(&sh.planner),
+    )
+    .unwrap();
+    let f = &l.features[0];
+    let p = props(&l, f);
+    let row = &sh.rows[p["id"].as_str().unwrap()];
+    assert_eq!(
+        p["down"].as_f64().unwrap(),
+        row["best_down_mbps"].parse::<f64>().unwrap()
+    );
+
+    // another rule set's classes
+    let l = get_tile(
+        &sh.server
+            .url(&format!("/tiles/units/14/{x}/{y}.mvt?rules=eu2023-gigabit")),
+        None,
+    )
+    .unwrap();
+    for f in &l.features {
+        let p = props(&l, f);
+        assert_eq!(
+            p["class"],
+            sh.rows[p["id"].as_str().unwrap()]["class_eu2023_gigabit"].as_str()
+        );
+    }
+}
+
+#[test]
+fn a_low_zoom_hexagon_tile_sums_to_the_snapshot_and_stays_small() {
+    let sh = shared();
+    // z4 tile 8/5 holds all of Tuscany
+    let url = sh.server.url("/tiles/hexagons/4/8/5.mvt");
+    let r = request("GET", &url, None, &[("Accept-Encoding", "gzip")], None);
+    assert!(r.body.len() < 500_000, "{} bytes", r.body.len());
+    let l = get_tile(&url, None).unwrap();
+    let (mut units, mut white, mut addresses) = (0u64, 0u64, 0u64);
+    for f in &l.features {
+        let p = props(&l, f);
+        assert_eq!(p["res"], 5);
+        units += p["units"].as_u64().unwrap();
+        addresses += p["addresses"].as_u64().unwrap();
+        white += p["n_white"].as_u64().unwrap();
+        // exterior rings are clockwise on screen: positive area in tile coordinates
+        let g = geometry(f);
+        assert_eq!(g["type"], "Polygon");
+        let ring = g["coordinates"][0].as_array().unwrap();
+        let mut a = 0.0;
+        for w in ring.windows(2) {
+            let (x0, y0) = (w[0][0].as_f64().unwrap(), w[0][1].as_f64().unwrap());
+            let (x1, y1) = (w[1][0].as_f64().unwrap(), w[1][1].as_f64().unwrap());
+            a += x0 * y1 - x1 * y0;
+        }
+        assert!(a > 0.0, "ring area {a}");
+    }
+    let want_units: u64 = sh
+        .rows
+        .values()
+        .map(|r| r["units"].parse::<u64>().unwrap())
+        .sum();
+    let want_white: u64 = sh
+        .rows
+        .values()
+        .filter(|r| r["class"] == "white")
+        .map(|r| r["units"].parse::<u64>().unwrap())
+        .sum();
+    assert_eq!(addresses, UNITS as u64);
+    assert_eq!(units, want_units);
+    assert_eq!(white, want_white);
+
+    // below zoom 13 the units layer holds one cluster point per cell
+    let l = get_tile(&sh.server.url("/tiles/units/4/8/5.mvt"), None).unwrap();
+    let total: u64 = l
+        .features
+        .iter()
+        .map(|f| props(&l, f)["units"].as_u64().unwrap())
+        .sum();
+    assert_eq!(total, want_units);
+    assert!(l.features.iter().all(|f| props(&l, f)["cluster"] == true));
+}
+
+#[test]
+fn area_tiles_and_the_api_agree_with_the_statistics() {
+    let sh = shared();
+    let stats = get(
+        &sh.server.url("/api/v1/stats?level=comune&code=048017"),
+        None,
+    )
+    .json();
+    let firenze = &stats["areas"][0];
+    assert_eq!(firenze["name"], "Firenze");
+    let want_units: u64 = sh
+        .rows
+        .values()
+        .filter(|r| r["comune"] == "048017")
+        .map(|r| r["units"].parse::<u64>().unwrap())
+        .sum();
+    assert_eq!(firenze["units"], want_units);
+    let (x, y, _, _) = tile_of(11.25, 43.77, 9);
+    let l = get_tile(&sh.server.url(&format!("/tiles/areas/9/{x}/{y}.mvt")), None).unwrap();
+    let f = l
+        .features
+        .iter()
+        .find(|f| props(&l, f)["code"] == "048017")
+        .expect("Firenze in the tile");
+    let p = props(&l, f);
+    assert_eq!(p["level"], "comune");
+    assert_eq!(p["units"], want_units);
+    assert_eq!(p["n_white"], firenze["classes"][0]["units"]);
+    // the province is there too at zoom 9, dissolved from its comuni
+    assert!(l
+        .features
+        .iter()
+        .any(|f| props(&l, f)["code"] == "048" && props(&l, f)["level"] == "province"));
+
+    let a = get(&sh.server.url("/api/v1/areas/048017?geometry=true"), None).json();
+    assert_eq!(a["province"], "048");
+    assert_eq!(a["stats"][0]["units"], want_units);
+    assert_eq!(a["geometry"]["type"], "MultiPolygon");
+    let total = get(&sh.server.url("/api/v1/stats?level=total"), None).json();
+    assert_eq!(total["areas"][0]["addresses"], UNITS);
+}
+
+#[test]
+fn coverage_tiles_of_a_confidential_dataset_are_refused_to_the_public() {
+    let sh = shared();
+    let (x, y, _, _) = tile_of(11.25, 43.77, 10);
+    let url = sh.server.url(&format!("/tiles/coverage/10/{x}/{y}.mvt"));
+    let r = get(&url, None);
+    assert_eq!(r.status, 401);
+    assert_eq!(r.json()["error"]["code"], "unauthorized");
+    assert_eq!(get(&url, Some(&sh.uploader)).status, 403);
+    let l = get_tile(&url, Some(&sh.planner)).unwrap();
+    assert!(!l.features.is_empty());
+    let ops: BTreeSet<String> = l
+        .features
+        .iter()
+        .map(|f| props(&l, f)["operator"].as_str().unwrap().to_string())
+        .collect();
+    assert!(ops.len() > 1, "{ops:?}");
+    // an uploader sees its own operator's footprints, and only those
+    let own = format!("{url}?operator={OPERATOR}");
+    let l = get_tile(&own, Some(&sh.uploader)).unwrap();
+    assert!(l
+        .features
+        .iter()
+        .all(|f| props(&l, f)["operator"] == OPERATOR));
+    assert_eq!(
+        get(&format!("{url}?operator=FibraNet"), Some(&sh.uploader)).status,
+        403
+    );
+    // filters
+    let l = get_tile(&format!("{url}?technology=ftth"), Some(&sh.planner)).unwrap();
+    assert!(l
+        .features
+        .iter()
+        .all(|f| props(&l, f)["technology"] == "FTTH"));
+
+    // the unit lookup leaves out confidential offers for the public
+    let id = sh
+        .rows
+        .values()
+        .find(|r| r["technologies"].contains("FTTH"))
+        .map(|r| r["id"].clone())
+        .unwrap();
+    let public = get(&sh.server.url(&format!("/api/v1/units/{id}")), None).json();
+    let full = get(
+        &sh.server.url(&format!("/api/v1/units/{id}")),
+        Some(&sh.planner),
+    )
+    .json();
+    assert!(public["best_down_mbps"].is_null());
+    assert_eq!(
+        full["best_down_mbps"].as_f64().unwrap(),
+        sh.rows[&id]["best_down_mbps"].parse::<f64>().unwrap()
+    );
+    assert_eq!(
+        public["classes"][0]["class"],
+        sh.rows[&id]["class"].as_str()
+    );
+    assert!(public["offers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|o| o["via"] == "declaration"));
+    assert!(full["offers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|o| o["via"] == "footprint" && o["dataset"] == "coverage"));
+    assert_eq!(public["technology"], "FTTH");
+}
+
+/// Who may do what: every role on every route.
+#[test]
+fn every_role_on_every_route() {
+    let sh = shared();
+    let id = sh.rows.keys().min().unwrap().clone();
+    let (x, y, _, _) = tile_of(11.25, 43.77, 12);
+    let cov = format!("/tiles/coverage/12/{x}/{y}.mvt");
+    let cov_own = format!("{cov}?operator={OPERATOR}");
+    let unit = format!("/api/v1/units/{id}");
+    let units_tile = format!("/tiles/units/12/{x}/{y}.mvt");
+    // (method, path, body, anonymous, uploader, planner, admin)
+    let table: Vec<(&str, &str, Option<&str>, [u16; 4])> = vec![
+        ("GET", "/healthz", None, [200, 200, 200, 200]),
+        ("GET", "/api/v1/openapi.json", None, [200, 200, 200, 200]),
+        ("GET", "/api/v1/snapshots", None, [200, 200, 200, 200]),
+        ("GET", "/api/v1/rules", None, [200, 200, 200, 200]),
+        ("GET", "/api/v1/datasets", None, [200, 200, 200, 200]),
+        (
+            "GET",
+            "/api/v1/stats?level=province",
+            None,
+            [200, 200, 200, 200],
+        ),
+        ("GET", "/api/v1/areas/048", None, [200, 200, 200, 200]),
+        ("GET", &unit, None, [200, 200, 200, 200]),
+        (
+            "GET",
+            "/api/v1/search?q=firenze",
+            None,
+            [200, 200, 200, 200],
+        ),
+        ("GET", "/tiles/units.json", None, [200, 200, 200, 200]),
+        ("GET", "/tiles/hexagons.json", None, [200, 200, 200, 200]),
+        ("GET", "/tiles/areas.json", None, [200, 200, 200, 200]),
+        ("GET", "/tiles/coverage.json", None, [401, 403, 200, 200]),
+        ("GET", &units_tile, None, [200, 200, 200, 200]),
+        (
+            "GET",
+            "/tiles/hexagons/6/33/23.mvt",
+            None,
+            [200, 200, 200, 200],
+        ),
+        (
+            "GET",
+            "/tiles/areas/6/33/23.mvt",
+            None,
+            [200, 200, 200, 200],
+        ),
+        ("GET", &cov, None, [401, 403, 200, 200]),
+        ("GET", &cov_own, None, [401, 200, 200, 200]),
+        ("GET", "/metrics", None, [401, 403, 403, 200]),
+        ("POST", "/api/v1/reload", None, [401, 403, 403, 200]),
+        (
+            "POST",
+            "/api/v1/datasets/declarations/publish",
+            Some(r#"{"public": true}"#),
+            [401, 403, 403, 200],
+        ),
+    ];
+    let tokens = [
+        None,
+        Some(sh.uploader.as_str()),
+        Some(sh.planner.as_str()),
+        Some(sh.admin.as_str()),
+    ];
+    let names = ["anonymous", "uploader", "planner", "admin"];
+    let mut wrong = Vec::new();
+    for (method, path, body, want) in &table {
+        for (k, t) in tokens.iter().enumerate() {
+            let r = request(method, &sh.server.url(path), *t, &[], *body);
+            if r.status != want[k] {
+                wrong.push(format!(
+                    "{} {method} {path}: {} (want {})",
+                    names[k], r.status, want[k]
+                ));
+            }
+            if r.status == 401 || r.status == 403 {
+                // a denial carries the error and nothing else
+                let j = r.json();
+                let keys: Vec<&String> = j.as_object().unwrap().keys().collect();
+                assert_eq!(keys, ["error"], "{method} {path}");
+                assert_eq!(j["error"].as_object().unwrap().len(), 2);
+            }
+        }
+        // a bad token is refused everywhere, never taken for anonymous
+        if !path.starts_with("/healthz") {
+            let bad = format!("bianca_1_{}", "0".repeat(64));
+            let r = request(method, &sh.server.url(path), Some(&bad), &[], *body);
+            if r.status != 401 {
+                wrong.push(format!("bad token {method} {path}: {}", r.status));
+            }
+        }
+    }
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+    // anonymous callers do not learn of confidential datasets
+    let ds = get(&sh.server.url("/api/v1/datasets"), None).json();
+    let names: Vec<&str> = ds
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["name"].as_str().unwrap())
+        .collect();
+    assert!(
+        !names.contains(&"coverage") && names.contains(&"declarations"),
+        "{names:?}"
+    );
+    let snaps = get(&sh.server.url("/api/v1/snapshots"), None).json();
+    assert!(snaps[0]["created_by"].is_null());
+    assert!(!snaps[0]["sources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|s| s == "coverage"));
+}
+
+#[test]
+fn the_openapi_document_is_valid_and_lists_every_route() {
+    let sh = shared();
+    let r = get(&sh.server.url("/api/v1/openapi.json"), None);
+    let text = String::from_utf8(r.body).unwrap();
+    let spec = oas3::from_json(&text).expect("a valid OpenAPI document");
+    assert!(spec.openapi.starts_with("3.1"), "{}", spec.openapi);
+    let paths: BTreeSet<String> = spec.paths.as_ref().unwrap().keys().cloned().collect();
+    let want: BTreeSet<String> = [
+        "/healthz",
+        "/metrics",
+        "/api/v1/openapi.json",
+        "/api/v1/snapshots",
+        "/api/v1/rules",
+        "/api/v1/datasets",
+        "/api/v1/datasets/{name}/publish",
+        "/api/v1/reload",
+        "/api/v1/stats",
+        "/api/v1/areas/{code}",
+        "/api/v1/units/{id}",
+        "/api/v1/search",
+        "/tiles/{layer}.json",
+        "/tiles/{layer}/{z}/{x}/{y}.mvt",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    assert_eq!(paths, want);
+    assert_eq!(spec.operations().count(), 14);
+    // every reference resolves
+    let doc: Value = serde_json::from_str(&text).unwrap();
+    let mut refs = Vec::new();
+    fn walk(v: &Value, out: &mut Vec<String>) {
+        match v {
+            Value::Object(m) => {
+                for (k, x) in m {
+                    if k == "$ref" {
+                        out.push(x.as_str().unwrap().to_string());
+                    } else {
+                        walk(x, out);
+                    }
+                }
+            }
+            Value::Array(a) => a.iter().for_each(|x| walk(x, out)),
+            _ => {}
+        }
+    }
+    walk(&doc, &mut refs);
+    assert!(!refs.is_empty());
+    for r in refs {
+        let p = r.strip_prefix("#/").unwrap();
+        let mut at = &doc;
+        for part in p.split('/') {
+            at = at.get(part).unwrap_or_else(|| panic!("unresolved {r}"));
+        }
+    }
+}
+
+#[test]
+fn search_finds_addresses_and_comuni() {
+    let sh = shared();
+    let r = get(&sh.server.url("/api/v1/search?q=firenze&limit=3"), None).json();
+    assert_eq!(r[0]["kind"], "comune");
+    assert_eq!(r[0]["code"], "048017");
+    // an address with its comune: the unit itself, or one at the very same address
+    let row = sh
+        .rows
+        .values()
+        .find(|r| r["comune"] == "048017" && !r["address"].is_empty())
+        .unwrap();
+    let q = format!("{} firenze", row["address"]);
+    let url = sh.server.url(&format!(
+        "/api/v1/search?q={}",
+        q.replace(' ', "%20").replace('\'', "%27")
+    ));
+    let r = get(&url, None).json();
+    let first = &r[0];
+    assert_eq!(first["kind"], "address", "{r}");
+    assert_eq!(first["label"], format!("{}, Firenze", row["address"]));
+    let hit = &sh.rows[first["id"].as_str().unwrap()];
+    assert_eq!(hit["address"], row["address"]);
+    assert_eq!(
+        first["lon"].as_f64().unwrap(),
+        hit["lon"].parse::<f64>().unwrap()
+    );
+    let r = get(&sh.server.url("/api/v1/search?q="), None);
+    assert_eq!(r.status, 400);
+    assert_eq!(r.json()["error"]["code"], "bad_request");
+}
+
+#[test]
+fn errors_are_json_with_the_right_status() {
+    let sh = shared();
+    for (path, status, code) in [
+        ("/tiles/roads/1/0/0.mvt", 404, "not_found"),
+        ("/tiles/units/3/8/0.mvt", 400, "bad_request"),
+        ("/tiles/units/x/0/0.mvt", 400, "bad_request"),
+        ("/api/v1/units/no-such-unit", 404, "not_found"),
+        ("/api/v1/areas/999999", 404, "not_found"),
+        ("/api/v1/stats?level=country", 400, "bad_request"),
+        ("/api/v1/stats?rules=nope", 404, "not_found"),
+        ("/api/v1/stats?snapshot=nope", 404, "not_found"),
+        ("/nowhere", 404, "not_found"),
+    ] {
+        let r = get(&sh.server.url(path), None);
+        assert_eq!(r.status, status, "{path}");
+        assert_eq!(r.json()["error"]["code"], code, "{path}");
+    }
+    // a tile without gzip is the same tile, inflated
+    let (x, y, _, _) = tile_of(11.25, 43.77, 13);
+    let url = sh.server.url(&format!("/tiles/units/13/{x}/{y}.mvt"));
+    let plain = request("GET", &url, None, &[], None);
+    assert!(plain.headers.get("content-encoding").is_none());
+    let t = Tile::decode(&plain.body[..]).unwrap();
+    assert_eq!(
+        t.layers[0].features.len(),
+        get_tile(&url, None).unwrap().features.len()
+    );
+    // JSON is compressed for clients that accept it
+    let r = request(
+        "GET",
+        &sh.server.url("/api/v1/stats"),
+        None,
+        &[("Accept-Encoding", "gzip")],
+        None,
+    );
+    assert_eq!(
+        r.headers.get("content-encoding").map(String::as_str),
+        Some("gzip")
+    );
+}
+
+/// A new snapshot is picked up without a restart, the cache emptied; publishing a dataset
+/// opens its coverage to the public; SIGTERM stops the server cleanly.
+#[test]
+fn new_snapshots_and_publications_apply_while_serving() {
+    let store = testing::sqlite();
+    fill(&store.url);
+    let admin = token(&store.url, "admin", None);
+    let server = Server::start(&store.url, &["--body-limit-kb", "1"]);
+    let (x, y, _, _) = tile_of(11.25, 43.77, 10);
+    // an oversized body is refused before any handler
+    let big = format!("{{\"public\": true, \"x\": \"{}\"}}", "a".repeat(4096));
+    let r = request(
+        "POST",
+        &server.url("/api/v1/datasets/coverage/publish"),
+        Some(&admin),
+        &[],
+        Some(&big),
+    );
+    assert_eq!(r.status, 413);
+    let cov = server.url(&format!("/tiles/coverage/10/{x}/{y}.mvt"));
+    assert_eq!(get(&cov, None).status, 401);
+    let tile_url = server.url("/tiles/hexagons/4/8/5.mvt");
+    assert!(get_tile(&tile_url, None).is_some());
+
+    // publish through the API: applies at once
+    let r = request(
+        "POST",
+        &server.url("/api/v1/datasets/coverage/publish"),
+        Some(&admin),
+        &[],
+        Some(r#"{"public": true}"#),
+    );
+    assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));
+    assert!(get_tile(&cov, None).is_some());
+    // and withdrawn from the command line: within the watch interval
+    ok(&db(&store.url, &["datasets", "unpublish", "coverage"]));
+    wait_for(
+        || get(&cov, None).status == 401,
+        "the coverage to be withdrawn",
+    );
+
+    // a second snapshot with other rules
+    ok(&db(
+        &store.url,
+        &[
+            "classify",
+            "--snapshot",
+            "s2",
+            "--rules",
+            "bead",
+            "--reference-year",
+            "2025",
+            "-q",
+        ],
+    ));
+    wait_for(
+        || get(&server.url("/healthz"), None).json()["snapshot"] == "s2",
+        "the server to serve s2",
+    );
+    let l = get_tile(&tile_url, None).unwrap();
+    assert!(
+        props(&l, &l.features[0]).contains_key("n_served"),
+        "tiles of the new snapshot"
+    );
+    let cmp = get(
+        &server.url("/api/v1/stats?level=total&snapshot=s1&compare=s2&rules=bead"),
+        None,
+    );
+    assert_eq!(cmp.status, 404, "s1 has no bead rule set");
+    let m = get(&server.url("/metrics"), Some(&admin));
+    let text = String::from_utf8(m.body).unwrap();
+    assert!(text.contains("bianca_snapshot_reloads_total 1"), "{text}");
+    assert!(text.contains("bianca_tile_cache_misses_total 3"), "{text}");
+
+    // graceful shutdown
+    let mut server = server;
+    let pid = server.child.id().to_string();
+    assert!(std::process::Command::new("kill")
+        .args(["-TERM", &pid])
+        .status()
+        .unwrap()
+        .success());
+    let t0 = Instant::now();
+    let status = loop {
+        if let Some(s) = server.child.try_wait().unwrap() {
+            break s;
+        }
+        assert!(t0.elapsed() < Duration::from_secs(20), "no shutdown");
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert!(
+        status.success(),
+        "{status:?}\n{}",
+        server.log.lock().unwrap()
+    );
+}
+
+fn wait_for(mut f: impl FnMut() -> bool, what: &str) {
+    let t0 = Instant::now();
+    while !f() {
+        assert!(
+            t0.elapsed() < Duration::from_secs(30),
+            "waited 30 s for {what}"
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    }
+}
+
+/// The same server on PostGIS: the store is the only difference.
+#[test]
+fn serves_from_postgis_too() {
+    let Some(pg) = testing::postgis("serve") else {
+        return;
+    };
+    fill(&pg.url);
+    let server = Server::start(&pg.url, &[]);
+    let h = get(&server.url("/healthz"), None).json();
+    assert_eq!(h["snapshot"], "s1");
+    assert_eq!(h["units"], UNITS);
+    let l = get_tile(&server.url("/tiles/hexagons/4/8/5.mvt"), None).unwrap();
+    let addresses: u64 = l
+        .features
+        .iter()
+        .map(|f| props(&l, f)["addresses"].as_u64().unwrap())
+        .sum();
+    assert_eq!(addresses, UNITS as u64);
+    let a = get(&server.url("/api/v1/areas/048017"), None).json();
+    assert_eq!(a["name"], "Firenze");
+}
