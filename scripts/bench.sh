@@ -6,6 +6,8 @@
 #   scripts/bench.sh [SIZE] [ENGINE ...]      SIZE: tiny|small|medium|large (default medium)
 #   scripts/bench.sh store [UNITS]            the store: import and snapshot figures
 #                                             (scripts/bench-store.sh, default 1M units)
+#   scripts/bench.sh serve [UNITS]            tile serving under load: tiles/s, p50 / p99,
+#                                             memory (scripts/bench-serve.sh, 1M units)
 #                                             ENGINES: default "sedonadb geopandas duckdb"
 # Env: PEERS_DIR (../shared/peers), BENCH_DIR (.bench), PEERS_VENV (/tmp/peers/venv),
 #      PEERS_DATA (BENCH_DIR/data), REPEATS (1), SKIP_PEERS=1 to time bianca alone.
@@ -14,6 +16,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if [ "${1:-}" = store ]; then shift; exec bash scripts/bench-store.sh "$@"; fi
+if [ "${1:-}" = serve ]; then shift; exec bash scripts/bench-serve.sh "$@"; fi
 ROOT=$(pwd)
 SIZE=${1:-medium}; shift || true
 ENGINES=${*:-sedonadb geopandas duckdb}
