@@ -118,6 +118,9 @@ pub struct AppState {
     pub opts: ServeOptions,
     next_generation: AtomicU64,
     pub started: Instant,
+    /// Tiles rendered at once: one per core. More would not render faster (rendering is
+    /// CPU-bound) and would hold one tile's buffers per waiting request.
+    pub renders: tokio::sync::Semaphore,
 }
 
 impl AppState {
@@ -231,6 +234,9 @@ pub fn state(url: &str, opts: ServeOptions) -> Result<Arc<AppState>, ServeError>
         opts,
         next_generation: AtomicU64::new(1),
         started: Instant::now(),
+        renders: tokio::sync::Semaphore::new(
+            std::thread::available_parallelism().map_or(2, |n| n.get()),
+        ),
     }))
 }
 

@@ -168,10 +168,12 @@ pub async fn tile(
     let made = Arc::new(AtomicBool::new(false));
     let made2 = made.clone();
     let served = cur.served.clone();
+    let st = state.clone();
     let bytes = state
         .cache
         .get_or_insert_async(&key, async move {
             made2.store(true, Ordering::Relaxed);
+            let _permit = st.renders.acquire().await.map_err(ApiError::internal)?;
             tokio::task::spawn_blocking(move || {
                 let q = TileQuery {
                     tile,
