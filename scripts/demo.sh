@@ -30,7 +30,7 @@ if [ ! -f "$DATA/units.csv" ] || [ "$(cat "$DATA/.units" 2>/dev/null)" != "$UNIT
   "$BIANCA" synth --units "$UNITS" --out "$DATA"
   echo "$UNITS" > "$DATA/.units"
   # a store of other demo data would mix two coverages: start it afresh
-  rm -f "$DB" "$DB-wal" "$DB-shm"
+  rm -f "$DB" "$DB-wal" "$DB-shm" out/demo/planner.token
 fi
 
 # importing the same file again is detected by checksum and does nothing
@@ -52,6 +52,13 @@ echo
 echo
 echo "Store: $DB (bianca --database-url $DB snapshots list|export|diff)"
 echo "Per-unit results: out/demo/units.gpkg (open it in QGIS); statistics: out/demo/stats.csv"
+
+# a planner token for the demo (the full view: exact speeds, confidential datasets)
+if [ ! -s out/demo/planner.token ]; then
+  (umask 077; "$BIANCA" --database-url "$DB" tokens create --role planner --label demo \
+    2>/dev/null > out/demo/planner.token)
+fi
+echo "Demo planner token (out/demo/planner.token): $(cat out/demo/planner.token)"
 
 if [ "$SERVE" = 1 ]; then
   echo

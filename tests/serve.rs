@@ -823,6 +823,10 @@ fn errors_are_json_with_the_right_status() {
         ("/api/v1/stats?rules=nope", 404, "not_found"),
         ("/api/v1/stats?snapshot=nope", 404, "not_found"),
         ("/nowhere", 404, "not_found"),
+        // axum's own rejections get the same shape
+        ("/api/v1/search", 400, "bad_request"),
+        ("/api/v1/search?q=roma&limit=-1", 400, "bad_request"),
+        ("/api/v1/areas/048017?geometry=maybe", 400, "bad_request"),
     ] {
         let r = get(&sh.server.url(path), None);
         assert_eq!(r.status, status, "{path}");
@@ -859,7 +863,10 @@ fn new_snapshots_and_publications_apply_while_serving() {
     let store = testing::sqlite();
     fill(&store.url);
     let admin = token(&store.url, "admin", None);
-    let server = Server::start(&store.url, &["--body-limit-kb", "1"]);
+    let server = Server::start(
+        &store.url,
+        &["--body-limit-kb", "1", "--cors", "https://maps.example.org"],
+    );
     let (x, y, _, _) = tile_of(11.25, 43.77, 10);
     // an oversized body is refused before any handler
     let big = format!("{{\"public\": true, \"x\": \"{}\"}}", "a".repeat(4096));
@@ -893,7 +900,7 @@ fn new_snapshots_and_publications_apply_while_serving() {
         "the coverage to be withdrawn",
     );
 
-    // a second snapshot with other rules
+    // a second snapshot: bead first, then eu2013-nga
     ok(&db(
         &store.url,
         &[
@@ -901,7 +908,7 @@ fn new_snapshots_and_publications_apply_while_serving() {
             "--snapshot",
             "s2",
             "--rules",
-            "bead",
+            "bead,eu2013-nga",
             "--reference-year",
             "2025",
             "-q",
@@ -916,11 +923,50 @@ fn new_snapshots_and_publications_apply_while_serving() {
         props(&l, &l.features[0]).contains_key("n_served"),
         "tiles of the new snapshot"
     );
+    // comparing: the same inputs under eu2013-nga (first in s1, second in s2) change nothing
+    let cmp = get(
+        &server.url("/api/v1/stats?level=province&snapshot=s2&compare=s1&rules=eu2013-nga"),
+        None,
+    )
+    .json();
+    assert_eq!(cmp["compare"], "s1");
+    let areas = cmp["areas"].as_array().unwrap();
+    assert_eq!(areas.len(), 10, "the ten Tuscan provinces");
+    for a in areas {
+        assert_eq!(a["classes"], a["compared"]["classes"], "{a}");
+        assert!(a["change"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|c| c["units"] == 0));
+    }
     let cmp = get(
         &server.url("/api/v1/stats?level=total&snapshot=s1&compare=s2&rules=bead"),
         None,
     );
     assert_eq!(cmp.status, 404, "s1 has no bead rule set");
+    // CORS, as configured
+    let r = request(
+        "GET",
+        &server.url("/api/v1/rules"),
+        None,
+        &[("Origin", "https://maps.example.org")],
+        None,
+    );
+    assert_eq!(
+        r.headers
+            .get("access-control-allow-origin")
+            .map(String::as_str),
+        Some("https://maps.example.org")
+    );
+    let r = request(
+        "GET",
+        &server.url("/api/v1/rules"),
+        None,
+        &[("Origin", "https://elsewhere.example")],
+        None,
+    );
+    assert!(!r.headers.contains_key("access-control-allow-origin"));
     let m = get(&server.url("/metrics"), Some(&admin));
     let text = String::from_utf8(m.body).unwrap();
     assert!(text.contains("bianca_snapshot_reloads_total 1"), "{text}");
@@ -980,4 +1026,104 @@ fn serves_from_postgis_too() {
     assert_eq!(addresses, UNITS as u64);
     let a = get(&server.url("/api/v1/areas/048017"), None).json();
     assert_eq!(a["name"], "Firenze");
+}
+
+/// A registry imported without --public: anonymous callers get aggregates, never single
+/// addresses; a confidential declarations dataset does not close the public coverage; a
+/// refusal never names a dataset, nor tells a confidential one from one that does not exist.
+#[test]
+fn a_confidential_registry_shows_only_aggregates() {
+    let store = testing::sqlite();
+    let url = store.url.as_str();
+    let d = data();
+    let f = |n: &str| s(&d.join(n)).to_string();
+    let (units, cov, decl, comuni) = (
+        f("units.csv"),
+        f("coverage.fgb"),
+        f("declarations.csv"),
+        f("comuni.geojson"),
+    );
+    // no store yet: a token cannot be made for it
+    let err = fail(&db(url, &["tokens", "create", "--role", "planner"]));
+    assert!(err.contains("no store at"), "{err}");
+    ok(&db(url, &["import", "units", &units, "-q"]));
+    ok(&db(url, &["import", "coverage", &cov, "--public", "-q"]));
+    ok(&db(
+        url,
+        &[
+            "import",
+            "declarations",
+            &decl,
+            "--name",
+            "decl-secret",
+            "-q",
+        ],
+    ));
+    ok(&db(url, &["import", "areas", &comuni, "-q"]));
+    ok(&db(
+        url,
+        &[
+            "classify",
+            "--snapshot",
+            "s1",
+            "--rules",
+            "eu2013-nga",
+            "-q",
+        ],
+    ));
+    let planner = token(url, "planner", None);
+    let server = Server::start(url, &[]);
+    let (x, y, _, _) = tile_of(11.25, 43.77, 14);
+    let points = server.url(&format!("/tiles/units/14/{x}/{y}.mvt"));
+    assert_eq!(get(&points, None).status, 401);
+    assert!(get_tile(&points, Some(&planner)).is_some());
+    // the case of the scheme does not matter
+    let r = request(
+        "GET",
+        &points,
+        None,
+        &[("Authorization", &format!("BEARER {planner}"))],
+        None,
+    );
+    assert_eq!(r.status, 200);
+    // aggregates stay public
+    let l = get_tile(&server.url("/tiles/units/4/8/5.mvt"), None).unwrap();
+    assert!(l.features.iter().all(|f| props(&l, f)["cluster"] == true));
+    assert!(get_tile(&server.url("/tiles/hexagons/4/8/5.mvt"), None).is_some());
+    assert_eq!(get(&server.url("/api/v1/units/U0000001"), None).status, 401);
+    assert_eq!(
+        get(&server.url("/api/v1/units/U0000001"), Some(&planner)).status,
+        200
+    );
+    // "via": every address has it, but only the comune Viareggio comes back
+    let r = get(&server.url("/api/v1/search?q=via"), None).json();
+    assert_eq!(r.as_array().unwrap().len(), 1, "{r}");
+    assert_eq!(r[0]["label"], "Viareggio");
+    let r = get(&server.url("/api/v1/search?q=firenze"), None).json();
+    assert!(
+        r.as_array().unwrap().iter().all(|h| h["kind"] == "comune"),
+        "{r}"
+    );
+    let r = get(&server.url("/api/v1/search?q=via"), Some(&planner)).json();
+    assert_eq!(r.as_array().unwrap().len(), 10);
+    let snaps = get(&server.url("/api/v1/snapshots"), None).json();
+    assert!(snaps[0]["registry"].is_null());
+
+    // public coverage is open although the declarations are confidential
+    let (x, y, _, _) = tile_of(11.25, 43.77, 10);
+    let cov_url = server.url(&format!("/tiles/coverage/10/{x}/{y}.mvt"));
+    assert!(get_tile(&cov_url, None).is_some());
+    assert_eq!(get(&server.url("/tiles/coverage.json"), None).status, 200);
+    // naming the confidential dataset, or one that does not exist: the same refusal
+    for name in ["decl-secret", "no-such-dataset"] {
+        let r = get(&format!("{cov_url}?dataset={name}"), None);
+        assert_eq!(r.status, 401, "{name}");
+        let body = String::from_utf8(r.body).unwrap();
+        assert!(!body.contains(name), "{body}");
+    }
+    // a planner learns that declarations have no footprints
+    assert_eq!(
+        get(&format!("{cov_url}?dataset=decl-secret"), Some(&planner)).status,
+        404
+    );
 }

@@ -33,7 +33,7 @@ pub fn run(c: &TokensCommand, database_url: Option<&str>) -> Result<()> {
             operator,
             label,
         } => {
-            let mut store = super::store::open(database_url)?;
+            let mut store = super::store::open_existing(database_url)?;
             let t = store.create_token(*role, operator.as_deref(), label)?;
             eprintln!(
                 "bianca tokens: token {} created for role {}{}; it is shown only this once:",

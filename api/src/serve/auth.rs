@@ -122,14 +122,16 @@ async fn resolve(state: &Arc<AppState>, headers: &HeaderMap) -> Result<Caller, A
     let token = value
         .to_str()
         .ok()
-        .and_then(|v| {
-            v.strip_prefix("Bearer ")
-                .or_else(|| v.strip_prefix("bearer "))
-        })
-        .map(str::trim)
+        .and_then(|v| v.trim().split_once(' '))
+        .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+        .map(|(_, t)| t.trim())
         .ok_or_else(|| {
             ApiError::Unauthorized("the Authorization header must be `Bearer <token>`".into())
         })?;
+    // a string that is not a bianca token costs neither a lookup nor a cache entry
+    if !crate::store::well_formed(token) {
+        return Err(ApiError::Unauthorized("unknown or revoked token".into()));
+    }
     let key: [u8; 32] = Sha256::digest(token.as_bytes()).into();
     let cached = state
         .tokens
@@ -143,10 +145,15 @@ async fn resolve(state: &Arc<AppState>, headers: &HeaderMap) -> Result<Caller, A
             let store = state.store.clone();
             let token = token.to_string();
             let info = tokio::task::spawn_blocking(move || {
-                let mut s = store
+                // the store is held for one indexed read; argon2 runs without it
+                let stored = store
                     .lock()
-                    .map_err(|_| ApiError::internal("store lock poisoned"))?;
-                s.verify_token(&token).map_err(ApiError::from)
+                    .map_err(|_| ApiError::internal("store lock poisoned"))?
+                    .token_for(&token)?;
+                match stored {
+                    Some(st) => crate::store::check_token(&st, &token).map_err(ApiError::from),
+                    None => Ok(None),
+                }
             })
             .await
             .map_err(ApiError::internal)??;

@@ -17,7 +17,7 @@ pub struct ErrorBody {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ErrorDetail {
     /// Stable, machine-readable: `bad_request`, `unauthorized`, `forbidden`, `not_found`,
-    /// `internal`, `unavailable`.
+    /// `too_large`, `internal`, `unavailable`.
     pub code: String,
     /// For people; never contains data the caller may not see.
     pub message: String,
@@ -32,6 +32,8 @@ pub enum ApiError {
     /// A valid caller without the right to this.
     Forbidden(String),
     NotFound(String),
+    /// A request body over the limit.
+    TooLarge(String),
     /// Logged with its cause; the client sees only that it failed.
     Internal(String),
     Unavailable(String),
@@ -40,6 +42,15 @@ pub enum ApiError {
 impl ApiError {
     pub fn internal(what: impl std::fmt::Display) -> ApiError {
         ApiError::Internal(what.to_string())
+    }
+
+    /// A refusal: 401 for an anonymous caller (a token may help), 403 for a token without
+    /// the right.
+    pub fn denied(caller: &crate::serve::auth::Caller, message: &str) -> ApiError {
+        match caller {
+            crate::serve::auth::Caller::Anonymous => ApiError::Unauthorized(message.into()),
+            _ => ApiError::Forbidden(message.into()),
+        }
     }
 }
 
@@ -71,6 +82,7 @@ impl IntoResponse for ApiError {
             ApiError::Unauthorized(m) => (StatusCode::UNAUTHORIZED, "unauthorized", m),
             ApiError::Forbidden(m) => (StatusCode::FORBIDDEN, "forbidden", m),
             ApiError::NotFound(m) => (StatusCode::NOT_FOUND, "not_found", m),
+            ApiError::TooLarge(m) => (StatusCode::PAYLOAD_TOO_LARGE, "too_large", m),
             ApiError::Unavailable(m) => (StatusCode::SERVICE_UNAVAILABLE, "unavailable", m),
             ApiError::Internal(m) => {
                 tracing::error!(error = %m, "internal error");

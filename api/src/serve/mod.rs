@@ -121,6 +121,10 @@ pub struct AppState {
     /// Tiles rendered at once: one per core. More would not render faster (rendering is
     /// CPU-bound) and would hold one tile's buffers per waiting request.
     pub renders: tokio::sync::Semaphore,
+    /// Held while a snapshot loads.
+    loading: Mutex<()>,
+    /// The store's URL, for the connections that load snapshots.
+    url: String,
 }
 
 impl AppState {
@@ -146,6 +150,13 @@ impl AppState {
         caller.full_view() || self.is_public(name)
     }
 
+    /// Whether the caller may see single addresses (ids, coordinates, address text): the
+    /// full view always; others when the snapshot's registry is public. Aggregates are
+    /// always public.
+    pub fn may_see_addresses(&self, caller: &Caller, served: &Served) -> bool {
+        self.may_see(caller, &served.info.units_dataset)
+    }
+
     fn install(&self, served: Served) {
         let generation = self.next_generation.fetch_add(1, Ordering::SeqCst) + 1;
         let c = Arc::new(Current {
@@ -167,32 +178,54 @@ impl AppState {
         }
     }
 
-    /// Checks the store once: reloads when another snapshot should be served, refreshes
-    /// the datasets' public flags. Returns true when a new snapshot was loaded.
-    pub fn refresh(&self) -> Result<bool, crate::store::StoreError> {
-        let mut store = self.store.lock().map_err(|_| {
-            crate::store::StoreError::Invalid("the store's lock is poisoned".into())
-        })?;
-        let flags: HashMap<String, bool> = store
+    /// Reads the datasets' public flags from the store (one quick query).
+    pub fn refresh_flags(&self) -> Result<(), crate::store::StoreError> {
+        let flags: HashMap<String, bool> = self
+            .store
+            .lock()
+            .map_err(|_| crate::store::StoreError::Invalid("the store's lock is poisoned".into()))?
             .datasets()?
             .into_iter()
             .map(|d| (d.name, d.public))
             .collect();
         self.set_public(flags);
+        Ok(())
+    }
+
+    /// Checks the store once: refreshes the datasets' public flags, and loads another
+    /// snapshot when one should be served (a newer one, or the pinned one). The load runs
+    /// on a connection of its own, so requests that need the store are not held up; a
+    /// check while a load is under way does nothing. Returns true when a new snapshot was
+    /// installed.
+    pub fn refresh(&self) -> Result<bool, crate::store::StoreError> {
+        self.refresh_flags()?;
+        let Ok(_loading) = self.loading.try_lock() else {
+            return Ok(false);
+        };
         let want = match &self.opts.snapshot {
             Some(n) => n.clone(),
-            None => match store.snapshots()?.pop() {
-                Some(s) => s.name,
-                None => return Ok(false),
-            },
+            None => {
+                let latest = self
+                    .store
+                    .lock()
+                    .map_err(|_| {
+                        crate::store::StoreError::Invalid("the store's lock is poisoned".into())
+                    })?
+                    .snapshots()?
+                    .pop();
+                match latest {
+                    Some(s) => s.name,
+                    None => return Ok(false),
+                }
+            }
         };
         let cur = self.current();
         if cur.served.info.name == want {
             return Ok(false);
         }
         tracing::info!(from = %cur.served.info.name, to = %want, "loading a new snapshot");
+        let mut store = Store::open(&self.url)?;
         let served = Served::load(&mut store, Some(&want))?;
-        drop(store);
         tracing::info!(snapshot = %served.info.name, units = served.units.len(), seconds = served.load_seconds, "snapshot loaded");
         self.install(served);
         self.metrics.reloads.fetch_add(1, Ordering::Relaxed);
@@ -237,6 +270,8 @@ pub fn state(url: &str, opts: ServeOptions) -> Result<Arc<AppState>, ServeError>
         renders: tokio::sync::Semaphore::new(
             std::thread::available_parallelism().map_or(2, |n| n.get()),
         ),
+        loading: Mutex::new(()),
+        url: url.to_string(),
     }))
 }
 

@@ -274,7 +274,13 @@ impl Served {
                 .unwrap_or_default()
         };
         let mut comune_names: HashMap<u32, String> = HashMap::new();
-        let mut texts: Vec<(Hit, String)> = Vec::new();
+        // comuni first: candidate lists are cut by id, and a comune must never be cut
+        let mut texts: Vec<(Hit, String)> = areas
+            .iter()
+            .enumerate()
+            .filter(|(_, a)| a.boundary.level == Level::Comune)
+            .map(|(k, a)| (Hit::Comune(k as u32), a.boundary.name.clone()))
+            .collect();
         if let Some(addr) = &units.address {
             for i in 0..n {
                 let a = addr.get(i);
@@ -285,11 +291,6 @@ impl Served {
                     .entry(units.comune[i])
                     .or_insert_with(|| comune_name(i));
                 texts.push((Hit::Address(i as u32), format!("{a} {c}")));
-            }
-        }
-        for (k, a) in areas.iter().enumerate() {
-            if a.boundary.level == Level::Comune {
-                texts.push((Hit::Comune(k as u32), a.boundary.name.clone()));
             }
         }
         let search = SearchIndex::build(texts);

@@ -30,7 +30,7 @@ pub use datasets::{checksum_file, checksum_text, DatasetInfo, DatasetKind, Impor
 pub use error::{Result, StoreError};
 pub use load::StoredUnits;
 pub use snapshots::{NewSnapshot, SnapshotInfo, StoredArea, StoredSnapshot};
-pub use tokens::{CreatedToken, Role, TokenInfo};
+pub use tokens::{check_token, well_formed, CreatedToken, Role, StoredToken, TokenInfo};
 
 use diesel::connection::SimpleConnection;
 use diesel::{Connection, PgConnection, SqliteConnection};

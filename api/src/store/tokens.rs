@@ -13,7 +13,7 @@ use diesel::prelude::*;
 use std::fmt;
 use std::str::FromStr;
 
-/// What a token may do (see DESIGN.md, Serving): `admin` everything, `planner` read
+/// What a token may do: `admin` everything, `planner` read
 /// everything, `uploader` the public view plus its own operator's data.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Role {
@@ -233,11 +233,11 @@ impl Store {
         info_of(row)
     }
 
-    /// The token's description if `token` is a live (not revoked) token of this store;
-    /// `None` for a malformed, unknown, wrong or revoked token. Costs one argon2 check
-    /// (tens of milliseconds): callers cache the answer.
-    pub fn verify_token(&mut self, token: &str) -> Result<Option<TokenInfo>> {
-        let Some((id, secret)) = parse_token(token) else {
+    /// The stored side of a token: its description and hash, for [`check_token`]; `None`
+    /// for a malformed, unknown or revoked token. One indexed read: the costly argon2 check
+    /// is left to the caller, so that it need not hold the store meanwhile.
+    pub fn token_for(&mut self, token: &str) -> Result<Option<StoredToken>> {
+        let Some((id, _)) = parse_token(token) else {
             return Ok(None);
         };
         let rows = self.token_rows(Some(id))?;
@@ -247,21 +247,54 @@ impl Store {
         if row.6.is_some() {
             return Ok(None);
         }
-        let Ok(hash) = PasswordHash::new(&row.4) else {
-            return Err(StoreError::Corrupt {
-                table: "api_tokens",
-                row: id,
-                message: "the token hash is not a PHC string".into(),
-            });
-        };
-        if Argon2::default()
-            .verify_password(secret.as_bytes(), &hash)
-            .is_err()
-        {
-            return Ok(None);
-        }
-        info_of(row).map(Some)
+        Ok(Some(StoredToken {
+            info: info_of(row)?,
+            hash: row.4.clone(),
+        }))
     }
+
+    /// [`Store::token_for`] then [`check_token`]: the token's description if `token` is a
+    /// live token of this store.
+    pub fn verify_token(&mut self, token: &str) -> Result<Option<TokenInfo>> {
+        match self.token_for(token)? {
+            Some(stored) => check_token(&stored, token),
+            None => Ok(None),
+        }
+    }
+}
+
+/// A token as stored: what [`check_token`] needs.
+#[derive(Debug, Clone)]
+pub struct StoredToken {
+    pub info: TokenInfo,
+    hash: String,
+}
+
+/// True when `token` has the shape of a bianca token (`bianca_<id>_<64 hex digits>`): other
+/// strings need no lookup at all.
+pub fn well_formed(token: &str) -> bool {
+    parse_token(token).is_some()
+}
+
+/// Checks `token`'s secret against the stored hash (argon2id, tens of milliseconds).
+pub fn check_token(stored: &StoredToken, token: &str) -> Result<Option<TokenInfo>> {
+    let Some((id, secret)) = parse_token(token) else {
+        return Ok(None);
+    };
+    if id != stored.info.id {
+        return Ok(None);
+    }
+    let Ok(hash) = PasswordHash::new(&stored.hash) else {
+        return Err(StoreError::Corrupt {
+            table: "api_tokens",
+            row: id,
+            message: "the token hash is not a PHC string".into(),
+        });
+    };
+    Ok(Argon2::default()
+        .verify_password(secret.as_bytes(), &hash)
+        .is_ok()
+        .then(|| stored.info.clone()))
 }
 
 #[cfg(test)]

@@ -39,7 +39,7 @@ pub async fn publish(
             s.set_public(&name, p.public)?;
         }
         tracing::info!(dataset = %name, public = p.public, by = %who, "dataset publication changed");
-        s2.refresh().map_err(ApiError::from)
+        s2.refresh_flags().map_err(ApiError::from)
     })
     .await
     .map_err(ApiError::internal)??;

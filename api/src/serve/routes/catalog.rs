@@ -19,8 +19,9 @@ pub struct SnapshotOut {
     /// Who made it (full view only).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub created_by: Option<String>,
-    /// The registry classified.
-    pub registry: String,
+    /// The registry classified (when the caller may see it).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub registry: Option<String>,
     /// Coverage and declarations datasets (the public ones only, for the public view).
     pub sources: Vec<String>,
     /// Rule sets, primary first.
@@ -64,7 +65,9 @@ pub async fn snapshots(
                 created_by: caller.full_view().then_some(s.created_by),
                 name: s.name,
                 reference_year: s.reference_year,
-                registry: s.units_dataset,
+                registry: state
+                    .may_see(&caller, &s.units_dataset)
+                    .then_some(s.units_dataset),
                 rules: s.rules,
                 addresses: s.addresses,
                 housing_units: s.housing_units,

@@ -86,6 +86,7 @@ pub fn router(state: Arc<AppState>) -> Router {
             state.opts.timeout,
         ))
         .layer(RequestBodyLimitLayer::new(state.opts.body_limit))
+        .layer(axum::middleware::from_fn(json_errors))
         .layer(
             TraceLayer::new_for_http()
                 .make_span_with(DefaultMakeSpan::new().level(Level::INFO))
@@ -114,6 +115,45 @@ pub fn router(state: Arc<AppState>) -> Router {
         );
     }
     app.with_state(state)
+}
+
+/// Gives every error the API's JSON shape, also those that axum and tower-http answer by
+/// themselves in plain text (a bad query string or body, a body over the limit, a timeout).
+async fn json_errors(req: Request, next: Next) -> Response {
+    let resp = next.run(req).await;
+    let status = resp.status();
+    let is_json = resp
+        .headers()
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/json"));
+    if status.as_u16() < 400 || is_json {
+        return resp;
+    }
+    let text = match axum::body::to_bytes(resp.into_body(), 4096).await {
+        Ok(b) => String::from_utf8_lossy(&b).trim().to_string(),
+        Err(_) => String::new(),
+    };
+    let text = if text.is_empty() {
+        status.canonical_reason().unwrap_or("error").to_string()
+    } else {
+        text
+    };
+    use super::error::ApiError;
+    let e = match status.as_u16() {
+        401 => ApiError::Unauthorized(text),
+        403 => ApiError::Forbidden(text),
+        404 | 405 => ApiError::NotFound(text),
+        408 | 503 => ApiError::Unavailable(text),
+        413 => ApiError::TooLarge(text),
+        s if s >= 500 => ApiError::Internal(text),
+        _ => ApiError::BadRequest(text),
+    };
+    let mut r = axum::response::IntoResponse::into_response(e);
+    if status.as_u16() != 500 {
+        *r.status_mut() = status;
+    }
+    r
 }
 
 async fn fallback() -> super::error::ApiError {

@@ -1,5 +1,6 @@
 //! Address and comune search.
 
+use crate::serve::auth::Caller;
 use crate::serve::error::{ApiError, ErrorBody};
 use crate::serve::search::Hit;
 use crate::serve::AppState;
@@ -49,6 +50,7 @@ pub struct SearchResult {
     ))]
 pub async fn search(
     State(state): State<Arc<AppState>>,
+    caller: Caller,
     Query(p): Query<SearchParams>,
 ) -> Result<Json<Vec<SearchResult>>, ApiError> {
     if p.q.trim().is_empty() {
@@ -60,10 +62,14 @@ pub async fn search(
     let limit = p.limit.unwrap_or(10).clamp(1, 50);
     let cur = state.current();
     let s = &cur.served;
+    // a confidential registry: comuni only
+    let addresses = state.may_see_addresses(&caller, s);
     let out = s
         .search
-        .search(&p.q, limit)
+        .search(&p.q, if addresses { limit } else { limit + 200 })
         .into_iter()
+        .filter(|r| addresses || matches!(r.hit, Hit::Comune(_)))
+        .take(limit)
         .map(|r| match r.hit {
             Hit::Address(i) => {
                 let i = i as usize;

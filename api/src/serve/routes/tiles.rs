@@ -11,6 +11,7 @@ use crate::serve::tiles::coverage::Filter;
 use crate::serve::tiles::geom::TileId;
 use crate::serve::tiles::{render, tilejson, LayerName, TileQuery};
 use crate::serve::{AppState, TileKey};
+use crate::store::DatasetKind;
 use axum::body::Bytes;
 use axum::extract::{Path, Query, RawQuery, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
@@ -70,25 +71,33 @@ fn query_of(
         p.operator.as_deref(),
         p.technology.as_deref(),
     );
+    // the same refusal for a confidential dataset and for a name that does not exist, so
+    // that the answers do not tell which confidential datasets there are
+    const REFUSED: &str = "this coverage is confidential: it needs a planner token";
+    let own_operator_only = caller
+        .operator()
+        .is_some_and(|op| filter.operators.len() == 1 && filter.operators[0] == op);
+    let is_coverage = |d: &str| {
+        s.sources
+            .iter()
+            .any(|x| x.dataset.name == d && x.dataset.kind == DatasetKind::Coverage)
+    };
     for d in &filter.datasets {
-        if !s.sources.iter().any(|x| &x.dataset.name == d) {
+        let visible = caller.full_view() || own_operator_only || state.may_see(caller, d);
+        if !visible {
+            return Err(ApiError::denied(caller, REFUSED));
+        }
+        if !is_coverage(d) {
             return Err(ApiError::NotFound(format!(
                 "snapshot {} has no coverage dataset {d:?}",
                 s.info.name
             )));
         }
     }
-    let own_operator_only = caller
-        .operator()
-        .is_some_and(|op| filter.operators.len() == 1 && filter.operators[0] == op);
     for i in filter.sources(s) {
         let name = &s.sources[i].dataset.name;
         if !state.may_see(caller, name) && !own_operator_only {
-            let msg = format!("the coverage of dataset {name} is confidential");
-            return Err(match caller {
-                Caller::Anonymous => ApiError::Unauthorized(msg),
-                _ => ApiError::Forbidden(msg),
-            });
+            return Err(ApiError::denied(caller, REFUSED));
         }
     }
     Ok((rule, filter))
@@ -154,6 +163,15 @@ pub async fn tile(
     let tile = TileId::new(z, x, y).ok_or_else(bad)?;
     let cur = state.current();
     let (rule, filter) = query_of(&state, &cur.served, &caller, layer, &p)?;
+    if layer == LayerName::Units
+        && z >= crate::serve::tiles::units::MIN_ZOOM
+        && !state.may_see_addresses(&caller, &cur.served)
+    {
+        return Err(ApiError::denied(
+            &caller,
+            "single addresses of this registry are confidential: below zoom 13 the layer has the public aggregates",
+        ));
+    }
     let full = caller.full_view() && layer == LayerName::Units;
     let key = TileKey {
         generation: cur.generation,
@@ -248,13 +266,20 @@ pub async fn tilejson(
     let base = match &state.opts.public_url {
         Some(u) => u.trim_end_matches('/').to_string(),
         None => {
+            // only a plain host[:port] and http or https make it into the URL
             let host = headers
                 .get(header::HOST)
                 .and_then(|h| h.to_str().ok())
+                .filter(|h| {
+                    !h.is_empty()
+                        && h.bytes()
+                            .all(|b| b.is_ascii_alphanumeric() || b".-:[]".contains(&b))
+                })
                 .unwrap_or("localhost");
             let proto = headers
                 .get("x-forwarded-proto")
                 .and_then(|h| h.to_str().ok())
+                .filter(|p| *p == "https")
                 .unwrap_or("http");
             format!("{proto}://{host}")
         }

@@ -106,6 +106,12 @@ pub async fn unit(
 ) -> Result<Json<UnitOut>, ApiError> {
     let cur = state.current();
     let s = &cur.served;
+    if !state.may_see_addresses(&caller, s) {
+        return Err(ApiError::denied(
+            &caller,
+            "the addresses of this registry are confidential",
+        ));
+    }
     let i = s
         .unit(&id)
         .ok_or_else(|| ApiError::NotFound(format!("no unit {id:?} in snapshot {}", s.info.name)))?;

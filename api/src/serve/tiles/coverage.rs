@@ -7,6 +7,7 @@ use super::geom::{tile_polygon, Reduce};
 use super::mvt::{LayerBuilder, Prop};
 use super::{tolerance, TileQuery, BUFFER};
 use crate::serve::snapshot::Served;
+use crate::store::DatasetKind;
 use geozero::mvt::tile::Layer;
 
 /// Which offers the layer shows: empty lists select everything.
@@ -45,9 +46,11 @@ impl Filter {
         }
     }
 
-    /// The datasets (by source index) the filter selects.
+    /// The coverage datasets (by source index) the filter selects: declarations datasets
+    /// have no footprints and are never part of this layer.
     pub fn sources(&self, s: &Served) -> Vec<usize> {
         (0..s.sources.len())
+            .filter(|&i| s.sources[i].dataset.kind == DatasetKind::Coverage)
             .filter(|&i| {
                 self.datasets.is_empty() || self.datasets.contains(&s.sources[i].dataset.name)
             })

@@ -46,7 +46,6 @@ pub fn document(
     let description = match layer {
         LayerName::Units => {
             fields.insert("id".into(), json!("unit id in the registry"));
-            fields.insert("class".into(), json!("class under the rule set"));
             fields.insert("tech".into(), json!("best technology reaching the address"));
             fields.insert(
                 "speed".into(),
