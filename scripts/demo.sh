@@ -62,7 +62,9 @@ echo "Demo planner token (out/demo/planner.token): $(cat out/demo/planner.token)
 
 if [ "$SERVE" = 1 ]; then
   echo
-  echo "Serving the snapshot (Ctrl-C stops): tiles at http://$BIND/tiles/{units,hexagons,areas,coverage}.json,"
-  echo "API at http://$BIND/api/v1/ (OpenAPI: /api/v1/openapi.json)"
+  echo "The map (Ctrl-C stops the server):"
+  echo "  public map:        http://$BIND/"
+  echo "  planner workspace: http://$BIND/planner   (token: $(cat out/demo/planner.token))"
+  echo "  API:               http://$BIND/api/v1/   (OpenAPI: /api/v1/openapi.json)"
   exec "$BIANCA" --database-url "$DB" serve --bind "$BIND"
 fi

@@ -1,12 +1,16 @@
 #!/usr/bin/env bash
 # Installs what bianca needs to build and test on Debian 12, if it is missing:
 # GDAL (libgdal-dev, gdal-bin), pkg-config, PostgreSQL 15 with PostGIS 3 for the test
-# database (postgresql-15-postgis-3, see scripts/pg.sh), libpq-dev and libsqlite3-dev.
+# database (postgresql-15-postgis-3, see scripts/pg.sh), libpq-dev and libsqlite3-dev, the
+# DejaVu fonts (map labels), Node.js and npm; then the web map's npm packages (viewer/).
 # Safe to run again: it installs nothing when everything is there. Needs root (or sudo)
 # only when something is missing.
 set -euo pipefail
 
-PKGS=(libgdal-dev gdal-bin pkg-config postgresql-15-postgis-3 libpq-dev libsqlite3-dev)
+PKGS=(libgdal-dev gdal-bin pkg-config postgresql-15-postgis-3 libpq-dev libsqlite3-dev
+  fonts-dejavu-core)
+# the web map's JavaScript comes from npm (viewer/package-lock.json)
+command -v npm >/dev/null || PKGS+=(nodejs npm)
 
 missing=()
 for p in "${PKGS[@]}"; do
@@ -26,3 +30,11 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 
 command -v cargo >/dev/null || { echo "setup: cargo not found: install Rust (rustup) first" >&2; exit 1; }
+
+# the web map's packages, pinned by viewer/package-lock.json (built into the binary)
+VIEWER="$(dirname "$0")/../viewer"
+if [ ! -f "$VIEWER/node_modules/.package-lock.json" ] \
+  || [ "$VIEWER/package-lock.json" -nt "$VIEWER/node_modules/.package-lock.json" ]; then
+  echo "setup: npm ci in viewer/" >&2
+  (cd "$VIEWER" && npm ci --no-audit --no-fund --loglevel=error)
+fi

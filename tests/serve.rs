@@ -622,6 +622,13 @@ fn every_role_on_every_route() {
         ("GET", "/api/v1/snapshots", None, [200, 200, 200, 200]),
         ("GET", "/api/v1/rules", None, [200, 200, 200, 200]),
         ("GET", "/api/v1/datasets", None, [200, 200, 200, 200]),
+        ("GET", "/api/v1/offers", None, [200, 200, 200, 200]),
+        (
+            "GET",
+            "/fonts/DejaVu%20Sans/0-255.pbf",
+            None,
+            [200, 200, 200, 200],
+        ),
         (
             "GET",
             "/api/v1/stats?level=province",
@@ -735,6 +742,8 @@ fn the_openapi_document_is_valid_and_lists_every_route() {
         "/api/v1/snapshots",
         "/api/v1/rules",
         "/api/v1/datasets",
+        "/api/v1/offers",
+        "/fonts/{fontstack}/{range}.pbf",
         "/api/v1/datasets/{name}/publish",
         "/api/v1/reload",
         "/api/v1/stats",
@@ -748,7 +757,7 @@ fn the_openapi_document_is_valid_and_lists_every_route() {
     .map(|s| s.to_string())
     .collect();
     assert_eq!(paths, want);
-    assert_eq!(spec.operations().count(), 14);
+    assert_eq!(spec.operations().count(), 16);
     // every reference resolves
     let doc: Value = serde_json::from_str(&text).unwrap();
     let mut refs = Vec::new();

@@ -6,6 +6,7 @@
 use super::points::PointIndex;
 use super::tiles::geom::world_u32;
 use bianca_engine::classify::Classification;
+use bianca_engine::model::Technology;
 use bianca_engine::rules::UNKNOWN_CLASS;
 use bianca_engine::units::Units;
 use h3o::{CellIndex, LatLng, Resolution};
@@ -71,6 +72,8 @@ pub struct Cell {
     pub class_units: Vec<u32>,
     pub units_4g: u32,
     pub units_5g: u32,
+    /// Housing units reached by fibre to the home (FTTH).
+    pub units_ftth: u32,
     /// Sum over addresses of the best download speed (for the mean).
     pub sum_best_down: f64,
 }
@@ -125,6 +128,7 @@ impl Hexagons {
                             class_units: vec![0; slots.total],
                             units_4g: 0,
                             units_5g: 0,
+                            units_ftth: 0,
                             sum_best_down: 0.0,
                         });
                         out.len() - 1
@@ -142,6 +146,9 @@ impl Hexagons {
                     }
                     if reach.networks_5g > 0 {
                         cell.units_5g += n;
+                    }
+                    if reach.technologies.contains(Technology::Ftth) {
+                        cell.units_ftth += n;
                     }
                     cell.sum_best_down += f64::from(reach.best_down);
                 }

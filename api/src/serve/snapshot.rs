@@ -15,7 +15,7 @@ use bianca_engine::model::Coverage;
 use bianca_engine::rules::RuleSet;
 use bianca_engine::stats::Level;
 use bianca_engine::units::Units;
-use geo::{BoundingRect, Centroid, MultiPolygon};
+use geo::{Area as _, BoundingRect, Centroid, MultiPolygon};
 use rayon::prelude::*;
 use rstar::primitives::{GeomWithData, Rectangle};
 use rstar::{RTree, AABB};
@@ -40,6 +40,9 @@ pub struct Area {
     pub bbox: [f64; 4],
     /// lon, lat of the centroid.
     pub centre: [f64; 2],
+    /// lon, lat of the label: the pole of inaccessibility of the largest part (always
+    /// inside it, unlike a centroid of a crescent or an archipelago).
+    pub label: [f64; 2],
     pub stats: Option<StoredArea>,
 }
 
@@ -235,11 +238,22 @@ impl Served {
                     [(bbox[0] + bbox[2]) / 2.0, (bbox[1] + bbox[3]) / 2.0],
                     |c| [c.x(), c.y()],
                 );
+                let label = b
+                    .geometry
+                    .0
+                    .iter()
+                    .max_by(|p, q| p.unsigned_area().total_cmp(&q.unsigned_area()))
+                    .and_then(|p| {
+                        let c = polylabel::polylabel(p, &1e-4).ok()?;
+                        Some([c.x(), c.y()])
+                    })
+                    .unwrap_or(centre);
                 Area {
                     boundary: b,
                     world,
                     bbox,
                     centre,
+                    label,
                     stats: None,
                 }
             })

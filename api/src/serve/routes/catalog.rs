@@ -169,3 +169,84 @@ pub async fn datasets(
             .collect(),
     ))
 }
+
+/// One kind of offer in the served snapshot: a dataset's offers of one operator, technology
+/// and status.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct OfferKind {
+    pub dataset: String,
+    pub operator: String,
+    pub technology: String,
+    /// `existing` or `planned`.
+    pub status: String,
+    /// The year a planned network is expected.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub year: Option<i32>,
+    /// Footprints (coverage datasets) of these offers.
+    pub footprints: usize,
+    /// Declared addresses (declarations datasets).
+    pub declarations: usize,
+    /// Best download among them, Mbit/s.
+    pub max_down_mbps: f32,
+}
+
+/// The operators, technologies and statuses of the served snapshot's offers, from the
+/// datasets the caller may see (an uploader also sees its own operator's): what the map's
+/// coverage filters offer.
+#[utoipa::path(get, path = "/api/v1/offers", tag = "catalog",
+    responses(
+        (status = 200, body = Vec<OfferKind>),
+        (status = 401, description = "A bad token", body = ErrorBody),
+    ))]
+pub async fn offers(State(state): State<Arc<AppState>>, caller: Caller) -> Json<Vec<OfferKind>> {
+    let cur = state.current();
+    let s = &cur.served;
+    let offers = &s.coverage.offers;
+    let mut by: std::collections::BTreeMap<
+        (String, String, String, String, Option<i32>),
+        OfferKind,
+    > = std::collections::BTreeMap::new();
+    let visible: Vec<bool> = offers
+        .offers
+        .iter()
+        .map(|o| {
+            state.may_see(&caller, &s.sources[o.source as usize].dataset.name)
+                || caller
+                    .operator()
+                    .is_some_and(|op| op == offers.names.name(o.operator))
+        })
+        .collect();
+    let mut add = |o: u32, fp: usize, decl: usize| {
+        if !visible[o as usize] {
+            return;
+        }
+        let offer = &offers.offers[o as usize];
+        let key = (
+            s.sources[offer.source as usize].dataset.name.clone(),
+            offers.names.name(offer.operator).to_string(),
+            offer.technology.as_str().to_string(),
+            offer.status.as_str().to_string(),
+            offer.year,
+        );
+        let e = by.entry(key.clone()).or_insert_with(|| OfferKind {
+            dataset: key.0,
+            operator: key.1,
+            technology: key.2,
+            status: key.3,
+            year: key.4,
+            footprints: 0,
+            declarations: 0,
+            max_down_mbps: 0.0,
+        });
+        e.footprints += fp;
+        e.declarations += decl;
+        e.max_down_mbps = e.max_down_mbps.max(offer.down_mbps);
+    };
+    for f in &s.coverage.footprints {
+        add(f.offer, 1, 0);
+    }
+    for d in &s.coverage.declarations {
+        add(d.offer, 0, 1);
+    }
+    Json(by.into_values().collect())
+}

@@ -5,11 +5,13 @@
 pub mod admin;
 pub mod areas;
 pub mod catalog;
+pub mod fonts;
 pub mod ops;
 pub mod search;
 pub mod stats;
 pub mod tiles;
 pub mod units;
+pub mod viewer;
 
 use super::openapi::ApiDoc;
 use super::AppState;
@@ -39,6 +41,7 @@ pub fn api() -> OpenApiRouter<Arc<AppState>> {
         .routes(routes!(catalog::snapshots))
         .routes(routes!(catalog::rules))
         .routes(routes!(catalog::datasets))
+        .routes(routes!(catalog::offers))
         .routes(routes!(stats::stats))
         .routes(routes!(areas::area))
         .routes(routes!(units::unit))
@@ -53,6 +56,7 @@ pub fn api() -> OpenApiRouter<Arc<AppState>> {
 pub fn openapi() -> utoipa::openapi::OpenApi {
     let (_, mut doc) = api().split_for_parts();
     doc.merge(tiles::TileDoc::openapi());
+    doc.merge(FontDoc::openapi());
     doc.merge(ops::OpenApiDoc::openapi());
     doc
 }
@@ -72,7 +76,11 @@ pub fn router(state: Arc<AppState>) -> Router {
         .layer(CompressionLayer::new().gzip(true));
     let tiles_router = Router::new()
         .route("/tiles/{file}", get(tiles::tilejson))
-        .route("/tiles/{layer}/{z}/{x}/{y}", get(tiles::tile));
+        .route("/tiles/{layer}/{z}/{x}/{y}", get(tiles::tile))
+        .route("/fonts/{fontstack}/{range}", get(fonts::glyphs))
+        .route("/", get(viewer::public_map))
+        .route("/planner", get(viewer::planner))
+        .route("/viewer/{*path}", get(viewer::asset));
     let mut app = api_router
         .merge(tiles_router)
         .route_layer(axum::middleware::from_fn_with_state(
@@ -155,6 +163,10 @@ async fn json_errors(req: Request, next: Next) -> Response {
     }
     r
 }
+
+#[derive(OpenApi)]
+#[openapi(paths(fonts::glyphs))]
+struct FontDoc;
 
 async fn fallback() -> super::error::ApiError {
     super::error::ApiError::NotFound("no such route: see /api/v1/openapi.json".into())

@@ -29,6 +29,11 @@ pub struct OfferOut {
     pub technology: String,
     pub down_mbps: f32,
     pub up_mbps: f32,
+    /// Peak speeds, when the dataset gives them (FWA, mobile).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub peak_down_mbps: Option<f32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub peak_up_mbps: Option<f32>,
     /// `existing` or `planned`.
     pub status: String,
     /// The year a planned network is expected.
@@ -83,6 +88,8 @@ fn offer_out(s: &Served, o: u32, via: &str) -> OfferOut {
         technology: offer.technology.as_str().into(),
         down_mbps: offer.down_mbps,
         up_mbps: offer.up_mbps,
+        peak_down_mbps: offer.peak_down_mbps,
+        peak_up_mbps: offer.peak_up_mbps,
         status: offer.status.as_str().into(),
         year: offer.year,
         via: via.into(),

@@ -1,8 +1,10 @@
 //! The `areas` layer: regions, provinces and comuni with their statistics under the chosen
 //! rule set. Which levels a tile holds depends on the zoom ([`levels_at`]); every feature
-//! says its `level`, so a map can style or filter each.
+//! says its `level`, so a map can style or filter each. Each area also has one label point
+//! (`label: true`) inside its largest part, in the one tile that holds it.
 
-use super::geom::{tile_polygon, Reduce};
+use super::geom::{mercator, tile_polygon, Reduce};
+use super::mvt::EXTENT;
 use super::mvt::{LayerBuilder, Prop};
 use super::{class_props, tolerance, TileQuery, BUFFER};
 use crate::serve::snapshot::Served;
@@ -70,6 +72,20 @@ pub fn layer(s: &Served, q: &TileQuery) -> Layer {
             props.push(("mean_down".into(), Prop::Double(mean.round())));
         }
         l.polygon(Some(u64::from(k)), &rings, &props);
+        // one label point per area, in the tile that holds its centre (a polygon label
+        // would repeat in every tile and on every island)
+        let (wx, wy) = mercator(a.label[0], a.label[1]);
+        let (tx, ty) = t.project(wx, wy);
+        let e = f64::from(EXTENT);
+        if (0.0..e).contains(&tx) && (0.0..e).contains(&ty) {
+            let label: Vec<(String, Prop)> = vec![
+                ("level".into(), Prop::Str(a.boundary.level.as_str().into())),
+                ("code".into(), Prop::Str(a.boundary.code.clone())),
+                ("name".into(), Prop::Str(a.boundary.name.clone())),
+                ("label".into(), Prop::Bool(true)),
+            ];
+            l.point(None, tx.round() as i32, ty.round() as i32, &label);
+        }
     }
     l.finish()
 }

@@ -66,6 +66,17 @@ pub fn layer(s: &Served, q: &TileQuery) -> Layer {
         class_props(s, q.rule, &counts, c.units.into(), &mut props);
         props.push(("units_4g".into(), Prop::Int(c.units_4g.into())));
         props.push(("units_5g".into(), Prop::Int(c.units_5g.into())));
+        props.push(("units_ftth".into(), Prop::Int(c.units_ftth.into())));
+        let share = |n: u32| {
+            if c.units > 0 {
+                (f64::from(n) / f64::from(c.units) * 1000.0).round() / 1000.0
+            } else {
+                0.0
+            }
+        };
+        props.push(("share_ftth".into(), Prop::Double(share(c.units_ftth))));
+        props.push(("share_4g".into(), Prop::Double(share(c.units_4g))));
+        props.push(("share_5g".into(), Prop::Double(share(c.units_5g))));
         let mean = if c.addresses > 0 {
             c.sum_best_down / f64::from(c.addresses)
         } else {

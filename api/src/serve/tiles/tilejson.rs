@@ -54,6 +54,14 @@ pub fn document(
                 ),
             );
             fields.insert("units".into(), json!("housing units at the address"));
+            fields.insert(
+                "mobile".into(),
+                json!("best mobile network: 5G, 4G or none"),
+            );
+            fields.insert(
+                "ftth".into(),
+                json!("true when fibre to the home reaches the address"),
+            );
             if full {
                 for (k, v) in [
                     ("down", "best download, Mbit/s"),
@@ -85,6 +93,13 @@ pub fn document(
                 ("units", "housing units in the cell"),
                 ("units_4g", "housing units with a 4G network"),
                 ("units_5g", "housing units with a 5G network"),
+                ("units_ftth", "housing units with fibre to the home"),
+                (
+                    "share_ftth",
+                    "share of housing units with fibre to the home",
+                ),
+                ("share_4g", "share of housing units with a 4G network"),
+                ("share_5g", "share of housing units with a 5G network"),
                 ("mean_down", "mean best download over addresses, Mbit/s"),
             ] {
                 fields.insert(k.into(), json!(v));

@@ -91,6 +91,18 @@ pub fn layer(s: &Served, q: &TileQuery) -> Layer {
         ));
         props.push(("speed", Prop::Str(speed_class(reach.best_down).to_string())));
         props.push(("units", Prop::Int(i64::from(s.units.units[i]))));
+        let mobile = if reach.networks_5g > 0 {
+            "5G"
+        } else if reach.networks_4g > 0 {
+            "4G"
+        } else {
+            "none"
+        };
+        props.push(("mobile", Prop::Str(mobile.to_string())));
+        props.push((
+            "ftth",
+            Prop::Bool(reach.technologies.contains(Technology::Ftth)),
+        ));
         if q.full {
             props.push(("down", Prop::Double(f64::from(reach.best_down))));
             props.push(("up", Prop::Double(f64::from(reach.best_up))));

@@ -1,0 +1,146 @@
+// The planner workspace: the public map plus confidential coverage by operator and
+// technology, rule-set and snapshot pickers, comparisons and area trends. Behind a token
+// (from `bianca tokens create`), remembered for the browser session.
+import { t, fmt, className, lang } from "./i18n.js";
+import { api, el, setToken, i18nPage, num, pct } from "./common.js";
+import { start as startMap } from "./public.js";
+import { classColour } from "./style.js";
+
+const KEY = "bianca.token";
+
+async function login() {
+  i18nPage();
+  const saved = sessionStorage.getItem(KEY);
+  if (saved) {
+    setToken(saved);
+    try { await api("/api/v1/offers"); return; } catch (_) { sessionStorage.removeItem(KEY); setToken(null); }
+  }
+  const box = document.getElementById("login");
+  box.hidden = false;
+  await new Promise((resolve) => {
+    document.getElementById("login-form").addEventListener("submit", async (e) => {
+      e.preventDefault();
+      const tok = document.getElementById("token").value.trim();
+      setToken(tok);
+      const err = document.getElementById("login-error");
+      try {
+        // a planner or admin token reads the confidential dataset list
+        await api("/api/v1/datasets");
+        sessionStorage.setItem(KEY, tok);
+        box.hidden = true;
+        resolve();
+      } catch (_) {
+        setToken(null);
+        err.textContent = t("loginFailed");
+        err.hidden = false;
+      }
+    });
+  });
+}
+
+/// A small line chart of the white share across snapshots.
+function trendChart(points) {
+  if (points.length < 2) return el("p", { class: "muted small" }, points.length ? `${points[0].name}: ${pct(points[0].share)}` : "—");
+  const w = 300, h = 70, pad = 6;
+  const xs = (i) => pad + (i * (w - 2 * pad)) / (points.length - 1);
+  const ys = (v) => h - pad - v * (h - 2 * pad);
+  const d = points.map((p, i) => `${i ? "L" : "M"}${xs(i).toFixed(1)},${ys(p.share).toFixed(1)}`).join(" ");
+  const svg = `<svg viewBox="0 0 ${w} ${h}" xmlns="http://www.w3.org/2000/svg" role="img"><path d="${d}" fill="none" stroke="#e66100" stroke-width="2"/>${points.map((p, i) => `<circle cx="${xs(i)}" cy="${ys(p.share)}" r="3" fill="#e66100"><title>${p.name}: ${(p.share * 100).toFixed(1)}%</title></circle>`).join("")}</svg>`;
+  const box = el("div", { class: "trend" });
+  box.innerHTML = svg;
+  return box;
+}
+
+export async function start() {
+  await login();
+  const [snapshots, offers] = await Promise.all([api("/api/v1/snapshots"), api("/api/v1/offers")]);
+  let compare = "";
+  const extras = {
+    areaExtras(area, state) {
+      const first = area.stats.find((s) => s.rules === state.rule) ?? area.stats[0];
+      const white = first?.classes?.[0]?.class ?? "white";
+      const trendBox = el("div", {}, el("h3", {}, `${t("trend")} · ${className(white)}`), el("p", { class: "muted small" }, "…"));
+      const movesBox = el("div");
+      (async () => {
+        const points = [];
+        for (const s of snapshots.slice(-8)) {
+          if (!s.rules.includes(state.rule)) continue;
+          try {
+            const r = await api(`/api/v1/stats?snapshot=${encodeURIComponent(s.name)}&level=${area.level}&code=${area.code}&rules=${encodeURIComponent(state.rule)}`);
+            const a = r.areas[0];
+            if (a) points.push({ name: s.name, share: a.units ? a.classes[0].units / a.units : 0 });
+          } catch (_) { /* a snapshot without this area */ }
+        }
+        trendBox.replaceChildren(el("h3", {}, `${t("trend")} · ${className(white)}`), trendChart(points));
+        if (compare) {
+          try {
+            const r = await api(`/api/v1/stats?level=${area.level}&code=${area.code}&compare=${encodeURIComponent(compare)}&rules=${encodeURIComponent(state.rule)}`);
+            const a = r.areas[0];
+            if (a?.change) {
+              movesBox.replaceChildren(el("h3", {}, `${t("moves")} · ${compare} → ${r.snapshot}`),
+                el("table", { class: "moves", "data-testid": "moves" },
+                  el("tr", {}, el("th", {}, ""), el("th", {}, compare), el("th", {}, r.snapshot), el("th", {}, "Δ")),
+                  a.change.map((c, i) => el("tr", {},
+                    el("td", {}, el("span", { class: "swatch", style: `background:${classColour(c.class)}` }), " ", className(c.class)),
+                    el("td", {}, num(a.compared?.classes?.[i]?.units ?? 0)),
+                    el("td", {}, num(a.classes[i].units)),
+                    el("td", {}, (c.units > 0 ? "+" : "") + num(c.units))))));
+            }
+          } catch (e) { movesBox.replaceChildren(el("p", { class: "error small" }, e.message)); }
+        }
+      })();
+      return [trendBox, movesBox];
+    },
+  };
+  const app = await startMap({ planner: true, extraControls: extras });
+  const { map, state, rules } = app;
+
+  // rule and snapshot pickers
+  const ruleSel = document.getElementById("rule");
+  ruleSel.replaceChildren(...rules.map((r) => el("option", { value: r.name }, r.title || r.name)));
+  ruleSel.addEventListener("change", () => app.setRule(ruleSel.value));
+  const cmp = document.getElementById("compare");
+  cmp.replaceChildren(el("option", { value: "" }, t("none")),
+    ...snapshots.filter((s) => !s.served).map((s) => el("option", { value: s.name }, s.name)));
+  cmp.addEventListener("change", () => { compare = cmp.value; });
+
+  // coverage filters, from the offers the token may see
+  const uniq = (k) => [...new Set(offers.map((o) => o[k]).filter(Boolean))].sort();
+  const opt = (sel, values) => sel.replaceChildren(el("option", { value: "" }, t("all")), ...values.map((v) => el("option", { value: v }, v)));
+  const opSel = document.getElementById("operator");
+  const techSel = document.getElementById("technology");
+  const statusSel = document.getElementById("status");
+  opt(opSel, uniq("operator"));
+  opt(techSel, uniq("technology"));
+  const years = [...new Set(offers.filter((o) => o.status === "planned" && o.year).map((o) => o.year))].sort();
+  statusSel.replaceChildren(el("option", { value: "" }, t("all")), el("option", { value: "existing" }, t("existing")),
+    ...years.map((y) => el("option", { value: `planned:${y}` }, `${t("plannedBy")} ${y}`)));
+  const minSpeed = document.getElementById("min-speed");
+  const applyCoverage = () => {
+    const on = document.getElementById("coverage-on").checked;
+    const f = ["all"];
+    if (opSel.value) f.push(["==", ["get", "operator"], opSel.value]);
+    if (techSel.value) f.push(["==", ["get", "technology"], techSel.value]);
+    const min = Number(minSpeed.value) || 0;
+    if (min > 0) f.push([">=", ["get", "down"], min]);
+    if (statusSel.value === "existing") f.push(["!=", ["get", "status"], "planned"]);
+    if (statusSel.value.startsWith("planned:")) {
+      f.push(["any", ["!=", ["get", "status"], "planned"], ["<=", ["coalesce", ["get", "year"], 0], Number(statusSel.value.slice(8))]]);
+    }
+    for (const id of ["coverage-fill", "coverage-line", "coverage-planned"]) {
+      if (!map.getLayer(id)) continue;
+      map.setLayoutProperty(id, "visibility", on ? "visible" : "none");
+      const base = id === "coverage-line" ? ["!=", ["get", "status"], "planned"] : id === "coverage-planned" ? ["==", ["get", "status"], "planned"] : null;
+      map.setFilter(id, base ? ["all", base, f] : f);
+    }
+  };
+  for (const e of [document.getElementById("coverage-on"), opSel, techSel, statusSel, minSpeed]) e.addEventListener("change", applyCoverage);
+  map.on("styledata", () => { if (map.getLayer("coverage-fill")) applyCoverage(); });
+
+  document.getElementById("logout").addEventListener("click", () => { sessionStorage.removeItem(KEY); location.reload(); });
+  // the planner sees exact speeds and every offer in the unit panel (the API decides)
+  window.bianca = { ...app, applyCoverage, lang: lang() };
+  return app;
+}
+
+export { fmt };

@@ -1,0 +1,168 @@
+// The map's style: bianca's own layers only (no external basemap, fonts from the server).
+// Colours: an orange / purple scheme that reads for colour-blind people (ColorBrewer PuOr).
+
+export const CLASS_COLOURS = {
+  white: "#e66100", unserved: "#e66100", eligible: "#e66100",
+  grey: "#b2abd2", underserved: "#b2abd2",
+  black: "#5e3c99", served: "#5e3c99", not_eligible: "#5e3c99",
+  unknown: "#bdbdbd",
+};
+export const FTTH = { yes: "#2166ac", no: "#f4a582" };
+export const MOBILE = { "5G": "#5e3c99", "4G": "#b2abd2", none: "#e66100" };
+export const SHARE_RAMP = ["#fff7ec", "#fdd49e", "#fc8d59", "#d7301f", "#7f0000"];
+export const AVAIL_RAMP = ["#f7fbff", "#c6dbef", "#6baed6", "#2171b5", "#08306b"];
+const FONT = ["DejaVu Sans"];
+export const TECH_COLOURS = {
+  FTTH: "#2166ac", FTTB: "#4393c3", FTTC: "#92c5de", VDSL: "#92c5de", ADSL: "#d1e5f0",
+  CABLE: "#4393c3", FWA: "#f4a582", "5G": "#b2182b", "4G": "#d6604d", SAT: "#bababa",
+};
+const COVERAGE_LINE = ["match", ["get", "technology"], "FTTH", "#2166ac", "FTTB", "#4393c3", "FTTC", "#4393c3", "VDSL", "#4393c3", "FWA", "#d6604d", "5G", "#b2182b", "4G", "#d6604d", "#666666"];
+const FONT_BOLD = ["DejaVu Sans Bold"];
+
+export function classColour(c) {
+  return CLASS_COLOURS[c] ?? "#999999";
+}
+
+function classMatch(prop) {
+  const m = ["match", ["get", prop]];
+  for (const [k, v] of Object.entries(CLASS_COLOURS)) m.push(k, v);
+  m.push("#999999");
+  return m;
+}
+
+function ramp(prop, colours) {
+  const e = ["interpolate", ["linear"], ["coalesce", ["get", prop], 0]];
+  colours.forEach((c, i) => e.push(i / (colours.length - 1), c));
+  return e;
+}
+
+/// Paint of the hexagon fill and the unit circles for a mode: classes, ftth, mobile.
+export function modePaint(mode) {
+  if (mode === "ftth") {
+    return {
+      hex: ramp("share_ftth", AVAIL_RAMP),
+      unit: ["case", ["==", ["get", "ftth"], true], FTTH.yes, FTTH.no],
+      cluster: ramp("share_white", SHARE_RAMP),
+    };
+  }
+  if (mode === "mobile") {
+    return {
+      hex: ramp("share_5g", AVAIL_RAMP),
+      unit: ["match", ["get", "mobile"], "5G", MOBILE["5G"], "4G", MOBILE["4G"], MOBILE.none],
+    };
+  }
+  return { hex: classMatch("class"), unit: classMatch("class") };
+}
+
+/// The whole style. `q` is the query string added to tile URLs (rule set, filters).
+export function buildStyle({ origin, q = "", mode = "classes", attribution = "", planner = false }) {
+  const tj = (layer, extra = "") => `${origin}/tiles/${layer}.json${q || extra ? "?" : ""}${[q, extra].filter(Boolean).join("&")}`;
+  const paint = modePaint(mode);
+  const style = {
+    version: 8,
+    name: "bianca",
+    glyphs: `${origin}/fonts/{fontstack}/{range}.pbf`,
+    sources: {
+      areas: { type: "vector", url: tj("areas"), attribution },
+      hexagons: { type: "vector", url: tj("hexagons") },
+      units: { type: "vector", url: tj("units") },
+    },
+    layers: [
+      { id: "background", type: "background", paint: { "background-color": "#dfe6ec" } },
+      {
+        id: "land", type: "fill", source: "areas", "source-layer": "areas",
+        filter: ["==", ["get", "level"], "comune"],
+        paint: { "fill-color": "#f8f7f2" },
+      },
+      {
+        id: "land-low", type: "fill", source: "areas", "source-layer": "areas", maxzoom: 7,
+        filter: ["==", ["get", "level"], "region"],
+        paint: { "fill-color": "#f8f7f2" },
+      },
+      {
+        id: "hexagons", type: "fill", source: "hexagons", "source-layer": "hexagons",
+        maxzoom: 13,
+        paint: {
+          "fill-color": paint.hex,
+          "fill-opacity": ["interpolate", ["linear"], ["zoom"], 5, 0.85, 12, 0.75],
+          "fill-outline-color": "rgba(255,255,255,0.6)",
+        },
+      },
+      {
+        id: "comune-lines", type: "line", source: "areas", "source-layer": "areas", minzoom: 7,
+        filter: ["==", ["get", "level"], "comune"],
+        paint: { "line-color": "#7d8796", "line-width": ["interpolate", ["linear"], ["zoom"], 7, 0.3, 12, 1.2] },
+      },
+      {
+        id: "province-lines", type: "line", source: "areas", "source-layer": "areas",
+        filter: ["==", ["get", "level"], "province"],
+        paint: { "line-color": "#4a5466", "line-width": ["interpolate", ["linear"], ["zoom"], 5, 0.8, 10, 2] },
+      },
+      {
+        id: "region-lines", type: "line", source: "areas", "source-layer": "areas",
+        filter: ["==", ["get", "level"], "region"],
+        paint: { "line-color": "#1f2937", "line-width": 1.8 },
+      },
+      {
+        id: "units", type: "circle", source: "units", "source-layer": "units", minzoom: 13,
+        paint: {
+          "circle-color": paint.unit,
+          "circle-radius": ["interpolate", ["linear"], ["zoom"], 13, 2.5, 16, 6, 18, 9],
+          "circle-stroke-color": "#ffffff",
+          "circle-stroke-width": ["interpolate", ["linear"], ["zoom"], 13, 0.3, 16, 1.2],
+        },
+      },
+      {
+        id: "selected-unit", type: "circle", source: "units", "source-layer": "units", minzoom: 13,
+        filter: ["==", ["get", "id"], ""],
+        paint: { "circle-radius": 11, "circle-color": "rgba(0,0,0,0)", "circle-stroke-color": "#111827", "circle-stroke-width": 3 },
+      },
+      {
+        id: "selected-area", type: "line", source: "areas", "source-layer": "areas",
+        filter: ["==", ["get", "code"], ""],
+        paint: { "line-color": "#111827", "line-width": 3 },
+      },
+      {
+        id: "province-labels", type: "symbol", source: "areas", "source-layer": "areas",
+        minzoom: 5, maxzoom: 9,
+        filter: ["all", ["==", ["get", "level"], "province"], ["==", ["get", "label"], true]],
+        layout: { "text-field": ["get", "name"], "text-font": FONT_BOLD, "text-size": 13, "text-transform": "uppercase", "text-letter-spacing": 0.08 },
+        paint: { "text-color": "#1f2937", "text-halo-color": "#ffffff", "text-halo-width": 1.5 },
+      },
+      {
+        id: "comune-labels", type: "symbol", source: "areas", "source-layer": "areas",
+        minzoom: 9,
+        filter: ["all", ["==", ["get", "level"], "comune"], ["==", ["get", "label"], true]],
+        layout: { "text-field": ["get", "name"], "text-font": FONT, "text-max-width": 8, "text-size": ["interpolate", ["linear"], ["zoom"], 9, 11, 14, 15] },
+        paint: { "text-color": "#111827", "text-halo-color": "#ffffff", "text-halo-width": 1.6 },
+      },
+    ],
+  };
+  if (planner) {
+    style.sources.coverage = { type: "vector", url: `${origin}/tiles/coverage.json` };
+    const i = style.layers.findIndex((l) => l.id === "comune-lines");
+    style.layers.splice(i, 0,
+      {
+        id: "coverage-fill", type: "fill", source: "coverage", "source-layer": "coverage",
+        layout: { visibility: "none" },
+        paint: {
+          "fill-color": ["match", ["get", "technology"], "FTTH", "#2166ac", "FTTB", "#4393c3", "FTTC", "#92c5de", "VDSL", "#92c5de", "FWA", "#f4a582", "5G", "#b2182b", "4G", "#d6604d", "#999999"],
+          "fill-opacity": 0.25,
+        },
+      },
+      {
+        id: "coverage-line", type: "line", source: "coverage", "source-layer": "coverage",
+        layout: { visibility: "none" },
+        filter: ["!=", ["get", "status"], "planned"],
+        paint: { "line-color": COVERAGE_LINE, "line-width": 1.2 },
+      },
+      {
+        id: "coverage-planned", type: "line", source: "coverage", "source-layer": "coverage",
+        layout: { visibility: "none" },
+        filter: ["==", ["get", "status"], "planned"],
+        paint: { "line-color": COVERAGE_LINE, "line-width": 1.6, "line-dasharray": [2, 2] },
+      },
+    );
+  }
+  return style;
+}

@@ -1,0 +1,115 @@
+// A bianca server on synthetic data for the browser tests: a fresh embedded store in a
+// temporary directory (registry and declarations public, coverage confidential), classified,
+// with a planner token, served on a free port.
+import { spawn, execFileSync } from "node:child_process";
+import { mkdtempSync, rmSync, mkdirSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve, dirname } from "node:path";
+import { fileURLToPath } from "node:url";
+import { chromium } from "playwright-core";
+
+const here = dirname(fileURLToPath(import.meta.url));
+export const ROOT = resolve(here, "../..");
+export const BIN = process.env.BIANCA_BIN
+  ?? join(process.env.CARGO_TARGET_DIR ?? join(ROOT, "target"), "debug", "bianca");
+export const SHOTS = process.env.BIANCA_SCREENSHOTS
+  ?? join(process.env.CARGO_TARGET_DIR ?? join(ROOT, "target"), "browser-screenshots");
+
+function bianca(args) {
+  const env = { ...process.env };
+  delete env.DATABASE_URL;
+  return execFileSync(BIN, args, { env, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
+}
+
+export async function startServer() {
+  const dir = mkdtempSync(join(tmpdir(), "bianca-browser-"));
+  const db = join(dir, "bianca.db");
+  const data = join(dir, "data");
+  bianca(["synth", "--units", "20000", "--seed", "7", "--out", data]);
+  const d = (f) => join(data, f);
+  bianca(["--database-url", db, "import", "units", d("units.csv"), "--public", "-q"]);
+  bianca(["--database-url", db, "import", "coverage", d("coverage.fgb"), "-q"]);
+  bianca(["--database-url", db, "import", "declarations", d("declarations.csv"), "--public", "-q"]);
+  bianca(["--database-url", db, "import", "areas", d("comuni.geojson"), "-q"]);
+  bianca(["--database-url", db, "classify", "--snapshot", "s1", "--rules", "eu2013-nga,eu2023-gigabit", "--reference-year", "2025", "-q"]);
+  const planner = bianca(["--database-url", db, "tokens", "create", "--role", "planner"]).trim();
+  const env = { ...process.env, BIANCA_LOG: "warn" };
+  delete env.DATABASE_URL;
+  const child = spawn(BIN, ["--database-url", db, "serve", "--bind", "127.0.0.1:0", "--watch", "0"], { env, stdio: ["ignore", "ignore", "pipe"] });
+  let log = "";
+  const base = await new Promise((ok, fail) => {
+    const timer = setTimeout(() => fail(new Error(`bianca serve did not start:\n${log}`)), 120000);
+    child.stderr.on("data", (b) => {
+      log += b;
+      const m = /listening on (http:\/\/[^/\s]+)/.exec(log);
+      if (m) { clearTimeout(timer); ok(m[1]); }
+    });
+    child.on("exit", (c) => fail(new Error(`bianca serve exited ${c}:\n${log}`)));
+  });
+  mkdirSync(SHOTS, { recursive: true });
+  return {
+    base, planner, dir,
+    async stop() { child.kill("SIGTERM"); await new Promise((r) => child.once("exit", r)); rmSync(dir, { recursive: true, force: true }); },
+  };
+}
+
+/// Debian's Chromium, headless, with WebGL on SwiftShader.
+export function launch() {
+  return chromium.launch({
+    executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
+    headless: true,
+    args: ["--use-angle=swiftshader", "--enable-unsafe-swiftshader", "--ignore-gpu-blocklist"],
+  });
+}
+
+/// A page that records console errors and failed requests.
+export async function openPage(browser, url, { viewport = { width: 1280, height: 800 }, token = null, lang = null } = {}) {
+  const page = await browser.newPage({ viewport });
+  const errors = [];
+  page.on("console", (m) => { if (m.type() === "error") errors.push(m.text()); });
+  page.on("pageerror", (e) => errors.push(String(e)));
+  if (token) {
+    await page.addInitScript((t) => sessionStorage.setItem("bianca.token", t), token);
+  }
+  if (lang) {
+    await page.addInitScript((l) => localStorage.setItem("bianca.lang", l), lang);
+  }
+  await page.goto(url);
+  await page.waitForFunction(() => document.body.dataset.ready === "1" || document.body.dataset.error, null, { timeout: 60000 });
+  const err = await page.evaluate(() => document.body.dataset.error);
+  if (err) throw new Error(`the map failed: ${err}`);
+  return { page, errors };
+}
+
+/// Waits until the map has loaded every tile in view and drawn them.
+export async function idle(page) {
+  await page.evaluate(() => new Promise((resolve) => {
+    const map = window.bianca.map;
+    if (map.loaded() && map.areTilesLoaded()) setTimeout(resolve, 300);
+    else map.once("idle", () => setTimeout(resolve, 300));
+  }));
+}
+
+/// Counts the screenshot's pixels close to each colour (hex), decoded in the page itself.
+export async function colourCounts(page, colours) {
+  const png = await page.screenshot();
+  return page.evaluate(async ({ b64, colours }) => {
+    const img = new Image();
+    img.src = `data:image/png;base64,${b64}`;
+    await img.decode();
+    const c = document.createElement("canvas");
+    c.width = img.width; c.height = img.height;
+    const ctx = c.getContext("2d");
+    ctx.drawImage(img, 0, 0);
+    const px = ctx.getImageData(0, 0, c.width, c.height).data;
+    const want = colours.map((h) => [parseInt(h.slice(1, 3), 16), parseInt(h.slice(3, 5), 16), parseInt(h.slice(5, 7), 16)]);
+    const counts = colours.map(() => 0);
+    for (let i = 0; i < px.length; i += 4) {
+      for (let k = 0; k < want.length; k++) {
+        const [r, g, b] = want[k];
+        if (Math.abs(px[i] - r) + Math.abs(px[i + 1] - g) + Math.abs(px[i + 2] - b) < 30) counts[k]++;
+      }
+    }
+    return Object.fromEntries(colours.map((h, k) => [h, counts[k]]));
+  }, { b64: png.toString("base64"), colours });
+}

@@ -1,0 +1,151 @@
+// The web map in a real browser (Debian's Chromium through playwright-core): the public map
+// renders the classes, search and clicks answer as the API does, the planner sees the
+// confidential coverage and the public map cannot get it. Screenshots go to SHOTS.
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { startServer, launch, openPage, idle, colourCounts, SHOTS } from "./fixture.mjs";
+
+let server;
+let browser;
+before(async () => {
+  server = await startServer();
+  browser = await launch();
+});
+after(async () => {
+  await browser?.close();
+  await server?.stop();
+});
+
+const WHITE = "#e66100";
+const GREY = "#b2abd2";
+const BLACK = "#5e3c99";
+const LAND = "#f8f7f2";
+
+/// `top` over `bottom` at opacity `a`, as hex.
+function blend(top, bottom, a) {
+  const ch = (h, i) => parseInt(h.slice(1 + 2 * i, 3 + 2 * i), 16);
+  return "#" + [0, 1, 2].map((i) => Math.round(a * ch(top, i) + (1 - a) * ch(bottom, i)).toString(16).padStart(2, "0")).join("");
+}
+
+async function json(url, token) {
+  const r = await fetch(url, token ? { headers: { Authorization: `Bearer ${token}` } } : {});
+  return { status: r.status, body: r.status === 200 ? await r.json() : null };
+}
+
+test("the public map draws the white, grey and black areas with no console error", async () => {
+  const { page, errors } = await openPage(browser, `${server.base}/`);
+  await idle(page);
+  // hexagons are drawn at ~83 % opacity over the land colour
+  const counts = await colourCounts(page, [WHITE, GREY, BLACK].map((c) => blend(c, LAND, 0.83)));
+  for (const [c, n] of Object.entries(counts)) assert.ok(n > 1500, `colour ${c}: ${n} pixels`);
+  // the labels are drawn from the server's own glyphs: Firenze's province is labelled
+  const labels = await page.evaluate(() => window.bianca.map.queryRenderedFeatures({ layers: ["province-labels"] }).map((f) => f.properties.name));
+  assert.ok(labels.includes("Firenze"), labels.join(","));
+  await page.screenshot({ path: join(SHOTS, "public-tuscany.png") });
+  // English, on a phone
+  const phone = await openPage(browser, `${server.base}/`, { viewport: { width: 390, height: 844 }, lang: "en" });
+  await idle(phone.page);
+  assert.equal(await phone.page.getAttribute("#search", "placeholder"), "Search an address or a comune");
+  await phone.page.screenshot({ path: join(SHOTS, "public-phone-en.png") });
+  await phone.page.close();
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test("searching an address flies there and answers as the API does", async () => {
+  const { page, errors } = await openPage(browser, `${server.base}/`);
+  const hit = (await json(`${server.base}/api/v1/search?q=via%20roma&limit=20`)).body.find((h) => h.kind === "address");
+  const unit = (await json(`${server.base}/api/v1/units/${hit.id}`)).body;
+  await page.fill("#search", hit.label.split(",")[0]);
+  await page.waitForSelector("#results li button");
+  await page.click(`#results li button:has-text("${hit.label}")`);
+  await page.waitForSelector("[data-testid=answer]");
+  const answer = await page.textContent("[data-testid=answer]");
+  const cls = unit.classes[0].class;
+  const want = { white: "area bianca", grey: "area grigia", black: "area nera" }[cls];
+  assert.ok(answer.toLowerCase().includes(want), `${answer} (class ${cls})`);
+  assert.equal(await page.textContent("[data-testid=technologies]"), unit.technologies.join(", "));
+  await page.waitForFunction(() => window.bianca.map.getZoom() > 16, null, { timeout: 10000 });
+  await idle(page);
+  await page.screenshot({ path: join(SHOTS, "public-address.png") });
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test("clicking a unit and a comune shows their figures", async () => {
+  const { page } = await openPage(browser, `${server.base}/`);
+  // a unit: the map centred on it at zoom 17, a click in the middle
+  const hit = (await json(`${server.base}/api/v1/search?q=piazza&limit=20`)).body.find((h) => h.kind === "address");
+  await page.evaluate(([lon, lat]) => window.bianca.map.jumpTo({ center: [lon, lat], zoom: 17 }), [hit.lon, hit.lat]);
+  await idle(page);
+  const box = await page.locator("#map").boundingBox();
+  await page.mouse.click(box.x + box.width / 2, box.y + box.height / 2);
+  await page.waitForSelector("[data-testid=answer]");
+  const title = await page.textContent("#panel h2");
+  assert.ok(title.includes(hit.label.split(",")[0]), `${title} vs ${hit.label}`);
+  // a comune: Firenze at zoom 11, clicked where no point is
+  await page.evaluate(() => window.bianca.map.jumpTo({ center: [11.2, 43.8], zoom: 10 }));
+  await idle(page);
+  const pt = await page.evaluate(() => {
+    const m = window.bianca.map;
+    const p = m.project([11.2, 43.8]);
+    return { x: p.x, y: p.y };
+  });
+  await page.mouse.click(box.x + pt.x, box.y + pt.y);
+  await page.waitForSelector("[data-testid=area-units]");
+  const name = await page.textContent("#panel h2");
+  const code = (await json(`${server.base}/api/v1/search?q=${encodeURIComponent(name)}&limit=1`)).body[0].code;
+  const area = (await json(`${server.base}/api/v1/areas/${code}`)).body;
+  const shown = (await page.textContent("[data-testid=area-units]")).replace(/\D/g, "");
+  assert.equal(Number(shown), area.stats[0].units);
+  await page.screenshot({ path: join(SHOTS, "public-comune.png") });
+  await page.close();
+});
+
+test("a planner sees the confidential coverage; the public map cannot get it", async () => {
+  // refused to the public: the tiles and the API, not just hidden
+  const tile = await fetch(`${server.base}/tiles/coverage/10/545/373.mvt`);
+  assert.equal(tile.status, 401);
+  assert.equal((await fetch(`${server.base}/tiles/coverage.json`)).status, 401);
+  const offersPublic = (await json(`${server.base}/api/v1/offers`)).body;
+  assert.ok(offersPublic.every((o) => o.dataset !== "coverage"));
+  const pub = await openPage(browser, `${server.base}/`);
+  assert.equal(await pub.page.evaluate(() => window.bianca.map.getSource("coverage")), undefined);
+  await pub.page.close();
+
+  // the planner logs in with a token
+  const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+  const errors = [];
+  page.on("console", (m) => { if (m.type() === "error") errors.push(m.text()); });
+  await page.goto(`${server.base}/planner`);
+  await page.fill("#token", "bianca_1_" + "0".repeat(64));
+  await page.click("#login-form button");
+  await page.waitForSelector("#login-error:not([hidden])");
+  // the refused token's 401 is expected: count the console errors from here on
+  errors.length = 0;
+  await page.fill("#token", server.planner);
+  await page.click("#login-form button");
+  await page.waitForFunction(() => document.body.dataset.ready === "1", null, { timeout: 60000 });
+  await page.evaluate(() => window.bianca.map.jumpTo({ center: [11.25, 43.77], zoom: 10 }));
+  await page.check("#coverage-on");
+  await idle(page);
+  const n = await page.evaluate(() => window.bianca.map.queryRenderedFeatures({ layers: ["coverage-fill"] }).length);
+  assert.ok(n > 0, "coverage drawn");
+  const ops = await page.$$eval("#operator option", (o) => o.map((x) => x.value).filter(Boolean));
+  assert.ok(ops.length > 1, ops.join(","));
+  await page.selectOption("#operator", ops[0]);
+  await idle(page);
+  const shown = await page.evaluate(() => [...new Set(window.bianca.map.queryRenderedFeatures({ layers: ["coverage-fill"] }).map((f) => f.properties.operator))]);
+  assert.deepEqual(shown, [ops[0]]);
+  await page.screenshot({ path: join(SHOTS, "planner-coverage.png") });
+  // a unit: every offer, with the confidential ones
+  const hit = (await json(`${server.base}/api/v1/search?q=via&limit=20`, server.planner)).body.find((h) => h.kind === "address");
+  const full = (await json(`${server.base}/api/v1/units/${hit.id}`, server.planner)).body;
+  await page.evaluate((id) => window.bianca.showUnit(id), hit.id);
+  await page.waitForSelector("[data-testid=answer]");
+  const items = await page.$$eval("#panel .offers li", (l) => l.length);
+  assert.equal(items, full.offers.length);
+  assert.deepEqual(errors, []);
+  await page.close();
+});
