@@ -531,6 +531,23 @@ fn area_tiles_and_the_api_agree_with_the_statistics() {
     assert_eq!(a["province"], "048");
     assert_eq!(a["stats"][0]["units"], want_units);
     assert_eq!(a["geometry"]["type"], "MultiPolygon");
+    // the export of the comune's units: every unit of Firenze, with its class
+    let csv = get(&sh.server.url("/api/v1/areas/048017/units"), Some(&sh.planner));
+    assert_eq!(csv.headers["content-type"], "text/csv; charset=utf-8");
+    let mut r = csv::Reader::from_reader(&csv.body[..]);
+    let mut n = 0;
+    for rec in r.deserialize::<HashMap<String, String>>() {
+        let rec = rec.unwrap();
+        let row = &sh.rows[&rec["id"]];
+        assert_eq!(rec["comune"], "048017");
+        assert_eq!(rec["class_eu2013-nga"], row["class"]);
+        n += 1;
+    }
+    let want_n = sh.rows.values().filter(|r| r["comune"] == "048017").count();
+    assert_eq!(n, want_n);
+    let gj = get(&sh.server.url("/api/v1/areas/048/units?format=geojson"), Some(&sh.planner)).json();
+    let want_p = sh.rows.values().filter(|r| r["comune"].starts_with("048")).count();
+    assert_eq!(gj["features"].as_array().unwrap().len(), want_p);
     let total = get(&sh.server.url("/api/v1/stats?level=total"), None).json();
     assert_eq!(total["areas"][0]["addresses"], UNITS);
 }
@@ -636,6 +653,7 @@ fn every_role_on_every_route() {
             [200, 200, 200, 200],
         ),
         ("GET", "/api/v1/areas/048", None, [200, 200, 200, 200]),
+        ("GET", "/api/v1/areas/048017/units", None, [401, 403, 200, 200]),
         ("GET", &unit, None, [200, 200, 200, 200]),
         (
             "GET",
@@ -748,6 +766,7 @@ fn the_openapi_document_is_valid_and_lists_every_route() {
         "/api/v1/reload",
         "/api/v1/stats",
         "/api/v1/areas/{code}",
+        "/api/v1/areas/{code}/units",
         "/api/v1/units/{id}",
         "/api/v1/search",
         "/tiles/{layer}.json",
@@ -757,7 +776,7 @@ fn the_openapi_document_is_valid_and_lists_every_route() {
     .map(|s| s.to_string())
     .collect();
     assert_eq!(paths, want);
-    assert_eq!(spec.operations().count(), 16);
+    assert_eq!(spec.operations().count(), 17);
     // every reference resolves
     let doc: Value = serde_json::from_str(&text).unwrap();
     let mut refs = Vec::new();

@@ -146,6 +146,16 @@ test("a planner sees the confidential coverage; the public map cannot get it", a
   await page.waitForSelector("[data-testid=answer]");
   const items = await page.$$eval("#panel .offers li", (l) => l.length);
   assert.equal(items, full.offers.length);
+  // an area's units, downloaded from its panel
+  await page.evaluate(() => window.bianca.showArea("048017", "comune"));
+  await page.waitForSelector("[data-testid=export-csv]");
+  const [download] = await Promise.all([page.waitForEvent("download"), page.click("[data-testid=export-csv]")]);
+  const text = await (await import("node:fs/promises")).readFile(await download.path(), "utf8");
+  const lines = text.trim().split("\n");
+  const area = (await json(`${server.base}/api/v1/areas/048017`)).body;
+  assert.equal(lines.length - 1, area.stats[0].addresses);
+  assert.ok(lines[0].startsWith("id,lon,lat,units,comune,address,class_eu2013-nga"));
+  await page.screenshot({ path: join(SHOTS, "planner-area.png") });
   assert.deepEqual(errors, []);
   await page.close();
 });

@@ -47,6 +47,7 @@ const TEXTS = {
     moves: "Variazioni per classe (unità abitative)", progress: "Avanzamento lavori",
     progressSoon: "Il monitoraggio dei lavori arriverà con i caricamenti di Infratel e degli operatori.",
     peak: "picco", down: "download", up: "upload",
+    export: "Esporta le unità dell'area",
   },
   en: {
     title: "Broadband coverage",
@@ -95,6 +96,7 @@ const TEXTS = {
     moves: "Change per class (housing units)", progress: "Rollout progress",
     progressSoon: "Rollout tracking comes with the uploads of Infratel and the operators.",
     peak: "peak", down: "down", up: "up",
+    export: "Export the area's units",
   },
 };
 

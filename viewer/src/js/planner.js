@@ -89,7 +89,20 @@ export async function start() {
           } catch (e) { movesBox.replaceChildren(el("p", { class: "error small" }, e.message)); }
         }
       })();
-      return [trendBox, movesBox];
+      const download = async (format) => {
+        const r = await fetch(`/api/v1/areas/${area.code}/units?level=${area.level}&format=${format}`, { headers: { Authorization: `Bearer ${sessionStorage.getItem(KEY)}` } });
+        if (!r.ok) return;
+        const url = URL.createObjectURL(await r.blob());
+        const a = el("a", { href: url, download: `bianca-${area.level}-${area.code}.${format}` });
+        document.body.append(a);
+        a.click();
+        a.remove();
+        setTimeout(() => URL.revokeObjectURL(url), 10000);
+      };
+      const exportBox = el("div", {}, el("h3", {}, t("export")),
+        el("button", { type: "button", class: "secondary", "data-testid": "export-csv", onclick: () => download("csv") }, "CSV"), " ",
+        el("button", { type: "button", class: "secondary", onclick: () => download("geojson") }, "GeoJSON"));
+      return [trendBox, movesBox, exportBox];
     },
   };
   const app = await startMap({ planner: true, extraControls: extras });

@@ -5,6 +5,7 @@
 pub mod admin;
 pub mod areas;
 pub mod catalog;
+pub mod export;
 pub mod fonts;
 pub mod ops;
 pub mod search;
@@ -44,6 +45,7 @@ pub fn api() -> OpenApiRouter<Arc<AppState>> {
         .routes(routes!(catalog::offers))
         .routes(routes!(stats::stats))
         .routes(routes!(areas::area))
+        .routes(routes!(export::area_units))
         .routes(routes!(units::unit))
         .routes(routes!(search::search))
         .routes(routes!(admin::publish))

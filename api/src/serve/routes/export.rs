@@ -1,0 +1,190 @@
+//! The units of an area with their results, as CSV or GeoJSON, for planners.
+
+use crate::serve::auth::Caller;
+use crate::serve::error::{ApiError, ErrorBody};
+use crate::serve::snapshot::{parse_level, Served};
+use crate::serve::tiles::units::best_technology;
+use crate::serve::AppState;
+use axum::extract::{Path, Query, State};
+use axum::http::{header, HeaderValue};
+use axum::response::{IntoResponse, Response};
+use bianca_engine::stats::Level;
+use serde::Deserialize;
+use std::fmt::Write as _;
+use std::sync::Arc;
+use utoipa::IntoParams;
+
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct ExportParams {
+    /// `csv` (default) or `geojson`.
+    pub format: Option<String>,
+    /// `comune`, `province` or `region` (default: from the code's length).
+    pub level: Option<String>,
+}
+
+/// The units of a comune, a province or a region.
+fn units_in(s: &Served, level: Level, code: &str) -> Vec<usize> {
+    (0..s.units.len())
+        .filter(|&i| {
+            let Some(c) = s.units.comune_code(i) else {
+                return false;
+            };
+            match level {
+                Level::Comune => c == code,
+                _ => {
+                    let parent = s
+                        .area_by_code
+                        .get(&(Level::Comune, c.to_string()))
+                        .map(|&k| &s.areas[k].boundary)
+                        .and_then(|b| {
+                            if level == Level::Province {
+                                b.province.clone()
+                            } else {
+                                b.region.clone()
+                            }
+                        })
+                        .or_else(|| {
+                            bianca_engine::istat::comune(c).map(|x| {
+                                if level == Level::Province {
+                                    x.province_code.to_string()
+                                } else {
+                                    x.region_code.to_string()
+                                }
+                            })
+                        });
+                    parent.as_deref() == Some(code)
+                }
+            }
+        })
+        .collect()
+}
+
+fn csv_field(out: &mut String, v: &str) {
+    if v.contains([',', '"', '\n', '\r']) {
+        out.push('"');
+        out.push_str(&v.replace('"', "\"\""));
+        out.push('"');
+    } else {
+        out.push_str(v);
+    }
+}
+
+/// Every unit of an area with its classes under every rule set, best speeds and
+/// technologies (planners and admins).
+#[utoipa::path(get, path = "/api/v1/areas/{code}/units", tag = "statistics",
+    security(("bearer" = [])),
+    params(("code" = String, Path, description = "ISTAT code"), ExportParams),
+    responses(
+        (status = 200, description = "CSV (text/csv) or GeoJSON FeatureCollection", content_type = "text/csv", body = String),
+        (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+        (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+    ))]
+pub async fn area_units(
+    State(state): State<Arc<AppState>>,
+    caller: Caller,
+    Path(code): Path<String>,
+    Query(p): Query<ExportParams>,
+) -> Result<Response, ApiError> {
+    caller.require_full_view()?;
+    let level = match p.level.as_deref() {
+        Some(l) => parse_level(l)
+            .filter(|l| *l != Level::Total)
+            .ok_or_else(|| ApiError::BadRequest(format!("level {l:?}: comune, province or region")))?,
+        None => match code.len() {
+            6 => Level::Comune,
+            3 => Level::Province,
+            2 => Level::Region,
+            _ => return Err(ApiError::BadRequest(format!("code {code:?}: give ?level="))),
+        },
+    };
+    let geojson = match p.format.as_deref().unwrap_or("csv") {
+        "csv" => false,
+        "geojson" => true,
+        f => return Err(ApiError::BadRequest(format!("format {f:?}: csv or geojson"))),
+    };
+    let cur = state.current();
+    let s = cur.served.clone();
+    let code2 = code.clone();
+    let body = tokio::task::spawn_blocking(move || {
+        let list = units_in(&s, level, &code2);
+        if list.is_empty() && !s.area_by_code.contains_key(&(level, code2.clone())) {
+            return Err(ApiError::NotFound(format!("no {} with code {code2}", level.as_str())));
+        }
+        let class = |r: usize, i: usize| {
+            let d = s.cls.rules[r].decisions[i];
+            s.class_names[r][s.slots.slot(r, d.class) - s.slots.offsets[r]].clone()
+        };
+        let mut out = String::with_capacity(list.len() * 120);
+        if geojson {
+            let features: Vec<serde_json::Value> = list
+                .iter()
+                .map(|&i| {
+                    let reach = &s.cls.reach[i];
+                    let mut props = serde_json::Map::new();
+                    props.insert("id".into(), s.units.ids.get(i).into());
+                    props.insert("units".into(), s.units.units[i].into());
+                    props.insert("comune".into(), s.units.comune_code(i).unwrap_or("").into());
+                    if let Some(a) = &s.units.address {
+                        props.insert("address".into(), a.get(i).into());
+                    }
+                    for (r, rule) in s.rules.iter().enumerate() {
+                        props.insert(format!("class_{}", rule.name), class(r, i).into());
+                    }
+                    props.insert("best_down_mbps".into(), reach.best_down.into());
+                    props.insert("best_up_mbps".into(), reach.best_up.into());
+                    let techs: Vec<&str> = reach.technologies.iter().map(|t| t.as_str()).collect();
+                    props.insert("technologies".into(), techs.join("|").into());
+                    serde_json::json!({
+                        "type": "Feature",
+                        "geometry": {"type": "Point", "coordinates": [s.units.lon[i], s.units.lat[i]]},
+                        "properties": props,
+                    })
+                })
+                .collect();
+            out = serde_json::json!({"type": "FeatureCollection", "features": features}).to_string();
+        } else {
+            out.push_str("id,lon,lat,units,comune,address");
+            for rule in &s.rules {
+                let _ = write!(out, ",class_{}", rule.name);
+            }
+            out.push_str(",best_down_mbps,best_up_mbps,best_technology,technologies\n");
+            for &i in &list {
+                let reach = &s.cls.reach[i];
+                csv_field(&mut out, s.units.ids.get(i));
+                let _ = write!(out, ",{},{},{},", s.units.lon[i], s.units.lat[i], s.units.units[i]);
+                csv_field(&mut out, s.units.comune_code(i).unwrap_or(""));
+                out.push(',');
+                csv_field(&mut out, s.units.address.as_ref().map_or("", |a| a.get(i)));
+                for r in 0..s.rules.len() {
+                    out.push(',');
+                    csv_field(&mut out, &class(r, i));
+                }
+                let techs: Vec<&str> = reach.technologies.iter().map(|t| t.as_str()).collect();
+                let _ = writeln!(
+                    out,
+                    ",{},{},{},{}",
+                    reach.best_down,
+                    reach.best_up,
+                    best_technology(reach.technologies).map_or("", |t| t.as_str()),
+                    techs.join("|")
+                );
+            }
+        }
+        Ok(out)
+    })
+    .await
+    .map_err(ApiError::internal)??;
+    let (ctype, ext) = if geojson {
+        ("application/geo+json", "geojson")
+    } else {
+        ("text/csv; charset=utf-8", "csv")
+    };
+    let disposition = format!("attachment; filename=\"bianca-{}-{code}.{ext}\"", level.as_str());
+    let mut r = body.into_response();
+    r.headers_mut()
+        .insert(header::CONTENT_TYPE, HeaderValue::from_static(ctype));
+    if let Ok(v) = HeaderValue::from_str(&disposition) {
+        r.headers_mut().insert(header::CONTENT_DISPOSITION, v);
+    }
+    Ok(r)
+}
