@@ -532,7 +532,10 @@ fn area_tiles_and_the_api_agree_with_the_statistics() {
     assert_eq!(a["stats"][0]["units"], want_units);
     assert_eq!(a["geometry"]["type"], "MultiPolygon");
     // the export of the comune's units: every unit of Firenze, with its class
-    let csv = get(&sh.server.url("/api/v1/areas/048017/units"), Some(&sh.planner));
+    let csv = get(
+        &sh.server.url("/api/v1/areas/048017/units"),
+        Some(&sh.planner),
+    );
     assert_eq!(csv.headers["content-type"], "text/csv; charset=utf-8");
     let mut r = csv::Reader::from_reader(&csv.body[..]);
     let mut n = 0;
@@ -545,8 +548,16 @@ fn area_tiles_and_the_api_agree_with_the_statistics() {
     }
     let want_n = sh.rows.values().filter(|r| r["comune"] == "048017").count();
     assert_eq!(n, want_n);
-    let gj = get(&sh.server.url("/api/v1/areas/048/units?format=geojson"), Some(&sh.planner)).json();
-    let want_p = sh.rows.values().filter(|r| r["comune"].starts_with("048")).count();
+    let gj = get(
+        &sh.server.url("/api/v1/areas/048/units?format=geojson"),
+        Some(&sh.planner),
+    )
+    .json();
+    let want_p = sh
+        .rows
+        .values()
+        .filter(|r| r["comune"].starts_with("048"))
+        .count();
     assert_eq!(gj["features"].as_array().unwrap().len(), want_p);
     let total = get(&sh.server.url("/api/v1/stats?level=total"), None).json();
     assert_eq!(total["areas"][0]["addresses"], UNITS);
@@ -653,7 +664,12 @@ fn every_role_on_every_route() {
             [200, 200, 200, 200],
         ),
         ("GET", "/api/v1/areas/048", None, [200, 200, 200, 200]),
-        ("GET", "/api/v1/areas/048017/units", None, [401, 403, 200, 200]),
+        (
+            "GET",
+            "/api/v1/areas/048017/units",
+            None,
+            [401, 403, 200, 200],
+        ),
         ("GET", &unit, None, [200, 200, 200, 200]),
         (
             "GET",
@@ -973,6 +989,35 @@ fn new_snapshots_and_publications_apply_while_serving() {
         None,
     );
     assert_eq!(cmp.status, 404, "s1 has no bead rule set");
+    // units marked with their class in another snapshot (planners and admins)
+    let (x, y, _, _) = tile_of(11.25, 43.77, 14);
+    let units_url = server.url(&format!(
+        "/tiles/units/14/{x}/{y}.mvt?rules=eu2013-nga&compare=s1"
+    ));
+    assert_eq!(get(&units_url, None).status, 401);
+    let l = get_tile(&units_url, Some(&admin)).unwrap();
+    assert!(!l.features.is_empty());
+    for f in &l.features {
+        let p = props(&l, f);
+        assert_eq!(p["changed"], false, "same inputs, same class");
+        assert_eq!(p["was"], p["class"]);
+    }
+    let l = get_tile(
+        &server.url(&format!(
+            "/tiles/units/14/{x}/{y}.mvt?rules=bead&compare=s1"
+        )),
+        Some(&admin),
+    )
+    .unwrap();
+    assert!(
+        !props(&l, &l.features[0]).contains_key("was"),
+        "s1 has no bead"
+    );
+    let r = get(
+        &server.url(&format!("/tiles/units/14/{x}/{y}.mvt?compare=nope")),
+        Some(&admin),
+    );
+    assert_eq!(r.status, 404);
     // CORS, as configured
     let r = request(
         "GET",
@@ -998,7 +1043,7 @@ fn new_snapshots_and_publications_apply_while_serving() {
     let m = get(&server.url("/metrics"), Some(&admin));
     let text = String::from_utf8(m.body).unwrap();
     assert!(text.contains("bianca_snapshot_reloads_total 1"), "{text}");
-    assert!(text.contains("bianca_tile_cache_misses_total 3"), "{text}");
+    assert!(text.contains("bianca_tile_cache_misses_total 5"), "{text}");
 
     // graceful shutdown
     let mut server = server;

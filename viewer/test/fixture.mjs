@@ -31,6 +31,9 @@ export async function startServer() {
   bianca(["--database-url", db, "import", "coverage", d("coverage.fgb"), "-q"]);
   bianca(["--database-url", db, "import", "declarations", d("declarations.csv"), "--public", "-q"]);
   bianca(["--database-url", db, "import", "areas", d("comuni.geojson"), "-q"]);
+  // an older snapshot to compare with: the same inputs three years earlier (2022), so that
+  // plans due in 2025-2027 make classes differ
+  bianca(["--database-url", db, "classify", "--snapshot", "s0", "--rules", "eu2013-nga", "--reference-year", "2022", "-q"]);
   bianca(["--database-url", db, "classify", "--snapshot", "s1", "--rules", "eu2013-nga,eu2023-gigabit", "--reference-year", "2025", "-q"]);
   const planner = bianca(["--database-url", db, "tokens", "create", "--role", "planner"]).trim();
   const env = { ...process.env, BIANCA_LOG: "warn" };

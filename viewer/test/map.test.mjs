@@ -146,6 +146,18 @@ test("a planner sees the confidential coverage; the public map cannot get it", a
   await page.waitForSelector("[data-testid=answer]");
   const items = await page.$$eval("#panel .offers li", (l) => l.length);
   assert.equal(items, full.offers.length);
+  // compared with the older snapshot: the units whose class changed are ringed
+  await page.selectOption("#compare", "s0");
+  await page.waitForSelector("[data-testid=legend-changed]");
+  await page.evaluate(() => window.bianca.map.jumpTo({ center: [11.25, 43.77], zoom: 14 }));
+  await page.waitForFunction(() => window.bianca.map.getLayer("units-changed"), null, { timeout: 30000 });
+  await idle(page);
+  const marks = await page.evaluate(() => {
+    const fs = window.bianca.map.queryRenderedFeatures({ layers: ["units"] });
+    return { all: fs.length, was: fs.filter((f) => "was" in f.properties).length, changed: fs.filter((f) => f.properties.changed).length };
+  });
+  assert.ok(marks.all > 0 && marks.was === marks.all, JSON.stringify(marks));
+  await page.screenshot({ path: join(SHOTS, "planner-compare.png") });
   // an area's units, downloaded from its panel
   await page.evaluate(() => window.bianca.showArea("048017", "comune"));
   await page.waitForSelector("[data-testid=export-csv]");

@@ -7,6 +7,7 @@
 //! a new snapshot empties the tile cache.
 
 pub mod auth;
+pub mod compare;
 pub mod error;
 pub mod hexagons;
 pub mod metrics;
@@ -84,6 +85,8 @@ pub struct TileKey {
     pub full: bool,
     pub rule: usize,
     pub filter: tiles::coverage::Filter,
+    /// The snapshot compared with (units layer).
+    pub compare: Option<String>,
 }
 
 #[derive(Clone)]
@@ -123,6 +126,8 @@ pub struct AppState {
     pub renders: tokio::sync::Semaphore,
     /// Held while a snapshot loads.
     loading: Mutex<()>,
+    /// The last snapshot compared with: (generation, the comparison). Held while one loads.
+    compared: tokio::sync::Mutex<Option<(u64, Arc<compare::Compared>)>>,
     /// The store's URL, for the connections that load snapshots.
     url: String,
 }
@@ -176,6 +181,34 @@ impl AppState {
             Ok(mut w) => *w = flags,
             Err(p) => *p.into_inner() = flags,
         }
+    }
+
+    /// The served snapshot compared with snapshot `name`: loaded from the store on first
+    /// use (on its own connection), kept until another is asked for or a new snapshot is
+    /// served.
+    pub async fn compared(
+        self: &Arc<Self>,
+        name: &str,
+    ) -> Result<Arc<compare::Compared>, crate::store::StoreError> {
+        let cur = self.current();
+        let mut slot = self.compared.lock().await;
+        if let Some((g, c)) = slot.as_ref() {
+            if *g == cur.generation && c.name == name {
+                return Ok(c.clone());
+            }
+        }
+        let url = self.url.clone();
+        let name = name.to_string();
+        let served = cur.served.clone();
+        let c = tokio::task::spawn_blocking(move || {
+            let mut store = Store::open(&url)?;
+            compare::Compared::load(&mut store, &served, &name)
+        })
+        .await
+        .map_err(|e| crate::store::StoreError::Invalid(e.to_string()))??;
+        let c = Arc::new(c);
+        *slot = Some((cur.generation, c.clone()));
+        Ok(c)
     }
 
     /// Reads the datasets' public flags from the store (one quick query).
@@ -271,6 +304,7 @@ pub fn state(url: &str, opts: ServeOptions) -> Result<Arc<AppState>, ServeError>
             std::thread::available_parallelism().map_or(2, |n| n.get()),
         ),
         loading: Mutex::new(()),
+        compared: tokio::sync::Mutex::new(None),
         url: url.to_string(),
     }))
 }

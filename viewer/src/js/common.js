@@ -128,7 +128,7 @@ export function searchBox(input, list, onPick) {
 }
 
 /// The legend for a mode, given the class names of the rule set.
-export function legend(mode, classes) {
+export function legend(mode, classes, compare = "") {
   const box = document.getElementById("legend");
   const item = (colour, label, round = false) => el("div", { class: "legend-item" },
     el("span", { class: `swatch${round ? " round" : ""}`, style: `background:${colour}` }), label);
@@ -144,6 +144,11 @@ export function legend(mode, classes) {
       item(MOBILE["5G"], t("mobile5g"), true), item(MOBILE["4G"], t("mobile4g"), true), item(MOBILE.none, t("mobileNone"), true)];
   } else {
     body = classes.map((c) => item(classColour(c), className(c)));
+  }
+  if (compare) {
+    body.push(el("div", { class: "legend-item", "data-testid": "legend-changed" },
+      el("span", { class: "swatch round", style: "background:transparent;border:2px solid #111827" }),
+      fmt(t("changed"), { name: compare })));
   }
   box.replaceChildren(el("h3", {}, t("legend")), ...body);
 }

@@ -48,6 +48,7 @@ const TEXTS = {
     progressSoon: "Il monitoraggio dei lavori arriverà con i caricamenti di Infratel e degli operatori.",
     peak: "picco", down: "download", up: "upload",
     export: "Esporta le unità dell'area",
+    changed: "Classe diversa in {name} (zoom 13+)",
   },
   en: {
     title: "Broadband coverage",
@@ -97,6 +98,7 @@ const TEXTS = {
     progressSoon: "Rollout tracking comes with the uploads of Infratel and the operators.",
     peak: "peak", down: "down", up: "up",
     export: "Export the area's units",
+    changed: "Class differs in {name} (zoom 13+)",
   },
 };
 

@@ -115,7 +115,7 @@ export async function start() {
   const cmp = document.getElementById("compare");
   cmp.replaceChildren(el("option", { value: "" }, t("none")),
     ...snapshots.filter((s) => !s.served).map((s) => el("option", { value: s.name }, s.name)));
-  cmp.addEventListener("change", () => { compare = cmp.value; });
+  cmp.addEventListener("change", () => { compare = cmp.value; app.setCompare(compare); });
 
   // coverage filters, from the offers the token may see
   const uniq = (k) => [...new Set(offers.map((o) => o[k]).filter(Boolean))].sort();

@@ -8,13 +8,13 @@ import { api, el, panel, searchBox, legend, i18nPage, addressAnswer, areaFigures
 export async function start({ planner = false, extraControls = null } = {}) {
   i18nPage();
   const [rules, health] = await Promise.all([api("/api/v1/rules"), api("/healthz")]);
-  const state = { mode: "classes", rule: rules[0]?.name ?? "", rules };
+  const state = { mode: "classes", rule: rules[0]?.name ?? "", rules, compare: "" };
   const attribution = "ISTAT / Openpolis geojson-italy (CC BY 4.0) · bianca";
   const origin = location.origin;
   const query = () => (state.rule && state.rule !== rules[0]?.name ? `rules=${encodeURIComponent(state.rule)}` : "");
   const map = new maplibregl.Map({
     container: "map",
-    style: buildStyle({ origin, q: query(), mode: state.mode, attribution, planner }),
+    style: buildStyle({ origin, q: query(), mode: state.mode, attribution, planner, compare: state.compare }),
     bounds: [[9.6, 42.2], [12.4, 44.5]],
     fitBoundsOptions: { padding: 20 },
     transformRequest,
@@ -26,7 +26,7 @@ export async function start({ planner = false, extraControls = null } = {}) {
   map.addControl(new maplibregl.ScaleControl({ unit: "metric" }), "bottom-right");
   const p = panel();
   const classesOf = () => rules.find((r) => r.name === state.rule)?.classes ?? ["white", "grey", "black", "unknown"];
-  legend(state.mode, classesOf());
+  legend(state.mode, classesOf(), state.compare);
   document.getElementById("snapshot-name").textContent = health.snapshot;
 
   // layer switch
@@ -36,7 +36,7 @@ export async function start({ planner = false, extraControls = null } = {}) {
       const paint = modePaint(state.mode);
       map.setPaintProperty("hexagons", "fill-color", paint.hex);
       map.setPaintProperty("units", "circle-color", paint.unit);
-      legend(state.mode, classesOf());
+      legend(state.mode, classesOf(), state.compare);
     });
   }
 
@@ -98,10 +98,18 @@ export async function start({ planner = false, extraControls = null } = {}) {
 
   const api_ = {
     map, state, rules, panel: p, showUnit, showArea,
+    restyle() {
+      map.setStyle(buildStyle({ origin, q: query(), mode: state.mode, attribution, planner, compare: state.compare }), { diff: false });
+      legend(state.mode, classesOf(), state.compare);
+    },
     setRule(name) {
       state.rule = name;
-      map.setStyle(buildStyle({ origin, q: query(), mode: state.mode, attribution, planner }), { diff: false });
-      legend(state.mode, classesOf());
+      api_.restyle();
+    },
+    /// Marks the units whose class differs in snapshot `name` ("" for none).
+    setCompare(name) {
+      state.compare = name;
+      api_.restyle();
     },
   };
   window.bianca = api_;

@@ -55,7 +55,7 @@ export function modePaint(mode) {
 }
 
 /// The whole style. `q` is the query string added to tile URLs (rule set, filters).
-export function buildStyle({ origin, q = "", mode = "classes", attribution = "", planner = false }) {
+export function buildStyle({ origin, q = "", mode = "classes", attribution = "", planner = false, compare = "" }) {
   const tj = (layer, extra = "") => `${origin}/tiles/${layer}.json${q || extra ? "?" : ""}${[q, extra].filter(Boolean).join("&")}`;
   const paint = modePaint(mode);
   const style = {
@@ -65,7 +65,7 @@ export function buildStyle({ origin, q = "", mode = "classes", attribution = "",
     sources: {
       areas: { type: "vector", url: tj("areas"), attribution },
       hexagons: { type: "vector", url: tj("hexagons") },
-      units: { type: "vector", url: tj("units") },
+      units: { type: "vector", url: tj("units", compare ? `compare=${encodeURIComponent(compare)}` : "") },
     },
     layers: [
       { id: "background", type: "background", paint: { "background-color": "#dfe6ec" } },
@@ -110,6 +110,17 @@ export function buildStyle({ origin, q = "", mode = "classes", attribution = "",
           "circle-radius": ["interpolate", ["linear"], ["zoom"], 13, 2.5, 16, 6, 18, 9],
           "circle-stroke-color": "#ffffff",
           "circle-stroke-width": ["interpolate", ["linear"], ["zoom"], 13, 0.3, 16, 1.2],
+        },
+      },
+      {
+        id: "units-changed", type: "circle", source: "units", "source-layer": "units", minzoom: 13,
+        filter: ["==", ["get", "changed"], true],
+        layout: { visibility: compare ? "visible" : "none" },
+        paint: {
+          "circle-radius": ["interpolate", ["linear"], ["zoom"], 13, 5, 16, 10, 18, 14],
+          "circle-color": "rgba(0,0,0,0)",
+          "circle-stroke-color": "#111827",
+          "circle-stroke-width": 2,
         },
       },
       {

@@ -89,7 +89,9 @@ pub async fn area_units(
     let level = match p.level.as_deref() {
         Some(l) => parse_level(l)
             .filter(|l| *l != Level::Total)
-            .ok_or_else(|| ApiError::BadRequest(format!("level {l:?}: comune, province or region")))?,
+            .ok_or_else(|| {
+                ApiError::BadRequest(format!("level {l:?}: comune, province or region"))
+            })?,
         None => match code.len() {
             6 => Level::Comune,
             3 => Level::Province,
@@ -100,7 +102,11 @@ pub async fn area_units(
     let geojson = match p.format.as_deref().unwrap_or("csv") {
         "csv" => false,
         "geojson" => true,
-        f => return Err(ApiError::BadRequest(format!("format {f:?}: csv or geojson"))),
+        f => {
+            return Err(ApiError::BadRequest(format!(
+                "format {f:?}: csv or geojson"
+            )))
+        }
     };
     let cur = state.current();
     let s = cur.served.clone();
@@ -179,7 +185,10 @@ pub async fn area_units(
     } else {
         ("text/csv; charset=utf-8", "csv")
     };
-    let disposition = format!("attachment; filename=\"bianca-{}-{code}.{ext}\"", level.as_str());
+    let disposition = format!(
+        "attachment; filename=\"bianca-{}-{code}.{ext}\"",
+        level.as_str()
+    );
     let mut r = body.into_response();
     r.headers_mut()
         .insert(header::CONTENT_TYPE, HeaderValue::from_static(ctype));

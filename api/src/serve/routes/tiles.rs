@@ -37,6 +37,9 @@ pub struct TileParams {
     pub operator: Option<String>,
     /// Coverage only: technologies, comma separated (FTTH, FWA, 5G, ...).
     pub technology: Option<String>,
+    /// Units only (planners and admins): another snapshot; each unit gets `was` (its class
+    /// there, or `absent`) and `changed`.
+    pub compare: Option<String>,
 }
 
 fn layer_of(name: &str) -> Result<LayerName, ApiError> {
@@ -173,6 +176,17 @@ pub async fn tile(
         ));
     }
     let full = caller.full_view() && layer == LayerName::Units;
+    let compare_name = p
+        .compare
+        .as_deref()
+        .filter(|c| !c.is_empty() && layer == LayerName::Units);
+    let compare = match compare_name {
+        Some(name) => {
+            caller.require_full_view()?;
+            Some(state.compared(name).await?)
+        }
+        None => None,
+    };
     let key = TileKey {
         generation: cur.generation,
         layer,
@@ -182,6 +196,7 @@ pub async fn tile(
         full,
         rule,
         filter: filter.clone(),
+        compare: compare_name.map(str::to_string),
     };
     let made = Arc::new(AtomicBool::new(false));
     let made2 = made.clone();
@@ -198,6 +213,7 @@ pub async fn tile(
                     rule,
                     full,
                     filter,
+                    compare,
                 };
                 gzip(&render(&served, layer, &q))
             })

@@ -57,6 +57,8 @@ pub struct TileQuery {
     pub rule: usize,
     pub full: bool,
     pub filter: coverage::Filter,
+    /// Units layer: another snapshot's classes, to mark the units whose class changed.
+    pub compare: Option<std::sync::Arc<super::compare::Compared>>,
 }
 
 /// Renders one layer's tile: the encoded (not yet compressed) MVT.

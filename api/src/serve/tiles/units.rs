@@ -103,6 +103,10 @@ pub fn layer(s: &Served, q: &TileQuery) -> Layer {
             "ftth",
             Prop::Bool(reach.technologies.contains(Technology::Ftth)),
         ));
+        if let Some(was) = q.compare.as_ref().and_then(|c| c.class_of(q.rule, i)) {
+            props.push(("changed", Prop::Bool(was != class)));
+            props.push(("was", Prop::Str(was.to_string())));
+        }
         if q.full {
             props.push(("down", Prop::Double(f64::from(reach.best_down))));
             props.push(("up", Prop::Double(f64::from(reach.best_up))));
