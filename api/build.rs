@@ -17,7 +17,7 @@ const VENDOR: [(&str, &str); 5] = [
         "maplibre-gl-shared.mjs",
     ),
     ("maplibre-gl/dist/maplibre-gl.css", "maplibre-gl.css"),
-    ("pmtiles/dist/esm/index.js", "pmtiles.mjs"),
+    ("pmtiles/dist/pmtiles.js", "pmtiles.js"),
 ];
 
 fn walk(dir: &Path, out: &mut Vec<PathBuf>) {

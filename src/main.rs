@@ -60,6 +60,8 @@ enum Command {
     Synth(cli::synth::SynthArgs),
     /// Serve the latest snapshot: vector tiles, the JSON API (/api/v1) and metrics over HTTP.
     Serve(cli::serve::ServeArgs),
+    /// Write the public map as a static site: viewer, PMTiles archive, statistics.
+    ExportPublic(cli::export_public::ExportPublicArgs),
     /// API tokens for `bianca serve`: create, list, revoke.
     #[command(subcommand)]
     Tokens(cli::tokens::TokensCommand),
@@ -108,6 +110,7 @@ fn main() -> std::process::ExitCode {
         Command::Rules(c) => cli::rules::run(c),
         Command::Serve(a) => cli::serve::run(a, db),
         Command::Tokens(c) => cli::tokens::run(c, db),
+        Command::ExportPublic(a) => cli::export_public::run(a, db),
     };
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,

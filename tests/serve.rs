@@ -1200,3 +1200,50 @@ fn a_confidential_registry_shows_only_aggregates() {
         404
     );
 }
+
+/// `bianca export-public`: a PMTiles archive within tippecanoe's limits, the viewer in
+/// static mode, the statistics; an address-free archive for a confidential registry.
+#[test]
+fn export_public_writes_a_static_site() {
+    let sh = shared();
+    let out = tmp();
+    let site = out.path().join("site");
+    let log = ok(&db(&sh._store.url, &["export-public", s(&site)]));
+    assert!(log.contains("every tile under 500 KB"), "{log}");
+    let bytes = std::fs::read(site.join("map.pmtiles")).unwrap();
+    assert_eq!(&bytes[..7], b"PMTiles");
+    assert_eq!(bytes[7], 3, "PMTiles version 3");
+    let tiles: u64 = log
+        .split(" tiles,")
+        .next()
+        .and_then(|x| x.rsplit(' ').next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(0);
+    assert!(tiles > 1000, "{log}");
+    let html = std::fs::read_to_string(site.join("index.html")).unwrap();
+    assert!(html.contains(r#""pmtiles":"map.pmtiles""#), "{html}");
+    for f in [
+        "viewer/vendor/maplibre-gl.mjs",
+        "viewer/vendor/pmtiles.js",
+        "viewer/js/public.js",
+        "data/areas.json",
+        "data/rules.json",
+        "fonts/DejaVu Sans/0-255.pbf",
+    ] {
+        assert!(site.join(f).is_file(), "{f}");
+    }
+    assert!(!site.join("planner.html").exists());
+    let areas: Value =
+        serde_json::from_slice(&std::fs::read(site.join("data/areas.json")).unwrap()).unwrap();
+    let firenze = areas
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["code"] == "048017")
+        .unwrap();
+    let api = get(&sh.server.url("/api/v1/areas/048017"), None).json();
+    assert_eq!(firenze["stats"], api["stats"]);
+    // exporting again replaces the site
+    ok(&db(&sh._store.url, &["export-public", s(&site)]));
+    assert!(site.join("map.pmtiles").is_file());
+}

@@ -2,6 +2,7 @@
 
 pub mod classify;
 pub mod db;
+pub mod export_public;
 pub mod import;
 pub mod output;
 pub mod rules;

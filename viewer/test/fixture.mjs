@@ -51,7 +51,13 @@ export async function startServer() {
   });
   mkdirSync(SHOTS, { recursive: true });
   return {
-    base, planner, dir,
+    base, planner, dir, db,
+    /// `bianca export-public` of the server's store into a new directory.
+    exportPublic() {
+      const out = join(dir, "public-site");
+      const log = execFileSync(BIN, ["--database-url", db, "export-public", out], { env, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
+      return { out, log };
+    },
     async stop() { child.kill("SIGTERM"); await new Promise((r) => child.once("exit", r)); rmSync(dir, { recursive: true, force: true }); },
   };
 }

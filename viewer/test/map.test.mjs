@@ -5,6 +5,7 @@ import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { startServer, launch, openPage, idle, colourCounts, SHOTS } from "./fixture.mjs";
+import { serveStatic } from "./static-server.mjs";
 
 let server;
 let browser;
@@ -170,4 +171,38 @@ test("a planner sees the confidential coverage; the public map cannot get it", a
   await page.screenshot({ path: join(SHOTS, "planner-area.png") });
   assert.deepEqual(errors, []);
   await page.close();
+});
+
+test("the exported static site renders the same public layers with no bianca behind it", async () => {
+  const { out } = server.exportPublic();
+  const site = await serveStatic(out);
+  try {
+    const { page, errors } = await openPage(browser, `${site.base}/`);
+    await idle(page);
+    const counts = await colourCounts(page, [WHITE, GREY, BLACK].map((c) => blend(c, LAND, 0.83)));
+    for (const [c, n] of Object.entries(counts)) assert.ok(n > 1500, `colour ${c}: ${n} pixels`);
+    // the same comune figures as the server's API, from the site's own JSON
+    await page.fill("#search", "firenze");
+    await page.waitForSelector("#results li button");
+    await page.keyboard.press("Enter");
+    await page.waitForSelector("[data-testid=area-units]");
+    const area = (await json(`${server.base}/api/v1/areas/048017`)).body;
+    const shown = (await page.textContent("[data-testid=area-units]")).replace(/\D/g, "");
+    assert.equal(Number(shown), area.stats[0].units);
+    // a unit from the archive's points
+    const hit = (await json(`${server.base}/api/v1/search?q=via%20roma&limit=20`)).body.find((h) => h.kind === "address");
+    await page.evaluate(([lon, lat]) => window.bianca.map.jumpTo({ center: [lon, lat], zoom: 17 }), [hit.lon, hit.lat]);
+    await idle(page);
+    const box = await page.locator("#map").boundingBox();
+    await page.mouse.click(box.x + box.width / 2, box.y + box.height / 2);
+    await page.waitForSelector("[data-testid=answer]");
+    const unit = (await json(`${server.base}/api/v1/units/${hit.id}`)).body;
+    assert.equal(await page.textContent("#panel h2"), hit.id);
+    assert.equal(await page.textContent("[data-testid=technologies]"), unit.technology === "none" ? "—" : unit.technology);
+    await page.screenshot({ path: join(SHOTS, "static-site.png") });
+    assert.deepEqual(errors, []);
+    await page.close();
+  } finally {
+    site.close();
+  }
 });

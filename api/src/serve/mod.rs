@@ -13,6 +13,7 @@ pub mod hexagons;
 pub mod metrics;
 pub mod openapi;
 pub mod points;
+pub mod public_site;
 pub mod routes;
 pub mod search;
 pub mod snapshot;

@@ -100,7 +100,7 @@ export function areaFigures(area, ruleIndex = 0) {
 }
 
 /// The search box: calls `onPick(result)` with the chosen result of /api/v1/search.
-export function searchBox(input, list, onPick) {
+export function searchBox(input, list, searchFn, onPick) {
   let timer = null;
   let seq = 0;
   const run = async () => {
@@ -108,7 +108,9 @@ export function searchBox(input, list, onPick) {
     if (q.length < 2) { list.replaceChildren(); list.hidden = true; return; }
     const mine = ++seq;
     let res = [];
-    try { res = await api(`/api/v1/search?q=${encodeURIComponent(q)}&limit=8`); } catch (_) { res = []; }
+    try {
+      res = searchFn ? await searchFn(q) : await api(`/api/v1/search?q=${encodeURIComponent(q)}&limit=8`);
+    } catch (_) { res = []; }
     if (mine !== seq) return;
     list.replaceChildren(...(res.length ? res.map((r) => el("li", {},
       el("button", { type: "button", onclick: () => { list.hidden = true; input.value = r.label; onPick(r); } },
@@ -166,7 +168,7 @@ export function i18nPage() {
 }
 
 /// What the address answer shows: the sentence, technologies, speed, offers.
-export function addressAnswer(unit, rules) {
+export function addressAnswer(unit, rules, { offers = true } = {}) {
   const primary = unit.classes[0];
   const key = ["white", "grey", "black"].includes(primary.class) ? primary.class : "other";
   const sentence = fmt(t(`answer.${key}`), { class: className(primary.class) });
@@ -187,7 +189,7 @@ export function addressAnswer(unit, rules) {
     now.length ? el("ul", { class: "offers" }, now.map(offerLine)) : null,
     planned.length ? el("h3", {}, t("planned")) : null,
     planned.length ? el("ul", { class: "offers" }, planned.map(offerLine)) : null,
-    unit.offers.length ? null : el("p", { class: "muted" }, t("noOffers")),
+    unit.offers.length || !offers ? null : el("p", { class: "muted" }, t("noOffers")),
     unit.classes.length > 1 ? el("p", { class: "muted small" },
       unit.classes.slice(1).map((c) => `${c.rules}: ${className(c.class)}`).join(" · ")) : null,
   ];

@@ -1,20 +1,78 @@
 // The public coverage map: search an address or a comune, see its class and offers; switch
 // between white / grey / black areas, fibre and mobile; click a comune for its statistics.
-import * as maplibregl from "/viewer/vendor/maplibre-gl.mjs";
+import * as maplibregl from "../vendor/maplibre-gl.mjs";
 import { t, className } from "./i18n.js";
 import { buildStyle, modePaint } from "./style.js";
 import { api, el, panel, searchBox, legend, i18nPage, addressAnswer, areaFigures, transformRequest } from "./common.js";
 
+/// The configuration `bianca export-public` writes into a static site's index.html; null
+/// when the page is served by `bianca serve`.
+function staticConfig() {
+  const txt = document.getElementById("static-config")?.textContent?.trim();
+  return txt ? JSON.parse(txt) : null;
+}
+
+function loadScript(src) {
+  return new Promise((ok, fail) => {
+    const e = document.createElement("script");
+    e.src = src;
+    e.onload = ok;
+    e.onerror = () => fail(new Error(`cannot load ${src}`));
+    document.head.append(e);
+  });
+}
+
+async function getJson(url) {
+  const r = await fetch(url);
+  if (!r.ok) throw new Error(`${url}: ${r.status}`);
+  return r.json();
+}
+
+/// A static site: comuni searched in data/areas.json, units described from their tile.
+function staticBackend(base, areas) {
+  const norm = (x) => x.normalize("NFD").replace(/[\u0300-\u036f]/g, "").toLowerCase();
+  return {
+    async search(q) {
+      const words = norm(q).split(/[^a-z0-9]+/).filter(Boolean);
+      return areas
+        .filter((a) => a.level === "comune" && a.bbox)
+        .filter((a) => { const n = norm(a.name).split(/[^a-z0-9]+/); return words.every((w) => n.some((x) => x.startsWith(w))); })
+        .slice(0, 8)
+        .map((a) => ({ kind: "comune", label: a.name, code: a.code, lon: a.centre[0], lat: a.centre[1], bbox: a.bbox }));
+    },
+    async area(code, level) {
+      const a = areas.find((x) => x.code === code && (!level || x.level === level));
+      if (!a) throw new Error(code);
+      return a;
+    },
+  };
+}
+
 export async function start({ planner = false, extraControls = null } = {}) {
   i18nPage();
-  const [rules, health] = await Promise.all([api("/api/v1/rules"), api("/healthz")]);
+  const cfg = staticConfig();
+  const base = location.href.replace(/[?#].*$/, "").replace(/[^/]*$/, "");
+  let rules, snapshot, backend = null;
+  if (cfg) {
+    await loadScript(`${base}viewer/vendor/pmtiles.js`);
+    maplibregl.addProtocol("pmtiles", new window.pmtiles.Protocol().tile);
+    const [r, areas] = await Promise.all([getJson(`${base}data/rules.json`), getJson(`${base}data/areas.json`)]);
+    rules = r;
+    snapshot = cfg.snapshot;
+    backend = staticBackend(base, areas);
+  } else {
+    const [r, health] = await Promise.all([api("/api/v1/rules"), api("/healthz")]);
+    rules = r;
+    snapshot = health.snapshot;
+  }
   const state = { mode: "classes", rule: rules[0]?.name ?? "", rules, compare: "" };
   const attribution = "ISTAT / Openpolis geojson-italy (CC BY 4.0) · bianca";
-  const origin = location.origin;
+  const origin = cfg ? base.replace(/\/$/, "") : location.origin;
+  const staticTiles = cfg ? { pmtiles: `pmtiles://${base}${cfg.pmtiles}`, glyphs: `${base}fonts/{fontstack}/{range}.pbf` } : null;
   const query = () => (state.rule && state.rule !== rules[0]?.name ? `rules=${encodeURIComponent(state.rule)}` : "");
   const map = new maplibregl.Map({
     container: "map",
-    style: buildStyle({ origin, q: query(), mode: state.mode, attribution, planner, compare: state.compare }),
+    style: buildStyle({ origin, q: query(), mode: state.mode, attribution, planner, compare: state.compare, staticTiles }),
     bounds: [[9.6, 42.2], [12.4, 44.5]],
     fitBoundsOptions: { padding: 20 },
     transformRequest,
@@ -27,7 +85,7 @@ export async function start({ planner = false, extraControls = null } = {}) {
   const p = panel();
   const classesOf = () => rules.find((r) => r.name === state.rule)?.classes ?? ["white", "grey", "black", "unknown"];
   legend(state.mode, classesOf(), state.compare);
-  document.getElementById("snapshot-name").textContent = health.snapshot;
+  document.getElementById("snapshot-name").textContent = snapshot;
 
   // layer switch
   for (const input of document.querySelectorAll("input[name=mode]")) {
@@ -43,8 +101,14 @@ export async function start({ planner = false, extraControls = null } = {}) {
   const selectUnit = (id) => map.setFilter("selected-unit", ["==", ["get", "id"], id ?? ""]);
   const selectArea = (code) => map.setFilter("selected-area", ["==", ["get", "code"], code ?? ""]);
 
-  async function showUnit(id) {
+  async function showUnit(id, props = null) {
     selectUnit(id);
+    if (backend && props) {
+      // a static site knows what the tile says: class, best technology, speed class
+      const unit = { id, classes: [{ rules: state.rule, class: props.class }], technologies: props.tech && props.tech !== "none" ? [props.tech] : [], speed: props.speed, offers: [] };
+      p.show(id, ...addressAnswer(unit, rules, { offers: false }));
+      return unit;
+    }
     try {
       const unit = await api(`/api/v1/units/${encodeURIComponent(id)}`);
       const title = [unit.address, unit.comune_name].filter(Boolean).join(", ") || unit.id;
@@ -59,7 +123,7 @@ export async function start({ planner = false, extraControls = null } = {}) {
   async function showArea(code, level) {
     selectArea(code);
     try {
-      const area = await api(`/api/v1/areas/${encodeURIComponent(code)}${level ? `?level=${level}` : ""}`);
+      const area = backend ? await backend.area(code, level) : await api(`/api/v1/areas/${encodeURIComponent(code)}${level ? `?level=${level}` : ""}`);
       const i = Math.max(0, area.stats.findIndex((s) => s.rules === state.rule));
       p.show(area.name, ...areaFigures(area, i), ...(extraControls?.areaExtras?.(area, state) ?? []));
       return area;
@@ -69,7 +133,7 @@ export async function start({ planner = false, extraControls = null } = {}) {
     }
   }
 
-  searchBox(document.getElementById("search"), document.getElementById("results"), async (r) => {
+  searchBox(document.getElementById("search"), document.getElementById("results"), backend?.search, async (r) => {
     if (r.kind === "comune" && r.bbox) {
       map.fitBounds([[r.bbox[0], r.bbox[1]], [r.bbox[2], r.bbox[3]]], { padding: 40, duration: 900 });
       await showArea(r.code, "comune");
@@ -85,7 +149,7 @@ export async function start({ planner = false, extraControls = null } = {}) {
     const unit = map.queryRenderedFeatures(box, { layers: ["units"] })[0];
     if (unit) {
       if (unit.properties.cluster) return;
-      await showUnit(unit.properties.id);
+      await showUnit(unit.properties.id, unit.properties);
       return;
     }
     const area = map.queryRenderedFeatures(e.point, { layers: ["land"] })[0];
@@ -99,7 +163,7 @@ export async function start({ planner = false, extraControls = null } = {}) {
   const api_ = {
     map, state, rules, panel: p, showUnit, showArea,
     restyle() {
-      map.setStyle(buildStyle({ origin, q: query(), mode: state.mode, attribution, planner, compare: state.compare }), { diff: false });
+      map.setStyle(buildStyle({ origin, q: query(), mode: state.mode, attribution, planner, compare: state.compare, staticTiles }), { diff: false });
       legend(state.mode, classesOf(), state.compare);
     },
     setRule(name) {

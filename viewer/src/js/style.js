@@ -55,7 +55,7 @@ export function modePaint(mode) {
 }
 
 /// The whole style. `q` is the query string added to tile URLs (rule set, filters).
-export function buildStyle({ origin, q = "", mode = "classes", attribution = "", planner = false, compare = "" }) {
+export function buildStyle({ origin, q = "", mode = "classes", attribution = "", planner = false, compare = "", staticTiles = null }) {
   const tj = (layer, extra = "") => `${origin}/tiles/${layer}.json${q || extra ? "?" : ""}${[q, extra].filter(Boolean).join("&")}`;
   const paint = modePaint(mode);
   const style = {
@@ -149,6 +149,13 @@ export function buildStyle({ origin, q = "", mode = "classes", attribution = "",
       },
     ],
   };
+  if (staticTiles) {
+    // a static site: one PMTiles archive holds every layer
+    style.glyphs = staticTiles.glyphs;
+    style.sources = { public: { type: "vector", url: staticTiles.pmtiles, attribution } };
+    for (const l of style.layers) if (l.source) l.source = "public";
+    return style;
+  }
   if (planner) {
     style.sources.coverage = { type: "vector", url: `${origin}/tiles/coverage.json` };
     const i = style.layers.findIndex((l) => l.id === "comune-lines");

@@ -2,7 +2,7 @@
 
 use super::stats::{figures, Figures};
 use crate::serve::error::{ApiError, ErrorBody};
-use crate::serve::snapshot::parse_level;
+use crate::serve::snapshot::{parse_level, Served};
 use crate::serve::AppState;
 use axum::extract::{Path, Query, State};
 use axum::Json;
@@ -92,20 +92,24 @@ pub async fn area(
         },
     };
     let cur = state.current();
-    let s = &cur.served;
+    area_out(&cur.served, level, &code, p.geometry.unwrap_or(false))
+        .map(Json)
+        .ok_or_else(|| ApiError::NotFound(format!("no {} with code {code}", level.as_str())))
+}
+
+/// An area as the API gives it; `None` when the snapshot knows neither its boundary nor
+/// statistics for it.
+pub fn area_out(s: &Served, level: Level, code: &str, geometry: bool) -> Option<AreaOut> {
     let boundary = s
         .area_by_code
-        .get(&(level, code.clone()))
+        .get(&(level, code.to_string()))
         .map(|&k| &s.areas[k]);
     let row = s
         .stats
         .iter()
         .find(|a| a.level == level.as_str() && a.code == code);
     if boundary.is_none() && row.is_none() {
-        return Err(ApiError::NotFound(format!(
-            "no {} with code {code}",
-            level.as_str()
-        )));
+        return None;
     }
     let stats = row
         .map(|a| {
@@ -123,9 +127,9 @@ pub async fn area(
         .map(|b| b.boundary.name.clone())
         .or_else(|| row.map(|r| r.name.clone()))
         .unwrap_or_default();
-    Ok(Json(AreaOut {
+    Some(AreaOut {
         level: level.as_str().into(),
-        code,
+        code: code.to_string(),
         name,
         province: boundary.and_then(|b| b.boundary.province.clone()),
         region: boundary.and_then(|b| b.boundary.region.clone()),
@@ -133,7 +137,7 @@ pub async fn area(
         centre: boundary.map(|b| b.centre),
         stats,
         geometry: boundary
-            .filter(|_| p.geometry.unwrap_or(false))
+            .filter(|_| geometry)
             .map(|b| geojson(&b.boundary.geometry)),
-    }))
+    })
 }

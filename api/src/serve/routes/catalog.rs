@@ -93,22 +93,23 @@ pub struct RuleOut {
 #[utoipa::path(get, path = "/api/v1/rules", tag = "catalog",
     responses((status = 200, body = Vec<RuleOut>)))]
 pub async fn rules(State(state): State<Arc<AppState>>) -> Json<Vec<RuleOut>> {
-    let cur = state.current();
-    let s = &cur.served;
-    Json(
-        s.rules
-            .iter()
-            .enumerate()
-            .map(|(i, r)| RuleOut {
-                position: i,
-                name: r.name.clone(),
-                version: r.version,
-                title: r.title.clone(),
-                description: r.description.clone(),
-                classes: s.class_names[i].clone(),
-            })
-            .collect(),
-    )
+    Json(rules_out(&state.current().served))
+}
+
+/// The rule sets of a snapshot as the API gives them.
+pub fn rules_out(s: &crate::serve::snapshot::Served) -> Vec<RuleOut> {
+    s.rules
+        .iter()
+        .enumerate()
+        .map(|(i, r)| RuleOut {
+            position: i,
+            name: r.name.clone(),
+            version: r.version,
+            title: r.title.clone(),
+            description: r.description.clone(),
+            classes: s.class_names[i].clone(),
+        })
+        .collect()
 }
 
 /// A dataset of the store.

@@ -47,6 +47,19 @@ fn faces() -> &'static HashMap<&'static str, glyphore_core::FontFace> {
     })
 }
 
+/// The installed fontstacks.
+pub fn fontstacks() -> impl Iterator<Item = &'static str> {
+    FONTS
+        .iter()
+        .map(|(n, _)| *n)
+        .filter(|n| faces().contains_key(n))
+}
+
+/// One glyph range of an installed font, rendered.
+pub fn glyph_range(name: &str, start: u32) -> Option<Vec<u8>> {
+    glyphore_core::generate_range(faces().get(name)?, start).ok()
+}
+
 /// A glyph range (256 code points) of a fontstack; the first font of a comma-separated
 /// stack that is installed answers.
 #[utoipa::path(get, path = "/fonts/{fontstack}/{range}.pbf", tag = "tiles",
