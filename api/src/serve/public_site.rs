@@ -160,7 +160,7 @@ pub fn export_public(
                     layers.push(units_layer::layer(&s, &q));
                 }
                 let n = done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
-                if n % 256 == 0 {
+                if n.is_multiple_of(256) {
                     progress(n, total);
                 }
                 let raw = mvt::encode(layers);
