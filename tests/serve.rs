@@ -783,6 +783,7 @@ fn the_openapi_document_is_valid_and_lists_every_route() {
         "/api/v1/stats",
         "/api/v1/areas/{code}",
         "/api/v1/areas/{code}/units",
+        "/api/v1/areas/{code}/moves",
         "/api/v1/units/{id}",
         "/api/v1/search",
         "/tiles/{layer}.json",
@@ -792,7 +793,7 @@ fn the_openapi_document_is_valid_and_lists_every_route() {
     .map(|s| s.to_string())
     .collect();
     assert_eq!(paths, want);
-    assert_eq!(spec.operations().count(), 17);
+    assert_eq!(spec.operations().count(), 18);
     // every reference resolves
     let doc: Value = serde_json::from_str(&text).unwrap();
     let mut refs = Vec::new();
@@ -1015,6 +1016,22 @@ fn new_snapshots_and_publications_apply_while_serving() {
     );
     let r = get(
         &server.url(&format!("/tiles/units/14/{x}/{y}.mvt?compare=nope")),
+        Some(&admin),
+    );
+    assert_eq!(r.status, 404);
+    // the moves between classes of a province: none under eu2013-nga (the same inputs),
+    // every address unchanged; s1 has no bead rule set
+    let m = get(
+        &server.url("/api/v1/areas/048/moves?compare=s1&rules=eu2013-nga"),
+        Some(&admin),
+    )
+    .json();
+    assert_eq!(m["moves"].as_array().unwrap().len(), 0, "{m}");
+    let province_addresses =
+        get(&server.url("/api/v1/areas/048"), None).json()["stats"][0]["addresses"].clone();
+    assert_eq!(m["unchanged_addresses"], province_addresses);
+    let r = get(
+        &server.url("/api/v1/areas/048/moves?compare=s1&rules=bead"),
         Some(&admin),
     );
     assert_eq!(r.status, 404);

@@ -158,6 +158,12 @@ test("a planner sees the confidential coverage; the public map cannot get it", a
     return { all: fs.length, was: fs.filter((f) => "was" in f.properties).length, changed: fs.filter((f) => f.properties.changed).length };
   });
   assert.ok(marks.all > 0 && marks.was === marks.all, JSON.stringify(marks));
+  // a comune's moves between classes, as the API counts them
+  await page.evaluate(() => window.bianca.showArea("048017", "comune"));
+  await page.waitForSelector("[data-testid=moves]");
+  const moves = (await json(`${server.base}/api/v1/areas/048017/moves?compare=s0`, server.planner)).body;
+  const rows = await page.$$eval("table[data-testid=moves] tr", (r) => r.length - 1);
+  assert.equal(rows, moves.moves.length);
   await page.screenshot({ path: join(SHOTS, "planner-compare.png") });
   // an area's units, downloaded from its panel
   await page.evaluate(() => window.bianca.showArea("048017", "comune"));

@@ -74,18 +74,19 @@ export async function start() {
         trendBox.replaceChildren(el("h3", {}, `${t("trend")} · ${className(white)}`), trendChart(points));
         if (compare) {
           try {
-            const r = await api(`/api/v1/stats?level=${area.level}&code=${area.code}&compare=${encodeURIComponent(compare)}&rules=${encodeURIComponent(state.rule)}`);
-            const a = r.areas[0];
-            if (a?.change) {
-              movesBox.replaceChildren(el("h3", {}, `${t("moves")} · ${compare} → ${r.snapshot}`),
-                el("table", { class: "moves", "data-testid": "moves" },
-                  el("tr", {}, el("th", {}, ""), el("th", {}, compare), el("th", {}, r.snapshot), el("th", {}, "Δ")),
-                  a.change.map((c, i) => el("tr", {},
-                    el("td", {}, el("span", { class: "swatch", style: `background:${classColour(c.class)}` }), " ", className(c.class)),
-                    el("td", {}, num(a.compared?.classes?.[i]?.units ?? 0)),
-                    el("td", {}, num(a.classes[i].units)),
-                    el("td", {}, (c.units > 0 ? "+" : "") + num(c.units))))));
-            }
+            const q = `compare=${encodeURIComponent(compare)}&rules=${encodeURIComponent(state.rule)}&level=${area.level}`;
+            const m = await api(`/api/v1/areas/${area.code}/moves?${q}`);
+            movesBox.replaceChildren(el("h3", {}, `${t("moves")} · ${compare} → ${m.snapshot}`),
+              m.moves.length
+                ? el("table", { class: "moves", "data-testid": "moves" },
+                  el("tr", {}, el("th", {}, t("from")), el("th", {}, t("to")), el("th", {}, t("addresses")), el("th", {}, t("units"))),
+                  m.moves.map((mv) => el("tr", {},
+                    el("td", {}, el("span", { class: "swatch", style: `background:${classColour(mv.from)}` }), " ", className(mv.from)),
+                    el("td", { style: "text-align:left" }, el("span", { class: "swatch", style: `background:${classColour(mv.to)}` }), " ", className(mv.to)),
+                    el("td", {}, num(mv.addresses)),
+                    el("td", {}, num(mv.units)))))
+                : el("p", { class: "muted small", "data-testid": "moves" }, t("noMoves")),
+              el("p", { class: "muted small" }, `${num(m.unchanged_addresses)} ${t("unchanged")}`));
           } catch (e) { movesBox.replaceChildren(el("p", { class: "error small" }, e.message)); }
         }
       })();

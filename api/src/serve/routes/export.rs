@@ -23,7 +23,7 @@ pub struct ExportParams {
 }
 
 /// The units of a comune, a province or a region.
-fn units_in(s: &Served, level: Level, code: &str) -> Vec<usize> {
+pub fn units_in(s: &Served, level: Level, code: &str) -> Vec<usize> {
     (0..s.units.len())
         .filter(|&i| {
             let Some(c) = s.units.comune_code(i) else {

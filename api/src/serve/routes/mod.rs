@@ -7,6 +7,7 @@ pub mod areas;
 pub mod catalog;
 pub mod export;
 pub mod fonts;
+pub mod moves;
 pub mod ops;
 pub mod search;
 pub mod stats;
@@ -46,6 +47,7 @@ pub fn api() -> OpenApiRouter<Arc<AppState>> {
         .routes(routes!(stats::stats))
         .routes(routes!(areas::area))
         .routes(routes!(export::area_units))
+        .routes(routes!(moves::moves))
         .routes(routes!(units::unit))
         .routes(routes!(search::search))
         .routes(routes!(admin::publish))
