@@ -116,7 +116,7 @@ pub async fn moves(
                 units,
             })
             .collect();
-        moves.sort_by(|a, b| b.units.cmp(&a.units));
+        moves.sort_by_key(|m| std::cmp::Reverse(m.units));
         MovesOut {
             snapshot: s.info.name.clone(),
             compare: cmp.name.clone(),
