@@ -559,6 +559,45 @@ fn area_tiles_and_the_api_agree_with_the_statistics() {
         .filter(|r| r["comune"].starts_with("048"))
         .count();
     assert_eq!(gj["features"].as_array().unwrap().len(), want_p);
+    // a drawn rectangle: exactly the units inside it (its edges included)
+    let (w, so, e, n) = (11.2, 43.74, 11.3, 43.8);
+    let body = format!(
+        r#"{{"polygon": {{"type": "Polygon", "coordinates": [[[{w}, {so}], [{e}, {so}], [{e}, {n}], [{w}, {n}], [{w}, {so}]]]}}, "format": "geojson"}}"#
+    );
+    let r = request(
+        "POST",
+        &sh.server.url("/api/v1/units/export"),
+        Some(&sh.planner),
+        &[],
+        Some(&body),
+    );
+    assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));
+    let got: BTreeSet<String> = r.json()["features"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["properties"]["id"].as_str().unwrap().to_string())
+        .collect();
+    let want: BTreeSet<String> = sh
+        .rows
+        .values()
+        .filter(|r| {
+            let (x, y): (f64, f64) = (r["lon"].parse().unwrap(), r["lat"].parse().unwrap());
+            (w..=e).contains(&x) && (so..=n).contains(&y)
+        })
+        .map(|r| r["id"].clone())
+        .collect();
+    assert!(want.len() > 100, "{}", want.len());
+    assert_eq!(got, want);
+    let r = request(
+        "POST",
+        &sh.server.url("/api/v1/units/export"),
+        Some(&sh.planner),
+        &[],
+        Some(r#"{"polygon": {"type": "Point", "coordinates": [11, 43]}}"#),
+    );
+    assert_eq!(r.status, 400);
+    assert_eq!(r.json()["error"]["code"], "bad_request");
     let total = get(&sh.server.url("/api/v1/stats?level=total"), None).json();
     assert_eq!(total["areas"][0]["addresses"], UNITS);
 }
@@ -785,6 +824,7 @@ fn the_openapi_document_is_valid_and_lists_every_route() {
         "/api/v1/areas/{code}/units",
         "/api/v1/areas/{code}/moves",
         "/api/v1/units/{id}",
+        "/api/v1/units/export",
         "/api/v1/search",
         "/tiles/{layer}.json",
         "/tiles/{layer}/{z}/{x}/{y}.mvt",
@@ -793,7 +833,7 @@ fn the_openapi_document_is_valid_and_lists_every_route() {
     .map(|s| s.to_string())
     .collect();
     assert_eq!(paths, want);
-    assert_eq!(spec.operations().count(), 18);
+    assert_eq!(spec.operations().count(), 19);
     // every reference resolves
     let doc: Value = serde_json::from_str(&text).unwrap();
     let mut refs = Vec::new();

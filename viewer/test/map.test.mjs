@@ -165,6 +165,27 @@ test("a planner sees the confidential coverage; the public map cannot get it", a
   const rows = await page.$$eval("table[data-testid=moves] tr", (r) => r.length - 1);
   assert.equal(rows, moves.moves.length);
   await page.screenshot({ path: join(SHOTS, "planner-compare.png") });
+  // a drawn triangle: the count shown is what the API exports for the same polygon
+  await page.evaluate(() => window.bianca.map.jumpTo({ center: [11.25, 43.77], zoom: 12 }));
+  await idle(page);
+  await page.click("#draw");
+  const mapBox = await page.locator("#map").boundingBox();
+  const corners = [[0.35, 0.3], [0.65, 0.35], [0.5, 0.7]].map(([fx, fy]) => [mapBox.x + fx * mapBox.width, mapBox.y + fy * mapBox.height]);
+  for (const [x, y] of corners) await page.mouse.click(x, y);
+  await page.click("#draw");
+  await page.waitForSelector("[data-testid=drawn-count]");
+  const lngLats = await page.evaluate((pts) => pts.map(([x, y]) => { const l = window.bianca.map.unproject([x, y]); return [l.lng, l.lat]; }),
+    corners.map(([x, y]) => [x - mapBox.x, y - mapBox.y]));
+  const r = await fetch(`${server.base}/api/v1/units/export`, {
+    method: "POST",
+    headers: { "Content-Type": "application/json", Authorization: `Bearer ${server.planner}` },
+    body: JSON.stringify({ polygon: { type: "Polygon", coordinates: [[...lngLats, lngLats[0]]] }, format: "geojson" }),
+  });
+  const inside = (await r.json()).features.length;
+  assert.ok(inside > 0);
+  const shownCount = Number((await page.textContent("[data-testid=drawn-count]")).replace(/\D/g, ""));
+  assert.equal(shownCount, inside);
+  await page.screenshot({ path: join(SHOTS, "planner-drawn.png") });
   // an area's units, downloaded from its panel
   await page.evaluate(() => window.bianca.showArea("048017", "comune"));
   await page.waitForSelector("[data-testid=export-csv]");

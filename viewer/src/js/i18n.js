@@ -50,6 +50,9 @@ const TEXTS = {
     progressSoon: "Il monitoraggio dei lavori arriverà con i caricamenti di Infratel e degli operatori.",
     peak: "picco", down: "download", up: "upload",
     export: "Esporta le unità dell'area",
+    drawTitle: "Area disegnata", draw: "Disegna un'area", drawDone: "Fine",
+    drawHint: "Clicca i vertici sulla mappa, poi Fine.", drawn: "Area disegnata",
+    drawnUnits: "{n} indirizzi nell'area",
     changed: "Classe diversa in {name} (zoom 13+)",
   },
   en: {
@@ -102,6 +105,9 @@ const TEXTS = {
     progressSoon: "Rollout tracking comes with the uploads of Infratel and the operators.",
     peak: "peak", down: "down", up: "up",
     export: "Export the area's units",
+    drawTitle: "Drawn area", draw: "Draw an area", drawDone: "Done",
+    drawHint: "Click the corners on the map, then Done.", drawn: "Drawn area",
+    drawnUnits: "{n} addresses in the area",
     changed: "Class differs in {name} (zoom 13+)",
   },
 };

@@ -151,6 +151,73 @@ export async function start() {
   for (const e of [document.getElementById("coverage-on"), opSel, techSel, statusSel, minSpeed]) e.addEventListener("change", applyCoverage);
   map.on("styledata", () => { if (map.getLayer("coverage-fill")) applyCoverage(); });
 
+  // draw a polygon, then export the units inside it
+  const drawBtn = document.getElementById("draw");
+  const drawHint = document.getElementById("draw-hint");
+  let drawing = null;
+  const drawnData = (pts, closed) => ({
+    type: "FeatureCollection",
+    features: pts.length < 2 ? [] : [{
+      type: "Feature", properties: {},
+      geometry: closed ? { type: "Polygon", coordinates: [[...pts, pts[0]]] } : { type: "LineString", coordinates: pts },
+    }],
+  });
+  const ensureDrawLayer = () => {
+    if (map.getSource("drawn")) return;
+    map.addSource("drawn", { type: "geojson", data: drawnData([], false) });
+    map.addLayer({ id: "drawn-fill", type: "fill", source: "drawn", filter: ["==", ["geometry-type"], "Polygon"], paint: { "fill-color": "#5e3c99", "fill-opacity": 0.12 } });
+    map.addLayer({ id: "drawn-line", type: "line", source: "drawn", paint: { "line-color": "#5e3c99", "line-width": 2.5, "line-dasharray": [2, 1] } });
+  };
+  const onDrawClick = (e) => {
+    drawing.push([e.lngLat.lng, e.lngLat.lat]);
+    map.getSource("drawn").setData(drawnData(drawing, false));
+  };
+  const finishDrawing = async () => {
+    const pts = drawing;
+    drawing = null;
+    map.off("click", onDrawClick);
+    map.doubleClickZoom.enable();
+    drawBtn.textContent = t("draw");
+    drawHint.hidden = true;
+    window.bianca.drawing = false;
+    if (pts.length < 3) { map.getSource("drawn").setData(drawnData([], false)); return; }
+    map.getSource("drawn").setData(drawnData(pts, true));
+    const polygon = { type: "Polygon", coordinates: [[...pts, pts[0]]] };
+    const post = (format) => fetch("/api/v1/units/export", {
+      method: "POST",
+      headers: { "Content-Type": "application/json", Authorization: `Bearer ${sessionStorage.getItem(KEY)}` },
+      body: JSON.stringify({ polygon, format }),
+    });
+    const r = await post("csv");
+    const csv = r.ok ? await r.text() : "";
+    const n = Math.max(0, csv.trim().split("\n").length - 1);
+    const save = (blob, ext) => {
+      const url = URL.createObjectURL(blob);
+      const a = el("a", { href: url, download: `bianca-drawn-area.${ext}` });
+      document.body.append(a);
+      a.click();
+      a.remove();
+      setTimeout(() => URL.revokeObjectURL(url), 10000);
+    };
+    app.panel.show(t("drawn"),
+      el("p", { "data-testid": "drawn-count" }, fmt(t("drawnUnits"), { n: num(n) })),
+      el("h3", {}, t("export")),
+      el("button", { type: "button", class: "secondary", "data-testid": "drawn-csv", onclick: () => save(new Blob([csv], { type: "text/csv" }), "csv") }, "CSV"), " ",
+      el("button", { type: "button", class: "secondary", onclick: async () => { const g = await post("geojson"); if (g.ok) save(await g.blob(), "geojson"); } }, "GeoJSON"));
+  };
+  drawBtn.addEventListener("click", () => {
+    ensureDrawLayer();
+    if (drawing) { finishDrawing(); return; }
+    drawing = [];
+    window.bianca.drawing = true;
+    map.getSource("drawn").setData(drawnData([], false));
+    map.doubleClickZoom.disable();
+    map.on("click", onDrawClick);
+    drawBtn.textContent = t("drawDone");
+    drawHint.hidden = false;
+  });
+  map.on("styledata", () => { if (!map.getSource("drawn") && map.isStyleLoaded()) ensureDrawLayer(); });
+
   document.getElementById("logout").addEventListener("click", () => { sessionStorage.removeItem(KEY); location.reload(); });
   // the planner sees exact speeds and every offer in the unit panel (the API decides)
   window.bianca = { ...app, applyCoverage, lang: lang() };

@@ -144,6 +144,7 @@ export async function start({ planner = false, extraControls = null } = {}) {
   });
 
   map.on("click", async (e) => {
+    if (window.bianca?.drawing) return;
     const pad = 6;
     const box = [[e.point.x - pad, e.point.y - pad], [e.point.x + pad, e.point.y + pad]];
     const unit = map.queryRenderedFeatures(box, { layers: ["units"] })[0];

@@ -47,6 +47,7 @@ pub fn api() -> OpenApiRouter<Arc<AppState>> {
         .routes(routes!(stats::stats))
         .routes(routes!(areas::area))
         .routes(routes!(export::area_units))
+        .routes(routes!(export::polygon_units))
         .routes(routes!(moves::moves))
         .routes(routes!(units::unit))
         .routes(routes!(search::search))
