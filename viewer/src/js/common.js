@@ -44,6 +44,16 @@ export const el = (tag, attrs = {}, ...children) => {
   return e;
 };
 
+/// Offers `blob` to the user as a download named `name`.
+export function saveBlob(blob, name) {
+  const url = URL.createObjectURL(blob);
+  const a = el("a", { href: url, download: name });
+  document.body.append(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 10000);
+}
+
 export function num(n) {
   return new Intl.NumberFormat(lang() === "it" ? "it-IT" : "en-GB").format(n);
 }

@@ -2,7 +2,7 @@
 // technology, rule-set and snapshot pickers, comparisons and area trends. Behind a token
 // (from `bianca tokens create`), remembered for the browser session.
 import { t, fmt, className, lang } from "./i18n.js";
-import { api, el, setToken, i18nPage, num, pct } from "./common.js";
+import { api, el, setToken, i18nPage, num, pct, saveBlob } from "./common.js";
 import { start as startMap } from "./public.js";
 import { classColour } from "./style.js";
 
@@ -92,13 +92,7 @@ export async function start() {
       })();
       const download = async (format) => {
         const r = await fetch(`/api/v1/areas/${area.code}/units?level=${area.level}&format=${format}`, { headers: { Authorization: `Bearer ${sessionStorage.getItem(KEY)}` } });
-        if (!r.ok) return;
-        const url = URL.createObjectURL(await r.blob());
-        const a = el("a", { href: url, download: `bianca-${area.level}-${area.code}.${format}` });
-        document.body.append(a);
-        a.click();
-        a.remove();
-        setTimeout(() => URL.revokeObjectURL(url), 10000);
+        if (r.ok) saveBlob(await r.blob(), `bianca-${area.level}-${area.code}.${format}`);
       };
       const exportBox = el("div", {}, el("h3", {}, t("export")),
         el("button", { type: "button", class: "secondary", "data-testid": "export-csv", onclick: () => download("csv") }, "CSV"), " ",
@@ -191,14 +185,7 @@ export async function start() {
     const r = await post("csv");
     const csv = r.ok ? await r.text() : "";
     const n = Math.max(0, csv.trim().split("\n").length - 1);
-    const save = (blob, ext) => {
-      const url = URL.createObjectURL(blob);
-      const a = el("a", { href: url, download: `bianca-drawn-area.${ext}` });
-      document.body.append(a);
-      a.click();
-      a.remove();
-      setTimeout(() => URL.revokeObjectURL(url), 10000);
-    };
+    const save = (blob, ext) => saveBlob(blob, `bianca-drawn-area.${ext}`);
     app.panel.show(t("drawn"),
       el("p", { "data-testid": "drawn-count" }, fmt(t("drawnUnits"), { n: num(n) })),
       el("h3", {}, t("export")),

@@ -76,25 +76,29 @@ pub async fn area(
     Path(code): Path<String>,
     Query(p): Query<AreaParams>,
 ) -> Result<Json<AreaOut>, ApiError> {
-    let level = match p.level.as_deref() {
-        Some(l) => parse_level(l)
-            .filter(|l| *l != Level::Total)
-            .ok_or_else(|| ApiError::BadRequest(format!("level {l:?}: expected comune, province or region")))?,
-        None => match code.len() {
-            6 => Level::Comune,
-            3 => Level::Province,
-            2 => Level::Region,
-            _ => {
-                return Err(ApiError::BadRequest(format!(
-                    "code {code:?}: give ?level= or an ISTAT code of 6 (comune), 3 (province) or 2 (region) digits"
-                )))
-            }
-        },
-    };
+    let level = area_level(p.level.as_deref(), &code)?;
     let cur = state.current();
     area_out(&cur.served, level, &code, p.geometry.unwrap_or(false))
         .map(Json)
         .ok_or_else(|| ApiError::NotFound(format!("no {} with code {code}", level.as_str())))
+}
+
+/// The level of an area: as given (`comune`, `province`, `region`), or from the length of
+/// its ISTAT code (6, 3 or 2 digits).
+pub fn area_level(level: Option<&str>, code: &str) -> Result<Level, ApiError> {
+    match level {
+        Some(l) => parse_level(l).filter(|l| *l != Level::Total).ok_or_else(|| {
+            ApiError::BadRequest(format!("level {l:?}: expected comune, province or region"))
+        }),
+        None => match code.len() {
+            6 => Ok(Level::Comune),
+            3 => Ok(Level::Province),
+            2 => Ok(Level::Region),
+            _ => Err(ApiError::BadRequest(format!(
+                "code {code:?}: give ?level= or an ISTAT code of 6 (comune), 3 (province) or 2 (region) digits"
+            ))),
+        },
+    }
 }
 
 /// An area as the API gives it; `None` when the snapshot knows neither its boundary nor

@@ -3,7 +3,7 @@
 
 use crate::serve::auth::Caller;
 use crate::serve::error::{ApiError, ErrorBody};
-use crate::serve::snapshot::{parse_level, Served};
+use crate::serve::snapshot::Served;
 use crate::serve::tiles::geom::world_u32;
 use crate::serve::tiles::units::best_technology;
 use crate::serve::AppState;
@@ -190,19 +190,7 @@ pub async fn area_units(
     Query(p): Query<ExportParams>,
 ) -> Result<Response, ApiError> {
     caller.require_full_view()?;
-    let level = match p.level.as_deref() {
-        Some(l) => parse_level(l)
-            .filter(|l| *l != Level::Total)
-            .ok_or_else(|| {
-                ApiError::BadRequest(format!("level {l:?}: comune, province or region"))
-            })?,
-        None => match code.len() {
-            6 => Level::Comune,
-            3 => Level::Province,
-            2 => Level::Region,
-            _ => return Err(ApiError::BadRequest(format!("code {code:?}: give ?level="))),
-        },
-    };
+    let level = super::areas::area_level(p.level.as_deref(), &code)?;
     let geojson = format_of(p.format.as_deref())?;
     let s = state.current().served.clone();
     let code2 = code.clone();

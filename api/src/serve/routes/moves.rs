@@ -3,11 +3,9 @@
 use super::export::units_in;
 use crate::serve::auth::Caller;
 use crate::serve::error::{ApiError, ErrorBody};
-use crate::serve::snapshot::parse_level;
 use crate::serve::AppState;
 use axum::extract::{Path, Query, State};
 use axum::Json;
-use bianca_engine::stats::Level;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -62,19 +60,7 @@ pub async fn moves(
     Query(p): Query<MovesParams>,
 ) -> Result<Json<MovesOut>, ApiError> {
     caller.require_full_view()?;
-    let level = match p.level.as_deref() {
-        Some(l) => parse_level(l)
-            .filter(|l| *l != Level::Total)
-            .ok_or_else(|| {
-                ApiError::BadRequest(format!("level {l:?}: comune, province or region"))
-            })?,
-        None => match code.len() {
-            6 => Level::Comune,
-            3 => Level::Province,
-            2 => Level::Region,
-            _ => return Err(ApiError::BadRequest(format!("code {code:?}: give ?level="))),
-        },
-    };
+    let level = super::areas::area_level(p.level.as_deref(), &code)?;
     let cur = state.current();
     let s = cur.served.clone();
     let rule = s.rule(p.rules.as_deref()).ok_or_else(|| {
