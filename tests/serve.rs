@@ -44,25 +44,30 @@ fn db<'a>(url: &'a str, args: &[&'a str]) -> Vec<&'a str> {
     v
 }
 
-/// Imports the synthetic Tuscany (coverage confidential, the rest public), its comuni and
-/// classifies it as snapshot `s1`.
-fn fill(url: &str) {
+/// Imports the synthetic Tuscany and its comuni into the store at `url` and classifies it
+/// as snapshot `s1` under `rules`. `public` lists the kinds imported with `--public`;
+/// `declarations` holds extra arguments for the declarations import (e.g. a name).
+fn import_all(url: &str, public: &[&str], declarations: &[&str], rules: &str) {
     let d = data();
-    let f = |n: &str| s(&d.join(n)).to_string();
-    let (units, cov, decl, comuni) = (
-        f("units.csv"),
-        f("coverage.fgb"),
-        f("declarations.csv"),
-        f("comuni.geojson"),
-    );
-    ok(&db(url, &["db", "migrate"]));
-    ok(&db(url, &["import", "units", &units, "--public", "-q"]));
-    ok(&db(url, &["import", "coverage", &cov, "-q"]));
+    for (kind, file) in [
+        ("units", "units.csv"),
+        ("coverage", "coverage.fgb"),
+        ("declarations", "declarations.csv"),
+    ] {
+        let path = s(&d.join(file)).to_string();
+        let mut args = vec!["import", kind, path.as_str(), "-q"];
+        if public.contains(&kind) {
+            args.push("--public");
+        }
+        if kind == "declarations" {
+            args.extend_from_slice(declarations);
+        }
+        ok(&db(url, &args));
+    }
     ok(&db(
         url,
-        &["import", "declarations", &decl, "--public", "-q"],
+        &["import", "areas", s(&d.join("comuni.geojson")), "-q"],
     ));
-    ok(&db(url, &["import", "areas", &comuni, "-q"]));
     ok(&db(
         url,
         &[
@@ -70,12 +75,24 @@ fn fill(url: &str) {
             "--snapshot",
             "s1",
             "--rules",
-            "eu2013-nga,eu2023-gigabit",
+            rules,
             "--reference-year",
             "2025",
             "-q",
         ],
     ));
+}
+
+/// The usual store: coverage confidential, the rest public; rule sets eu2013-nga and
+/// eu2023-gigabit.
+fn fill(url: &str) {
+    ok(&db(url, &["db", "migrate"]));
+    import_all(
+        url,
+        &["units", "declarations"],
+        &[],
+        "eu2013-nga,eu2023-gigabit",
+    );
 }
 
 fn token(url: &str, role: &str, operator: Option<&str>) -> String {
@@ -1165,42 +1182,10 @@ fn serves_from_postgis_too() {
 fn a_confidential_registry_shows_only_aggregates() {
     let store = testing::sqlite();
     let url = store.url.as_str();
-    let d = data();
-    let f = |n: &str| s(&d.join(n)).to_string();
-    let (units, cov, decl, comuni) = (
-        f("units.csv"),
-        f("coverage.fgb"),
-        f("declarations.csv"),
-        f("comuni.geojson"),
-    );
     // no store yet: a token cannot be made for it
     let err = fail(&db(url, &["tokens", "create", "--role", "planner"]));
     assert!(err.contains("no store at"), "{err}");
-    ok(&db(url, &["import", "units", &units, "-q"]));
-    ok(&db(url, &["import", "coverage", &cov, "--public", "-q"]));
-    ok(&db(
-        url,
-        &[
-            "import",
-            "declarations",
-            &decl,
-            "--name",
-            "decl-secret",
-            "-q",
-        ],
-    ));
-    ok(&db(url, &["import", "areas", &comuni, "-q"]));
-    ok(&db(
-        url,
-        &[
-            "classify",
-            "--snapshot",
-            "s1",
-            "--rules",
-            "eu2013-nga",
-            "-q",
-        ],
-    ));
+    import_all(url, &["coverage"], &["--name", "decl-secret"], "eu2013-nga");
     let planner = token(url, "planner", None);
     let server = Server::start(url, &[]);
     let (x, y, _, _) = tile_of(11.25, 43.77, 14);

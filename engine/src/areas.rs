@@ -102,23 +102,12 @@ pub fn boundaries(areas: &Areas) -> Vec<Boundary> {
         .map(|i| {
             let code = comune_code(&areas.codes[i]);
             let istat = istat::comune(&code);
-            let province = areas
-                .province
-                .get(i)
-                .cloned()
-                .flatten()
-                .or_else(|| istat.map(|c| c.province_code.to_string()));
-            let region = areas
-                .region
-                .get(i)
-                .cloned()
-                .flatten()
-                .or_else(|| istat.map(|c| c.region_code.to_string()));
-            let name = areas
-                .names
-                .get(i)
-                .cloned()
-                .flatten()
+            // the file's value, else ISTAT's
+            let given = |column: &[Option<String>]| column.get(i).cloned().flatten();
+            let province =
+                given(&areas.province).or_else(|| istat.map(|c| c.province_code.to_string()));
+            let region = given(&areas.region).or_else(|| istat.map(|c| c.region_code.to_string()));
+            let name = given(&areas.names)
                 .or_else(|| istat.map(|c| c.name.to_string()))
                 .unwrap_or_else(|| code.clone());
             Boundary {

@@ -212,6 +212,23 @@ impl AppState {
         Ok(c)
     }
 
+    /// Runs `f` with the store on a blocking thread: the store's calls are synchronous and
+    /// must not hold up the async workers.
+    pub async fn with_store<T: Send + 'static>(
+        self: &Arc<Self>,
+        f: impl FnOnce(&mut Store) -> Result<T, crate::store::StoreError> + Send + 'static,
+    ) -> Result<T, error::ApiError> {
+        let store = self.store.clone();
+        tokio::task::spawn_blocking(move || {
+            let mut s = store
+                .lock()
+                .map_err(|_| error::ApiError::internal("store lock poisoned"))?;
+            f(&mut s).map_err(error::ApiError::from)
+        })
+        .await
+        .map_err(error::ApiError::internal)?
+    }
+
     /// Reads the datasets' public flags from the store (one quick query).
     pub fn refresh_flags(&self) -> Result<(), crate::store::StoreError> {
         let flags: HashMap<String, bool> = self

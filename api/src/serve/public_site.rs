@@ -14,7 +14,7 @@ use super::tiles::{areas as areas_layer, hexagons as hex_layer, mvt, units as un
 use super::tiles::{coverage::Filter, TileQuery};
 use crate::store::Store;
 use bianca_engine::stats::Level;
-use pmtiles::{PmTilesWriter, TileCoord, TileType};
+use pmtiles::{Compression, PmTilesWriter, TileCoord, TileType};
 use rayon::prelude::*;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -66,13 +66,6 @@ fn tiles_at(z: u8, b: [f64; 4]) -> Vec<TileId> {
         }
     }
     out
-}
-
-fn gzip_len(raw: &[u8]) -> usize {
-    use std::io::Write;
-    let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
-    let _ = e.write_all(raw);
-    e.finish().map_or(raw.len(), |v| v.len())
 }
 
 /// Exports the public map of snapshot `name` (or the latest) to `dir`. `progress(done,
@@ -130,7 +123,9 @@ pub fn export_public(
         ],
     });
     let b = s.bounds;
+    // tiles are gzipped here, once, to measure them too: the writer stores them as they are
     let mut writer = PmTilesWriter::new(TileType::Mvt)
+        .precompressed(Compression::Gzip)
         .min_zoom(0)
         .max_zoom(max_zoom)
         .bounds(b[0], b[1], b[2], b[3])
@@ -143,7 +138,7 @@ pub fn export_public(
     let mut largest = (0usize, 0u8, 0u32, 0u32);
     let mut oversized = 0u64;
     for zoom_tiles in &all {
-        let mut rendered: Vec<(u64, TileId, Vec<u8>)> = zoom_tiles
+        let mut rendered: Vec<(u64, TileId, std::io::Result<Vec<u8>>)> = zoom_tiles
             .par_iter()
             .filter_map(|&t| {
                 let q = TileQuery {
@@ -168,12 +163,15 @@ pub fn export_public(
                     return None;
                 }
                 let coord = TileCoord::new(t.z, t.x, t.y).ok()?;
-                Some((pmtiles::TileId::from(coord).value(), t, raw))
+                Some((pmtiles::TileId::from(coord).value(), t, mvt::gzip(&raw)))
             })
             .collect();
         rendered.sort_unstable_by_key(|r| r.0);
-        for (_, t, raw) in rendered {
-            let len = gzip_len(&raw);
+        for (_, t, gz) in rendered {
+            let gz = gz.map_err(|e| {
+                ServeError::Config(format!("compressing tile {}/{}/{}: {e}", t.z, t.x, t.y))
+            })?;
+            let len = gz.len();
             if len > largest.0 {
                 largest = (len, t.z, t.x, t.y);
             }
@@ -183,7 +181,7 @@ pub fn export_public(
             let coord = TileCoord::new(t.z, t.x, t.y)
                 .map_err(|e| ServeError::Config(format!("tile {}/{}/{}: {e}", t.z, t.x, t.y)))?;
             writer
-                .add_tile(coord, &raw)
+                .add_tile(coord, &gz)
                 .map_err(|e| ServeError::Config(format!("writing the archive: {e}")))?;
             tiles += 1;
         }

@@ -368,21 +368,6 @@ impl Served {
         }
     }
 
-    /// The offers reaching unit `i`: through a footprint, then declared; in offer order.
-    pub fn offers_of(&self, i: usize) -> Vec<u32> {
-        let mut out: Vec<u32> = Vec::new();
-        self.footprint_index
-            .for_each_covering(self.units.lon[i], self.units.lat[i], |f| {
-                out.push(self.coverage.footprints[f as usize].offer)
-            });
-        if let Some(d) = self.declared.get(&(i as u32)) {
-            out.extend_from_slice(d);
-        }
-        out.sort_unstable();
-        out.dedup();
-        out
-    }
-
     /// Footprints whose box meets the world rectangle `[x0, y0, x1, y1]`.
     pub fn footprints_in(&self, r: [f64; 4]) -> impl Iterator<Item = u32> + '_ {
         self.footprint_tree

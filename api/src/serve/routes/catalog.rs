@@ -42,15 +42,7 @@ pub async fn snapshots(
     State(state): State<Arc<AppState>>,
     caller: Caller,
 ) -> Result<Json<Vec<SnapshotOut>>, ApiError> {
-    let store = state.store.clone();
-    let list = tokio::task::spawn_blocking(move || {
-        let mut s = store
-            .lock()
-            .map_err(|_| ApiError::internal("store lock poisoned"))?;
-        s.snapshots().map_err(ApiError::from)
-    })
-    .await
-    .map_err(ApiError::internal)??;
+    let list = state.with_store(|s| s.snapshots()).await?;
     let served = state.current().served.info.name.clone();
     Ok(Json(
         list.into_iter()
@@ -142,15 +134,7 @@ pub async fn datasets(
     State(state): State<Arc<AppState>>,
     caller: Caller,
 ) -> Result<Json<Vec<DatasetOut>>, ApiError> {
-    let store = state.store.clone();
-    let list = tokio::task::spawn_blocking(move || {
-        let mut s = store
-            .lock()
-            .map_err(|_| ApiError::internal("store lock poisoned"))?;
-        s.datasets().map_err(ApiError::from)
-    })
-    .await
-    .map_err(ApiError::internal)??;
+    let list = state.with_store(|s| s.datasets()).await?;
     let cur = state.current();
     let info = &cur.served.info;
     let full = caller.full_view();

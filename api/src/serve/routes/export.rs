@@ -27,37 +27,40 @@ pub struct ExportParams {
 
 /// The units of a comune, a province or a region.
 pub fn units_in(s: &Served, level: Level, code: &str) -> Vec<usize> {
+    // which of the registry's comuni (few hundred) lie in the area, then one lookup per unit
+    let codes = s.units.comune_codes.names();
+    let inside: Vec<bool> = codes
+        .iter()
+        .map(|c| match level {
+            Level::Comune => c == code,
+            _ => {
+                let pick = |province: Option<&str>, region: Option<&str>| {
+                    if level == Level::Province {
+                        province
+                    } else {
+                        region
+                    }
+                    .map(str::to_string)
+                };
+                let parent = s
+                    .area_by_code
+                    .get(&(Level::Comune, c.clone()))
+                    .map(|&k| &s.areas[k].boundary)
+                    .and_then(|b| pick(b.province.as_deref(), b.region.as_deref()))
+                    .or_else(|| {
+                        bianca_engine::istat::comune(c)
+                            .and_then(|x| pick(Some(x.province_code), Some(x.region_code)))
+                    });
+                parent.as_deref() == Some(code)
+            }
+        })
+        .collect();
     (0..s.units.len())
         .filter(|&i| {
-            let Some(c) = s.units.comune_code(i) else {
-                return false;
-            };
-            match level {
-                Level::Comune => c == code,
-                _ => {
-                    let parent = s
-                        .area_by_code
-                        .get(&(Level::Comune, c.to_string()))
-                        .map(|&k| &s.areas[k].boundary)
-                        .and_then(|b| {
-                            if level == Level::Province {
-                                b.province.clone()
-                            } else {
-                                b.region.clone()
-                            }
-                        })
-                        .or_else(|| {
-                            bianca_engine::istat::comune(c).map(|x| {
-                                if level == Level::Province {
-                                    x.province_code.to_string()
-                                } else {
-                                    x.region_code.to_string()
-                                }
-                            })
-                        });
-                    parent.as_deref() == Some(code)
-                }
-            }
+            inside
+                .get(s.units.comune[i] as usize)
+                .copied()
+                .unwrap_or(false)
         })
         .collect()
 }

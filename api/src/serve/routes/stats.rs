@@ -126,18 +126,13 @@ async fn rows_of(
     if cur.served.info.name == name {
         return Ok((cur.served.stats.clone(), cur.served.info.rules.clone()));
     }
-    let store = state.store.clone();
     let name = name.to_string();
-    tokio::task::spawn_blocking(move || {
-        let mut s = store
-            .lock()
-            .map_err(|_| ApiError::internal("store lock poisoned"))?;
-        let info = s.snapshot(&name)?;
-        let rows = s.snapshot_stats(&name, None)?;
-        Ok((rows, info.rules))
-    })
-    .await
-    .map_err(ApiError::internal)?
+    state
+        .with_store(move |s| {
+            let info = s.snapshot(&name)?;
+            Ok((s.snapshot_stats(&name, None)?, info.rules))
+        })
+        .await
 }
 
 /// Statistics per area: addresses, housing units per class, mobile coverage, mean speed.
@@ -213,18 +208,18 @@ pub async fn stats(
         .filter(|a| level.is_none_or(|l| l.as_str() == a.level))
         .filter(|a| codes.is_empty() || codes.contains(&a.code.as_str()))
         .map(|a| {
-            let figures = figures(a, position, &names);
+            let now = figures(a, position, &names);
             let (compared, change) = match &compared {
                 Some((_, map, pos2)) => {
                     let before = map
                         .get(&(a.level.clone(), a.code.clone()))
-                        .map(|b| figures_of(b, *pos2, &names));
+                        .map(|b| figures(b, *pos2, &names));
                     let change = names
                         .iter()
                         .enumerate()
                         .map(|(i, n)| ClassChange {
                             class: n.clone(),
-                            units: figures.classes[i].units
+                            units: now.classes[i].units
                                 - before.as_ref().map_or(0, |b| b.classes[i].units),
                         })
                         .collect();
@@ -236,7 +231,7 @@ pub async fn stats(
                 level: a.level.clone(),
                 code: a.code.clone(),
                 name: a.name.clone(),
-                figures,
+                figures: now,
                 compared,
                 change,
             }
@@ -249,8 +244,4 @@ pub async fn stats(
         classes: names,
         areas,
     }))
-}
-
-fn figures_of(a: &StoredArea, position: usize, names: &[String]) -> Figures {
-    figures(a, position, names)
 }

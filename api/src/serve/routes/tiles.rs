@@ -9,7 +9,7 @@ use crate::serve::error::{ApiError, ErrorBody};
 use crate::serve::snapshot::Served;
 use crate::serve::tiles::coverage::Filter;
 use crate::serve::tiles::geom::TileId;
-use crate::serve::tiles::{render, tilejson, LayerName, TileQuery};
+use crate::serve::tiles::{mvt, render, tilejson, LayerName, TileQuery};
 use crate::serve::{AppState, TileKey};
 use crate::store::DatasetKind;
 use axum::body::Bytes;
@@ -18,9 +18,8 @@ use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use flate2::read::GzDecoder;
-use flate2::write::GzEncoder;
 use serde::Deserialize;
-use std::io::{Read, Write};
+use std::io::Read;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use utoipa::{IntoParams, OpenApi};
@@ -104,18 +103,6 @@ fn query_of(
         }
     }
     Ok((rule, filter))
-}
-
-fn gzip(raw: &[u8]) -> Result<Bytes, std::io::Error> {
-    if raw.is_empty() {
-        return Ok(Bytes::new());
-    }
-    let mut e = GzEncoder::new(
-        Vec::with_capacity(raw.len() / 3),
-        flate2::Compression::new(5),
-    );
-    e.write_all(raw)?;
-    Ok(Bytes::from(e.finish()?))
 }
 
 fn accepts_gzip(h: &HeaderMap) -> bool {
@@ -215,7 +202,7 @@ pub async fn tile(
                     filter,
                     compare,
                 };
-                gzip(&render(&served, layer, &q))
+                mvt::gzip(&render(&served, layer, &q)).map(Bytes::from)
             })
             .await
             .map_err(ApiError::internal)?

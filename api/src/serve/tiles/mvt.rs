@@ -195,6 +195,21 @@ impl LayerBuilder {
     }
 }
 
+/// Compresses an encoded tile with gzip, as tiles travel (HTTP `Content-Encoding: gzip`,
+/// PMTiles' tile compression). An empty tile stays empty.
+pub fn gzip(raw: &[u8]) -> std::io::Result<Vec<u8>> {
+    use std::io::Write;
+    if raw.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut e = flate2::write::GzEncoder::new(
+        Vec::with_capacity(raw.len() / 3),
+        flate2::Compression::new(5),
+    );
+    e.write_all(raw)?;
+    e.finish()
+}
+
 /// Encodes layers as one tile (empty layers are left out).
 pub fn encode(layers: Vec<Layer>) -> Vec<u8> {
     Tile {
