@@ -7,6 +7,8 @@
 //! - [`rules`]: rule sets (TOML) and their evaluation per unit;
 //! - [`classify`]: the parallel classification of a registry;
 //! - [`stats`]: per-area statistics;
+//! - [`progress`]: deployment progress uploads (BUL per comune, per address, mobile sites):
+//!   parsing, validation, the history and its reports "as of" a date;
 //! - [`synth`]: a deterministic synthetic Tuscany for demos, tests and benchmarks.
 
 pub mod areas;
@@ -16,6 +18,7 @@ pub mod io;
 pub mod istat;
 pub mod join;
 pub mod model;
+pub mod progress;
 pub mod rules;
 pub mod stats;
 pub mod synth;
