@@ -62,6 +62,10 @@ enum Command {
     Serve(cli::serve::ServeArgs),
     /// Write the public map as a static site: viewer, PMTiles archive, statistics.
     ExportPublic(cli::export_public::ExportPublicArgs),
+    /// Deployment progress: upload files (BUL, per address, mobile sites), reports as of a
+    /// date, time series, the upload history.
+    #[command(subcommand)]
+    Progress(cli::progress::ProgressCommand),
     /// API tokens for `bianca serve`: create, list, revoke.
     #[command(subcommand)]
     Tokens(cli::tokens::TokensCommand),
@@ -110,6 +114,7 @@ fn main() -> std::process::ExitCode {
         Command::Rules(c) => cli::rules::run(c),
         Command::Serve(a) => cli::serve::run(a, db),
         Command::Tokens(c) => cli::tokens::run(c, db),
+        Command::Progress(c) => cli::progress::run(c, db),
         Command::ExportPublic(a) => cli::export_public::run(a, db),
     };
     match result {

@@ -5,6 +5,7 @@ pub mod db;
 pub mod export_public;
 pub mod import;
 pub mod output;
+pub mod progress;
 pub mod rules;
 pub mod serve;
 pub mod snapshots;

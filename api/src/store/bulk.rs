@@ -4,7 +4,8 @@
 
 use super::error::QueryContext;
 use super::schema::{
-    area_classes, area_stats, declarations, footprints, unit_classes, unit_results, units,
+    area_classes, area_stats, declarations, footprints, progress_items, unit_classes, unit_results,
+    units,
 };
 use super::{Conn, Result};
 use diesel::prelude::*;
@@ -119,6 +120,39 @@ pub(crate) struct InsertAreaClass<'a> {
     pub housing_units: i64,
 }
 
+#[derive(Insertable)]
+#[diesel(table_name = progress_items)]
+#[diesel(treat_none_as_default_value = false)]
+pub(crate) struct NewProgressItem<'a> {
+    pub upload_id: i64,
+    pub kind: &'a str,
+    pub item_key: &'a str,
+    pub operator: &'a str,
+    pub plan: &'a str,
+    pub lot: Option<&'a str>,
+    pub comune: &'a str,
+    pub source_comune: &'a str,
+    pub technology: &'a str,
+    pub status: &'a str,
+    pub status_text: &'a str,
+    pub status_date: chrono::NaiveDate,
+    pub units: i64,
+    pub planned_start: Option<chrono::NaiveDate>,
+    pub planned_ready: Option<chrono::NaiveDate>,
+    pub ready_date: Option<chrono::NaiveDate>,
+    pub sellable_date: Option<chrono::NaiveDate>,
+    pub max_down: Option<f64>,
+    pub max_up: Option<f64>,
+    pub note: Option<&'a str>,
+    pub ref_id: Option<&'a str>,
+    pub street: Option<&'a str>,
+    pub number: Option<&'a str>,
+    pub name: Option<&'a str>,
+    pub geom: Option<Point>,
+    pub extra: Option<&'a str>,
+    pub source_row: i64,
+}
+
 /// Writes `rows` in batches: one `COPY` per batch on PostgreSQL, one multi-row `INSERT` on
 /// SQLite. `$cols` is the number of columns (for SQLite's parameter limit).
 macro_rules! bulk_insert {
@@ -173,6 +207,12 @@ bulk_insert!(insert_unit_results, NewUnitResult, unit_results, 7);
 bulk_insert!(insert_unit_classes, NewUnitClass<'a>, unit_classes, 6);
 bulk_insert!(insert_area_stats, InsertAreaStats<'a>, area_stats, 9);
 bulk_insert!(insert_area_classes, InsertAreaClass<'a>, area_classes, 7);
+bulk_insert!(
+    insert_progress_items,
+    NewProgressItem<'a>,
+    progress_items,
+    27
+);
 
 /// Fault injection for the crash tests, after a bulk write has written N or more rows inside
 /// its transaction:

@@ -151,7 +151,12 @@ pub fn checksum_file(path: &Path) -> std::io::Result<String> {
 
 /// The sha256 of a text, in hex.
 pub fn checksum_text(text: &str) -> String {
-    hex(&Sha256::digest(text.as_bytes()))
+    checksum_bytes(text.as_bytes())
+}
+
+/// The sha256 of some bytes, in hex.
+pub fn checksum_bytes(bytes: &[u8]) -> String {
+    hex(&Sha256::digest(bytes))
 }
 
 fn hex(bytes: &[u8]) -> String {

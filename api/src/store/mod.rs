@@ -1,6 +1,6 @@
 //! bianca's store: datasets (imported registries, coverage and declarations), snapshots
 //! (classification runs with their per-unit results and per-area statistics), rule sets,
-//! administrative boundaries (areas), users and API tokens.
+//! administrative boundaries (areas), deployment progress uploads, users and API tokens.
 //!
 //! One interface, [`Store`], two backends with one schema ([`schema`]) and one list of
 //! migrations (`migrations/postgres`, `migrations/sqlite`, same names):
@@ -19,6 +19,7 @@ pub mod error;
 mod geometry;
 mod load;
 mod migrate;
+mod progress;
 pub mod schema;
 mod snapshots;
 #[doc(hidden)]
@@ -26,9 +27,12 @@ pub mod testing;
 mod tokens;
 
 pub use areas::AreasImported;
-pub use datasets::{checksum_file, checksum_text, DatasetInfo, DatasetKind, Imported, NewDataset};
+pub use datasets::{
+    checksum_bytes, checksum_file, checksum_text, DatasetInfo, DatasetKind, Imported, NewDataset,
+};
 pub use error::{Result, StoreError};
 pub use load::StoredUnits;
+pub use progress::{UploadInfo, UploadOutcome, UploadReport, UploadRequest};
 pub use snapshots::{NewSnapshot, SnapshotInfo, StoredArea, StoredSnapshot};
 pub use tokens::{check_token, well_formed, CreatedToken, Role, StoredToken, TokenInfo};
 

@@ -205,6 +205,60 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    progress_uploads (id) {
+        id -> BigInt,
+        format -> Text,
+        source_file -> Text,
+        checksum -> Text,
+        reported_on -> Date,
+        row_count -> BigInt,
+        item_count -> BigInt,
+        skipped -> BigInt,
+        uploaded_at -> Timestamp,
+        uploaded_by -> Text,
+        operator -> Nullable<Text>,
+        report -> Text,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use postgis_diesel::sql_types::Geometry;
+
+    progress_items (id) {
+        id -> BigInt,
+        upload_id -> BigInt,
+        kind -> Text,
+        item_key -> Text,
+        operator -> Text,
+        plan -> Text,
+        lot -> Nullable<Text>,
+        comune -> Text,
+        source_comune -> Text,
+        technology -> Text,
+        status -> Text,
+        status_text -> Text,
+        status_date -> Date,
+        units -> BigInt,
+        planned_start -> Nullable<Date>,
+        planned_ready -> Nullable<Date>,
+        ready_date -> Nullable<Date>,
+        sellable_date -> Nullable<Date>,
+        max_down -> Nullable<Double>,
+        max_up -> Nullable<Double>,
+        note -> Nullable<Text>,
+        ref_id -> Nullable<Text>,
+        street -> Nullable<Text>,
+        number -> Nullable<Text>,
+        name -> Nullable<Text>,
+        geom -> Nullable<Geometry>,
+        extra -> Nullable<Text>,
+        source_row -> BigInt,
+    }
+}
+
+diesel::joinable!(progress_items -> progress_uploads (upload_id));
 diesel::joinable!(units -> datasets (dataset_id));
 diesel::joinable!(footprints -> datasets (dataset_id));
 diesel::joinable!(declarations -> datasets (dataset_id));
@@ -227,4 +281,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     users,
     api_tokens,
     areas,
+    progress_uploads,
+    progress_items,
 );

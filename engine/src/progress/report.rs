@@ -47,6 +47,28 @@ pub struct WhiteUnits {
     pub by_comune: HashMap<String, i64>,
 }
 
+impl WhiteUnits {
+    /// The white units of one rule set's results: those of its first class (`white` under
+    /// the EU rules, `unserved` under BEAD), by unit id and summed per comune.
+    pub fn from_classification(
+        units: &crate::units::Units,
+        results: &crate::classify::RuleResults,
+    ) -> WhiteUnits {
+        let mut w = WhiteUnits::default();
+        for (i, d) in results.decisions.iter().enumerate() {
+            if d.class != 0 || results.class_names.is_empty() {
+                continue;
+            }
+            let n = i64::from(units.units[i]);
+            w.by_unit.insert(units.ids.get(i).to_string(), n);
+            if let Some(c) = units.comune_code(i) {
+                *w.by_comune.entry(c.to_string()).or_default() += n;
+            }
+        }
+        w
+    }
+}
+
 /// White-area housing units by the state of the work that reaches them.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
 pub struct WhiteProgress {

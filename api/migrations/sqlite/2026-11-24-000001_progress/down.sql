@@ -1,0 +1,2 @@
+DROP TABLE progress_items;
+DROP TABLE progress_uploads;
