@@ -29,7 +29,11 @@ pub struct ServeArgs {
     /// Largest request body, in KiB.
     #[arg(long, value_name = "KIB", default_value_t = 1024)]
     pub body_limit_kb: usize,
-    /// Seconds before a request is answered 503.
+    /// Largest progress upload (POST /api/v1/progress/uploads), in MiB.
+    #[arg(long, value_name = "MIB", default_value_t = 512)]
+    pub upload_limit_mb: usize,
+    /// Seconds before a request is answered 503 (a progress upload still running then is
+    /// finished and stored: sending it again answers with its id).
     #[arg(long, value_name = "SECONDS", default_value_t = 30)]
     pub timeout: u64,
     /// Attribution shown on maps.
@@ -59,6 +63,7 @@ pub fn run(a: &ServeArgs, database_url: Option<&str>) -> Result<()> {
         timeout: Duration::from_secs(a.timeout.max(1)),
         attribution: a.attribution.clone(),
         public_url: a.public_url.clone(),
+        upload_limit: a.upload_limit_mb << 20,
     };
     eprintln!(
         "bianca serve: loading the snapshot from {} ...",

@@ -13,6 +13,7 @@ pub mod hexagons;
 pub mod metrics;
 pub mod openapi;
 pub mod points;
+pub mod progress;
 pub mod public_site;
 pub mod routes;
 pub mod search;
@@ -53,6 +54,8 @@ pub struct ServeOptions {
     /// The public URL of the server, for the tile URLs of TileJSON (default: from the
     /// request's Host header).
     pub public_url: Option<String>,
+    /// The largest progress upload accepted over HTTP, in bytes.
+    pub upload_limit: usize,
 }
 
 /// The attribution of the data the demo and the usual inputs come from.
@@ -71,6 +74,7 @@ impl Default for ServeOptions {
             timeout: Duration::from_secs(30),
             attribution: DEFAULT_ATTRIBUTION.into(),
             public_url: None,
+            upload_limit: 512 << 20,
         }
     }
 }
@@ -129,11 +133,18 @@ pub struct AppState {
     loading: Mutex<()>,
     /// The last snapshot compared with: (generation, the comparison). Held while one loads.
     compared: tokio::sync::Mutex<Option<(u64, Arc<compare::Compared>)>>,
+    /// Deployment progress uploads, in memory.
+    pub progress: progress::ProgressCell,
     /// The store's URL, for the connections that load snapshots.
     url: String,
 }
 
 impl AppState {
+    /// The store's URL, to open a connection of one's own for a long write.
+    pub fn store_url(&self) -> &str {
+        &self.url
+    }
+
     pub fn current(&self) -> Arc<Current> {
         match self.current.read() {
             Ok(c) => c.clone(),
@@ -250,6 +261,7 @@ impl AppState {
     /// installed.
     pub fn refresh(&self) -> Result<bool, crate::store::StoreError> {
         self.refresh_flags()?;
+        self.progress.refresh(&self.store)?;
         let Ok(_loading) = self.loading.try_lock() else {
             return Ok(false);
         };
@@ -303,6 +315,7 @@ pub fn state(url: &str, opts: ServeOptions) -> Result<Arc<AppState>, ServeError>
         .into_iter()
         .map(|d| (d.name, d.public))
         .collect();
+    let progress = progress::ProgressCell::load(&mut store)?;
     let items = (opts.cache_bytes / 16_384).max(64) as usize;
     let cache = TileCache::with_weighter(items, opts.cache_bytes, TileWeight);
     Ok(Arc::new(AppState {
@@ -323,6 +336,7 @@ pub fn state(url: &str, opts: ServeOptions) -> Result<Arc<AppState>, ServeError>
         ),
         loading: Mutex::new(()),
         compared: tokio::sync::Mutex::new(None),
+        progress,
         url: url.to_string(),
     }))
 }

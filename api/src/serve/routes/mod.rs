@@ -9,6 +9,7 @@ pub mod export;
 pub mod fonts;
 pub mod moves;
 pub mod ops;
+pub mod progress;
 pub mod search;
 pub mod stats;
 pub mod tiles;
@@ -53,6 +54,11 @@ pub fn api() -> OpenApiRouter<Arc<AppState>> {
         .routes(routes!(search::search))
         .routes(routes!(admin::publish))
         .routes(routes!(admin::reload))
+        .routes(routes!(progress::upload, progress::uploads))
+        .routes(routes!(progress::upload_info))
+        .routes(routes!(progress::report_route))
+        .routes(routes!(progress::series))
+        .routes(routes!(progress::points))
         .routes(routes!(ops::healthz))
         .routes(routes!(ops::metrics))
 }
@@ -98,7 +104,12 @@ pub fn router(state: Arc<AppState>) -> Router {
             StatusCode::SERVICE_UNAVAILABLE,
             state.opts.timeout,
         ))
-        .layer(RequestBodyLimitLayer::new(state.opts.body_limit))
+        // JSON bodies (Json extractors) are held to --body-limit-kb; progress uploads read
+        // their body themselves, up to --upload-limit-mb
+        .layer(axum::extract::DefaultBodyLimit::max(state.opts.body_limit))
+        .layer(RequestBodyLimitLayer::new(
+            state.opts.body_limit.max(state.opts.upload_limit),
+        ))
         .layer(axum::middleware::from_fn(json_errors))
         .layer(
             TraceLayer::new_for_http()
