@@ -754,6 +754,33 @@ fn every_role_on_every_route() {
         ("GET", &cov_own, None, [401, 200, 200, 200]),
         ("GET", "/metrics", None, [401, 403, 403, 200]),
         ("POST", "/api/v1/reload", None, [401, 403, 403, 200]),
+        // progress: the body "{}" is no progress file, so a caller who may upload gets 422
+        (
+            "POST",
+            "/api/v1/progress/uploads",
+            None,
+            [401, 422, 403, 422],
+        ),
+        (
+            "GET",
+            "/api/v1/progress/uploads",
+            None,
+            [401, 200, 200, 200],
+        ),
+        (
+            "GET",
+            "/api/v1/progress/uploads/1",
+            None,
+            [401, 404, 404, 404],
+        ),
+        ("GET", "/api/v1/progress/report", None, [200, 200, 200, 200]),
+        ("GET", "/api/v1/progress/series", None, [200, 200, 200, 200]),
+        (
+            "GET",
+            "/api/v1/progress/points?bbox=9,42,13,45",
+            None,
+            [401, 200, 200, 200],
+        ),
         (
             "POST",
             "/api/v1/datasets/declarations/publish",
@@ -843,6 +870,11 @@ fn the_openapi_document_is_valid_and_lists_every_route() {
         "/api/v1/units/{id}",
         "/api/v1/units/export",
         "/api/v1/search",
+        "/api/v1/progress/uploads",
+        "/api/v1/progress/uploads/{id}",
+        "/api/v1/progress/report",
+        "/api/v1/progress/series",
+        "/api/v1/progress/points",
         "/tiles/{layer}.json",
         "/tiles/{layer}/{z}/{x}/{y}.mvt",
     ]
@@ -850,7 +882,7 @@ fn the_openapi_document_is_valid_and_lists_every_route() {
     .map(|s| s.to_string())
     .collect();
     assert_eq!(paths, want);
-    assert_eq!(spec.operations().count(), 19);
+    assert_eq!(spec.operations().count(), 25);
     // every reference resolves
     let doc: Value = serde_json::from_str(&text).unwrap();
     let mut refs = Vec::new();
