@@ -8,6 +8,8 @@
 #                                             (scripts/bench-store.sh, default 1M units)
 #   scripts/bench.sh serve [UNITS]            tile serving under load: tiles/s, p50 / p99,
 #                                             memory (scripts/bench-serve.sh, 1M units)
+#   scripts/bench.sh progress [ROWS]          progress uploads and reports: time, memory
+#                                             (scripts/bench-progress.sh, 1M rows)
 #                                             ENGINES: default "sedonadb geopandas duckdb"
 # Env: PEERS_DIR (../shared/peers), BENCH_DIR (.bench), PEERS_VENV (/tmp/peers/venv),
 #      PEERS_DATA (BENCH_DIR/data), REPEATS (1), SKIP_PEERS=1 to time bianca alone.
@@ -17,6 +19,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 if [ "${1:-}" = store ]; then shift; exec bash scripts/bench-store.sh "$@"; fi
 if [ "${1:-}" = serve ]; then shift; exec bash scripts/bench-serve.sh "$@"; fi
+if [ "${1:-}" = progress ]; then shift; exec bash scripts/bench-progress.sh "$@"; fi
 ROOT=$(pwd)
 SIZE=${1:-medium}; shift || true
 ENGINES=${*:-sedonadb geopandas duckdb}
