@@ -289,10 +289,7 @@ fn summarise(r: &UploadReport) {
                 x.name_in_file,
                 x.code,
                 x.name,
-                serde_json::to_value(x.method)
-                    .ok()
-                    .and_then(|v| v.as_str().map(str::to_string))
-                    .unwrap_or_default()
+                x.method.as_str()
             );
         }
     }

@@ -35,6 +35,18 @@ pub enum Method {
     MergedName,
 }
 
+impl Method {
+    /// The spelling in reports (as serialised).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Method::Exact => "exact",
+            Method::SameName => "same_name",
+            Method::NamedSuccessor => "named_successor",
+            Method::MergedName => "merged_name",
+        }
+    }
+}
+
 /// A comune of the reference list, and how the file's code led to it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Resolved {

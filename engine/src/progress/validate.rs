@@ -63,17 +63,15 @@ pub fn validate(
     for key in keys {
         let mut versions = by_key.remove(key).unwrap_or_default();
         versions.sort_by_key(|it| (it.status_date, it.row));
-        let mut previous: Option<(&str, String)> = None; // (status, where it was reported)
-        let mut prev_item: Option<&Item> = None;
-        if let Some(first) = versions.first() {
-            if let Some(v) = history.before(key, first.status_date) {
-                previous = Some((
-                    v.item.status.as_str(),
+        // the state before each row, and where it was reported
+        let mut previous: Option<(&Item, String)> = versions.first().and_then(|first| {
+            history.before(key, first.status_date).map(|v| {
+                (
+                    &v.item,
                     format!("on {} (upload {})", v.item.status_date, v.upload),
-                ));
-                prev_item = Some(&v.item);
-            }
-        }
+                )
+            })
+        });
         let mut last_in_file: Option<&Item> = None;
         for it in versions {
             if let Some(last) = last_in_file {
@@ -90,7 +88,7 @@ pub fn validate(
                     continue;
                 }
             }
-            if let (Some(p), Some((_, where_))) = (prev_item, &previous) {
+            if let Some((p, where_)) = &previous {
                 if p.status.is_backwards(it.status) && it.note.is_none() {
                     let problem = Problem::new(
                         it.row,
@@ -108,11 +106,7 @@ pub fn validate(
                     }
                 }
             }
-            previous = Some((
-                it.status.as_str(),
-                format!("on {} (row {})", it.status_date, it.row),
-            ));
-            prev_item = Some(it);
+            previous = Some((it, format!("on {} (row {})", it.status_date, it.row)));
             last_in_file = Some(it);
         }
     }
