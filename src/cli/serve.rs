@@ -38,6 +38,15 @@ pub struct ServeArgs {
     /// The server's public URL, for the tile URLs in TileJSON (default: from the request).
     #[arg(long, value_name = "URL")]
     pub public_url: Option<String>,
+    /// A MapLibre style URL (http or https) whose layers the map draws under bianca's own,
+    /// fetched by the browser. Default: none, nothing is fetched from another origin.
+    #[arg(long, value_name = "URL", value_parser = basemap_url)]
+    pub basemap_style: Option<String>,
+}
+
+/// Checks `--basemap-style`.
+pub fn basemap_url(s: &str) -> std::result::Result<String, String> {
+    bianca_api::serve::basemap::check_style_url(s).map_err(|e| e.to_string())
 }
 
 pub fn run(a: &ServeArgs, database_url: Option<&str>) -> Result<()> {
@@ -59,6 +68,7 @@ pub fn run(a: &ServeArgs, database_url: Option<&str>) -> Result<()> {
         timeout: Duration::from_secs(a.timeout.max(1)),
         attribution: a.attribution.clone(),
         public_url: a.public_url.clone(),
+        basemap_style: a.basemap_style.clone(),
     };
     eprintln!(
         "bianca serve: loading the snapshot from {} ...",

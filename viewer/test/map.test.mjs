@@ -4,6 +4,7 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { join } from "node:path";
+import { mkdirSync, writeFileSync } from "node:fs";
 import { startServer, launch, openPage, idle, colourCounts, SHOTS } from "./fixture.mjs";
 import { serveStatic } from "./static-server.mjs";
 
@@ -34,8 +35,13 @@ async function json(url, token) {
   return { status: r.status, body: r.status === 200 ? await r.json() : null };
 }
 
+/// The requests that went to another origin than `base` (data: and blob: URLs are local).
+function foreign(requests, base) {
+  return requests.filter((u) => !u.startsWith(`${base}/`) && !u.startsWith("data:") && !u.startsWith("blob:"));
+}
+
 test("the public map draws the white, grey and black areas with no console error", async () => {
-  const { page, errors } = await openPage(browser, `${server.base}/`);
+  const { page, errors, requests } = await openPage(browser, `${server.base}/`);
   await idle(page);
   // hexagons are drawn at ~83 % opacity over the land colour
   const counts = await colourCounts(page, [WHITE, GREY, BLACK].map((c) => blend(c, LAND, 0.83)));
@@ -51,7 +57,77 @@ test("the public map draws the white, grey and black areas with no console error
   await phone.page.screenshot({ path: join(SHOTS, "public-phone-en.png") });
   await phone.page.close();
   assert.deepEqual(errors, []);
+  // with no basemap configured, nothing is asked of another origin
+  assert.ok(requests.length > 20, `${requests.length} requests`);
+  assert.deepEqual(foreign(requests, server.base), []);
   await page.close();
+});
+
+// a tiny external style: a background and a GeoJSON square in the sea west of Tuscany, in
+// colours that bianca never uses
+const BASEMAP_BG = "#2ca02c";
+const BASEMAP_SEA = "#17becf";
+
+/// Writes the external style into `dir` (served by the static file server).
+function writeBasemap(dir) {
+  mkdirSync(dir, { recursive: true });
+  const square = [[9.65, 42.25], [10.0, 42.25], [10.0, 42.6], [9.65, 42.6], [9.65, 42.25]];
+  writeFileSync(join(dir, "square.geojson"), JSON.stringify({ type: "FeatureCollection", features: [{ type: "Feature", properties: { name: "Mare" }, geometry: { type: "Polygon", coordinates: [square] } }] }));
+  writeFileSync(join(dir, "style.json"), JSON.stringify({
+    version: 8,
+    // a relative URL, resolved against the style's own
+    sources: { sea: { type: "geojson", data: "square.geojson" } },
+    layers: [
+      { id: "background", type: "background", paint: { "background-color": BASEMAP_BG } },
+      { id: "sea", type: "fill", source: "sea", paint: { "fill-color": BASEMAP_SEA } },
+      // a label in a font bianca does not have: drawn with bianca's
+      { id: "sea-label", type: "symbol", source: "sea", layout: { "text-field": ["get", "name"], "text-font": ["Noto Sans Regular"] } },
+    ],
+  }));
+}
+
+test("an external basemap style is drawn under bianca's layers, and its failure is only a warning", async () => {
+  const styleDir = join(server.dir, "basemap");
+  writeBasemap(styleDir);
+  const host = await serveStatic(styleDir, { cors: true });
+  const styleUrl = `${host.base}/style.json`;
+  const other = await server.serve(["--basemap-style", styleUrl]);
+  try {
+    const { page, errors, requests } = await openPage(browser, `${other.base}/`);
+    await idle(page);
+    const counts = await colourCounts(page, [BASEMAP_BG, BASEMAP_SEA, ...[WHITE, GREY, BLACK].map((c) => blend(c, BASEMAP_BG, 0.83))]);
+    assert.ok(counts[BASEMAP_BG] > 5000, JSON.stringify(counts));
+    assert.ok(counts[BASEMAP_SEA] > 1000, JSON.stringify(counts));
+    // bianca's hexagons are drawn over it
+    for (const c of [WHITE, GREY, BLACK]) assert.ok(counts[blend(c, BASEMAP_BG, 0.83)] > 300, JSON.stringify(counts));
+    // bianca's own labels still have their glyphs
+    const labels = await page.evaluate(() => window.bianca.map.queryRenderedFeatures({ layers: ["province-labels"] }).map((f) => f.properties.name));
+    assert.ok(labels.includes("Firenze"), labels.join(","));
+    assert.deepEqual(foreign(requests, other.base).map((u) => new URL(u).pathname).sort(), ["/square.geojson", "/style.json"]);
+    assert.deepEqual(errors, []);
+    await page.screenshot({ path: join(SHOTS, "public-basemap.png") });
+    await page.close();
+
+    // the planner's map has it too
+    const planner = await openPage(browser, `${other.base}/planner`, { token: server.planner });
+    await idle(planner.page);
+    assert.ok(await planner.page.evaluate(() => Boolean(window.bianca.map.getLayer("basemap-sea"))));
+    await planner.page.close();
+
+    // the style cannot be fetched: bianca's layers alone, a warning and no error of ours
+    const failed = await openPage(browser, `${other.base}/`, { before: (p) => p.route(styleUrl, (r) => r.abort()) });
+    await idle(failed.page);
+    const c2 = await colourCounts(failed.page, [BASEMAP_BG, ...[WHITE, GREY, BLACK].map((c) => blend(c, LAND, 0.83))]);
+    assert.equal(c2[BASEMAP_BG], 0);
+    for (const c of [WHITE, GREY, BLACK]) assert.ok(c2[blend(c, LAND, 0.83)] > 1500, JSON.stringify(c2));
+    assert.ok(failed.warnings.some((w) => w.includes("basemap") && w.includes(styleUrl)), failed.warnings.join("\n"));
+    // the browser itself reports the failed request; nothing else is an error
+    assert.deepEqual(failed.errors.filter((e) => !e.startsWith("Failed to load resource")), []);
+    await failed.page.close();
+  } finally {
+    await other.stop();
+    host.close();
+  }
 });
 
 test("searching an address flies there and answers as the API does", async () => {
@@ -231,5 +307,22 @@ test("the exported static site renders the same public layers with no bianca beh
     await page.close();
   } finally {
     site.close();
+  }
+  // exported with a basemap: the site's map draws it under the public layers
+  const styleDir = join(server.dir, "basemap-static");
+  writeBasemap(styleDir);
+  const host = await serveStatic(styleDir, { cors: true });
+  const withBasemap = server.exportPublic(["--basemap-style", `${host.base}/style.json`]);
+  const site2 = await serveStatic(withBasemap.out);
+  try {
+    const { page, errors } = await openPage(browser, `${site2.base}/`);
+    await idle(page);
+    const counts = await colourCounts(page, [BASEMAP_BG, BASEMAP_SEA]);
+    assert.ok(counts[BASEMAP_BG] > 5000 && counts[BASEMAP_SEA] > 1000, JSON.stringify(counts));
+    assert.deepEqual(errors, []);
+    await page.close();
+  } finally {
+    site2.close();
+    host.close();
   }
 });

@@ -7,6 +7,7 @@
 //! a new snapshot empties the tile cache.
 
 pub mod auth;
+pub mod basemap;
 pub mod compare;
 pub mod error;
 pub mod hexagons;
@@ -53,6 +54,9 @@ pub struct ServeOptions {
     /// The public URL of the server, for the tile URLs of TileJSON (default: from the
     /// request's Host header).
     pub public_url: Option<String>,
+    /// An external MapLibre style whose sources and layers the map draws under bianca's
+    /// own (see [`basemap`]); `None` (the default): nothing is fetched from elsewhere.
+    pub basemap_style: Option<String>,
 }
 
 /// The attribution of the data the demo and the usual inputs come from.
@@ -71,6 +75,7 @@ impl Default for ServeOptions {
             timeout: Duration::from_secs(30),
             attribution: DEFAULT_ATTRIBUTION.into(),
             public_url: None,
+            basemap_style: None,
         }
     }
 }

@@ -36,6 +36,27 @@ pub struct PublicSite {
     pub seconds: f64,
 }
 
+/// What to export.
+#[derive(Debug, Clone)]
+pub struct ExportOptions {
+    /// The snapshot (default: the latest).
+    pub snapshot: Option<String>,
+    /// The deepest zoom in the archive (clamped to 13..=16).
+    pub max_zoom: u8,
+    /// An external basemap style for the site's map (see [`super::basemap`]).
+    pub basemap_style: Option<String>,
+}
+
+impl Default for ExportOptions {
+    fn default() -> Self {
+        ExportOptions {
+            snapshot: None,
+            max_zoom: 14,
+            basemap_style: None,
+        }
+    }
+}
+
 /// The largest tile a static host should serve, as tippecanoe counts.
 pub const TILE_LIMIT: usize = 500_000;
 
@@ -68,17 +89,20 @@ fn tiles_at(z: u8, b: [f64; 4]) -> Vec<TileId> {
     out
 }
 
-/// Exports the public map of snapshot `name` (or the latest) to `dir`. `progress(done,
-/// total)` counts tiles.
+/// Exports the public map of a snapshot to `dir`. `progress(done, total)` counts tiles.
 pub fn export_public(
     store: &mut Store,
-    name: Option<&str>,
     dir: &Path,
-    max_zoom: u8,
+    opts: &ExportOptions,
     progress: &(dyn Fn(u64, u64) + Sync),
 ) -> Result<PublicSite, ServeError> {
     let t0 = Instant::now();
-    let max_zoom = max_zoom.clamp(units_layer::MIN_ZOOM, 16);
+    let name = opts.snapshot.as_deref();
+    let max_zoom = opts.max_zoom.clamp(units_layer::MIN_ZOOM, 16);
+    let basemap_style = match &opts.basemap_style {
+        Some(u) => Some(super::basemap::check_style_url(u)?),
+        None => None,
+    };
     if !viewer_ready() {
         return Err(ServeError::Config(
             "this bianca was built without the map's JavaScript: run `npm ci` in viewer/ and build again".into(),
@@ -206,6 +230,7 @@ pub fn export_public(
                     "snapshot": s.info.name,
                     "points": public_registry,
                     "attribution": super::DEFAULT_ATTRIBUTION,
+                    "basemap_style": basemap_style,
                 });
                 let html = html.replace(
                     r#"<script id="static-config" type="application/json"></script>"#,

@@ -2,13 +2,19 @@
 // between white / grey / black areas, fibre and mobile; click a comune for its statistics.
 import * as maplibregl from "../vendor/maplibre-gl.mjs";
 import { t, className } from "./i18n.js";
-import { buildStyle, modePaint } from "./style.js";
+import { buildStyle, modePaint, FONT } from "./style.js";
+import { loadBasemap } from "./basemap.js";
 import { api, el, panel, searchBox, legend, i18nPage, addressAnswer, areaFigures, transformRequest } from "./common.js";
 
 /// The configuration `bianca export-public` writes into a static site's index.html; null
 /// when the page is served by `bianca serve`.
 function staticConfig() {
-  const txt = document.getElementById("static-config")?.textContent?.trim();
+  return jsonOf("static-config");
+}
+
+/// The JSON of a `<script type="application/json">` element; null when it is empty.
+function jsonOf(id) {
+  const txt = document.getElementById(id)?.textContent?.trim();
   return txt ? JSON.parse(txt) : null;
 }
 
@@ -65,6 +71,9 @@ export async function start({ planner = false, extraControls = null } = {}) {
     rules = r;
     snapshot = health.snapshot;
   }
+  // an external basemap, when the server or the export was told of one
+  const basemapUrl = cfg?.basemap_style ?? jsonOf("map-config")?.basemap_style ?? null;
+  const basemap = basemapUrl ? await loadBasemap(basemapUrl, FONT) : null;
   const state = { mode: "classes", rule: rules[0]?.name ?? "", rules, compare: "" };
   const attribution = "ISTAT / Openpolis geojson-italy (CC BY 4.0) · bianca";
   const origin = cfg ? base.replace(/\/$/, "") : location.origin;
@@ -72,7 +81,7 @@ export async function start({ planner = false, extraControls = null } = {}) {
   const query = () => (state.rule && state.rule !== rules[0]?.name ? `rules=${encodeURIComponent(state.rule)}` : "");
   const map = new maplibregl.Map({
     container: "map",
-    style: buildStyle({ origin, q: query(), mode: state.mode, attribution, planner, compare: state.compare, staticTiles }),
+    style: buildStyle({ origin, q: query(), mode: state.mode, attribution, planner, compare: state.compare, staticTiles, basemap }),
     bounds: [[9.6, 42.2], [12.4, 44.5]],
     fitBoundsOptions: { padding: 20 },
     transformRequest,
@@ -164,7 +173,7 @@ export async function start({ planner = false, extraControls = null } = {}) {
   const api_ = {
     map, state, rules, panel: p, showUnit, showArea,
     restyle() {
-      map.setStyle(buildStyle({ origin, q: query(), mode: state.mode, attribution, planner, compare: state.compare, staticTiles }), { diff: false });
+      map.setStyle(buildStyle({ origin, q: query(), mode: state.mode, attribution, planner, compare: state.compare, staticTiles, basemap }), { diff: false });
       legend(state.mode, classesOf(), state.compare);
     },
     setRule(name) {
