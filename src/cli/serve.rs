@@ -42,6 +42,10 @@ pub struct ServeArgs {
     /// fetched by the browser. Default: none, nothing is fetched from another origin.
     #[arg(long, value_name = "URL", value_parser = basemap_url)]
     pub basemap_style: Option<String>,
+    /// Snapshots other than the served one that planners may view, kept in memory at most
+    /// (the most recently used); each takes about as much memory as the served one.
+    #[arg(long, value_name = "N", default_value_t = 2, value_parser = clap::value_parser!(u16).range(1..=16))]
+    pub keep_snapshots: u16,
 }
 
 /// Checks `--basemap-style`.
@@ -69,6 +73,7 @@ pub fn run(a: &ServeArgs, database_url: Option<&str>) -> Result<()> {
         attribution: a.attribution.clone(),
         public_url: a.public_url.clone(),
         basemap_style: a.basemap_style.clone(),
+        keep_snapshots: usize::from(a.keep_snapshots),
     };
     eprintln!(
         "bianca serve: loading the snapshot from {} ...",

@@ -276,6 +276,66 @@ test("a planner sees the confidential coverage; the public map cannot get it", a
   await page.close();
 });
 
+test("a planner shows another stored snapshot: the map and the panels answer from it", async () => {
+  const tok = server.planner;
+  const { page, errors } = await openPage(browser, `${server.base}/planner`, { token: tok });
+  const served = (await json(`${server.base}/healthz`)).body.snapshot;
+  assert.equal(served, "s1");
+  assert.equal(await page.inputValue("#snapshot"), "s1");
+  // a unit whose class differs between the two snapshots
+  const hits = (await json(`${server.base}/api/v1/search?q=via&limit=50`, tok)).body.filter((h) => h.kind === "address");
+  let unit0 = null;
+  let unit1 = null;
+  for (const h of hits) {
+    const [a, b] = await Promise.all([json(`${server.base}/api/v1/units/${h.id}?snapshot=s0`, tok), json(`${server.base}/api/v1/units/${h.id}`, tok)]);
+    if (a.body.classes[0].class !== b.body.classes[0].class) { unit0 = a.body; unit1 = b.body; break; }
+  }
+  assert.ok(unit0, "a unit whose class changed between s0 and s1");
+  const area1 = (await json(`${server.base}/api/v1/areas/048017`, tok)).body;
+  const area0 = (await json(`${server.base}/api/v1/areas/048017?snapshot=s0`, tok)).body;
+  const shares = (a) => Object.fromEntries(a.stats[0].classes.map((c) => [c.class, new Intl.NumberFormat("it-IT", { style: "percent", maximumFractionDigits: 1 }).format(c.units / a.stats[0].units)]));
+  assert.notDeepEqual(shares(area0), shares(area1));
+  const shownShares = () => page.$$eval("[data-testid=bars-units] [data-testid^=share-units-]", (l) => Object.fromEntries(l.map((e) => [e.dataset.testid.slice("share-units-".length), e.textContent])));
+
+  // the served snapshot first
+  await page.evaluate(() => window.bianca.showArea("048017", "comune"));
+  await page.waitForSelector("[data-testid=bars-units]");
+  assert.deepEqual(await shownShares(), shares(area1));
+  // then s0: the panels and the tiles answer from it
+  await page.selectOption("#snapshot", "s0");
+  await page.waitForFunction(() => document.body.dataset.snapshot === "s0");
+  assert.deepEqual(await page.$$eval("#rule option", (o) => o.map((x) => x.value)), ["eu2013-nga"]);
+  assert.ok(!(await page.$$eval("#compare option", (o) => o.map((x) => x.value))).includes("s0"));
+  await page.evaluate(() => window.bianca.showArea("048017", "comune"));
+  await page.waitForSelector("[data-testid=bars-units]");
+  assert.deepEqual(await shownShares(), shares(area0));
+  await page.evaluate((id) => window.bianca.showUnit(id), unit0.id);
+  await page.waitForSelector("[data-testid=answer]");
+  const want = { white: "area bianca", grey: "area grigia", black: "area nera" };
+  const answer = (await page.textContent("[data-testid=answer]")).toLowerCase();
+  assert.ok(answer.includes(want[unit0.classes[0].class] ?? unit0.classes[0].class), `${answer} (s0: ${unit0.classes[0].class}, s1: ${unit1.classes[0].class})`);
+  // the unit points drawn are s0's classes
+  await page.evaluate(([lon, lat]) => window.bianca.map.jumpTo({ center: [lon, lat], zoom: 16 }), [unit0.lon, unit0.lat]);
+  await idle(page);
+  const drawn = await page.evaluate(() => window.bianca.map.queryRenderedFeatures({ layers: ["units"] }).map((f) => [f.properties.id, f.properties.class]));
+  assert.ok(drawn.length > 0);
+  const mine = drawn.find(([id]) => id === unit0.id);
+  assert.ok(mine, `unit ${unit0.id} drawn`);
+  assert.equal(mine[1], unit0.classes[0].class);
+  for (const [id, cls] of drawn.slice(0, 10)) {
+    assert.equal(cls, (await json(`${server.base}/api/v1/units/${id}?snapshot=s0`, tok)).body.classes[0].class, id);
+  }
+  await page.screenshot({ path: join(SHOTS, "planner-snapshot-s0.png") });
+  // back to the served one
+  await page.selectOption("#snapshot", "s1");
+  await page.waitForFunction(() => document.body.dataset.snapshot === "s1");
+  await page.evaluate(() => window.bianca.showArea("048017", "comune"));
+  await page.waitForSelector("[data-testid=bars-units]");
+  assert.deepEqual(await shownShares(), shares(area1));
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
 test("the exported static site renders the same public layers with no bianca behind it", async () => {
   const { out } = server.exportPublic();
   const site = await serveStatic(out);

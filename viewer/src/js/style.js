@@ -57,9 +57,10 @@ export function modePaint(mode) {
   return { hex: classMatch("class"), unit: classMatch("class") };
 }
 
-/// The whole style. `q` is the query string added to tile URLs (rule set, snapshot);
+/// The whole style. `q` is the query string added to tile URLs (rule set, snapshot),
+/// `snapshotQ` the part of it that names the snapshot (the coverage layer takes only that);
 /// `basemap` an adapted external style (basemap.js) to draw under bianca's layers.
-export function buildStyle({ origin, q = "", mode = "classes", attribution = "", planner = false, compare = "", staticTiles = null, basemap = null }) {
+export function buildStyle({ origin, q = "", snapshotQ = "", mode = "classes", attribution = "", planner = false, compare = "", staticTiles = null, basemap = null }) {
   const tj = (layer, extra = "") => `${origin}/tiles/${layer}.json${q || extra ? "?" : ""}${[q, extra].filter(Boolean).join("&")}`;
   const paint = modePaint(mode);
   const style = {
@@ -161,7 +162,7 @@ export function buildStyle({ origin, q = "", mode = "classes", attribution = "",
     return withBasemap(style, basemap);
   }
   if (planner) {
-    style.sources.coverage = { type: "vector", url: `${origin}/tiles/coverage.json` };
+    style.sources.coverage = { type: "vector", url: `${origin}/tiles/coverage.json${snapshotQ ? `?${snapshotQ}` : ""}` };
     const i = style.layers.findIndex((l) => l.id === "comune-lines");
     style.layers.splice(i, 0,
       {
