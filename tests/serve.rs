@@ -1462,6 +1462,16 @@ fn a_confidential_registry_shows_only_aggregates() {
         get(&format!("{cov_url}?dataset=decl-secret"), Some(&planner)).status,
         404
     );
+    // its static site has no address search and no address answers
+    let out = tmp();
+    let site = out.path().join("site");
+    let log = ok(&db(url, &["export-public", s(&site)]));
+    assert!(log.contains("the registry is confidential"), "{log}");
+    assert!(!site.join("data/search").exists());
+    assert!(!site.join("data/units").exists());
+    let html = std::fs::read_to_string(site.join("index.html")).unwrap();
+    assert!(html.contains(r#""search":false"#), "{html}");
+    assert!(html.contains(r#""unit_files":null"#), "{html}");
 }
 
 /// `bianca export-public`: a PMTiles archive within tippecanoe's limits, the viewer in
@@ -1506,7 +1516,141 @@ fn export_public_writes_a_static_site() {
         .unwrap();
     let api = get(&sh.server.url("/api/v1/areas/048017"), None).json();
     assert_eq!(firenze["stats"], api["stats"]);
+    check_static_addresses(&site, &sh.rows);
     // exporting again replaces the site
     ok(&db(&sh._store.url, &["export-public", s(&site)]));
     assert!(site.join("map.pmtiles").is_file());
+}
+
+fn read_json(path: &Path) -> Value {
+    serde_json::from_slice(
+        &std::fs::read(path).unwrap_or_else(|e| panic!("{}: {e}", path.display())),
+    )
+    .unwrap()
+}
+
+/// A static site's address search and answers: every address is in the index, files stay
+/// small, an address's answer is the anonymous API's, and no operator of a confidential
+/// dataset is written anywhere.
+fn check_static_addresses(site: &Path, rows: &HashMap<String, HashMap<String, String>>) {
+    let sh = shared();
+    let html = std::fs::read_to_string(site.join("index.html")).unwrap();
+    let unit_files: u32 = html
+        .split(r#""unit_files":"#)
+        .nth(1)
+        .and_then(|x| x.split([',', '}']).next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("unit_files in {html}"));
+    assert_eq!(unit_files as usize, UNITS.div_ceil(500));
+    // every address is in the index, under at least one key
+    let keys = read_json(&site.join("data/search/keys.json"));
+    assert!(keys["keys"].as_array().unwrap().len() > 100, "{keys}");
+    let mut indexed = BTreeSet::new();
+    let mut largest = 0;
+    for entry in std::fs::read_dir(site.join("data/search")).unwrap() {
+        let path = entry.unwrap().path();
+        largest = largest.max(std::fs::metadata(&path).unwrap().len());
+        if path.file_name().unwrap() == "keys.json" {
+            continue;
+        }
+        for u in read_json(&path)["units"].as_array().unwrap() {
+            let id = u[0].as_str().unwrap();
+            assert_eq!(u[1].as_str().unwrap(), rows[id]["address"], "{id}");
+            assert_eq!(u[5].as_str().unwrap(), rows[id]["class"], "{id}");
+            indexed.insert(id.to_string());
+        }
+    }
+    let with_address = rows.values().filter(|r| !r["address"].is_empty()).count();
+    assert_eq!(indexed.len(), with_address);
+    assert!(largest < 200_000, "largest search file {largest} bytes");
+    // an address's answer, expanded as the viewer does, is the anonymous API's
+    // (every unit of two files, and that the files hold the units their ids hash to)
+    let mut with_offers = 0;
+    let mut seen = 0;
+    for bucket in [0, unit_files - 1] {
+        let file = read_json(&site.join(format!("data/units/{bucket}.json")));
+        for (id, rec) in file["units"].as_object().unwrap() {
+            assert_eq!(fnv1a(id) % unit_files, bucket);
+            seen += 1;
+            let api = get(&sh.server.url(&format!("/api/v1/units/{id}")), None).json();
+            let offers: Vec<Value> = rec[12]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|r| {
+                    let o = &file["offers"][r.as_u64().unwrap() as usize];
+                    let mut m = serde_json::Map::new();
+                    for (k, name) in [
+                        "operator",
+                        "technology",
+                        "down_mbps",
+                        "up_mbps",
+                        "peak_down_mbps",
+                        "peak_up_mbps",
+                        "status",
+                        "year",
+                        "via",
+                        "dataset",
+                        "dataset_imported_at",
+                    ]
+                    .iter()
+                    .enumerate()
+                    {
+                        if !o[k].is_null() {
+                            m.insert(name.to_string(), o[k].clone());
+                        }
+                    }
+                    Value::Object(m)
+                })
+                .collect();
+            with_offers += usize::from(!offers.is_empty());
+            let rules = ["eu2013-nga", "eu2023-gigabit"];
+            let mut unit = serde_json::json!({
+                "id": id, "lon": rec[4], "lat": rec[5], "units": rec[3],
+                "comune": rec[1], "comune_name": rec[2], "address": rec[0],
+                "classes": rec[6].as_array().unwrap().iter().enumerate()
+                    .map(|(k, c)| serde_json::json!({"rules": rules[k], "class": c})).collect::<Vec<_>>(),
+                "technology": rec[7], "technologies": rec[8], "speed": rec[9],
+                "networks_4g": rec[10], "networks_5g": rec[11], "offers": offers, "snapshot": "s1",
+            });
+            unit.as_object_mut().unwrap().retain(|_, v| !v.is_null());
+            assert_eq!(unit, api, "the answer of {id}");
+        }
+    }
+    assert!(seen > 600, "{seen} units compared");
+    assert!(
+        with_offers > 5,
+        "{with_offers} compared units with public offers"
+    );
+    // privacy: the operators of the confidential coverage only (MobiTre, RetePiù) appear
+    // in no file; an operator of the public declarations does
+    let mut text = Vec::new();
+    fn walk(dir: &Path, out: &mut Vec<u8>) {
+        for e in std::fs::read_dir(dir).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                walk(&p, out);
+            } else if p.extension().is_some_and(|x| x == "json" || x == "html") {
+                out.extend(std::fs::read(&p).unwrap());
+            }
+        }
+    }
+    walk(site, &mut text);
+    let text = String::from_utf8_lossy(&text);
+    for secret in ["MobiTre", "RetePi", "\"coverage\""] {
+        assert!(!text.contains(secret), "{secret} is in the static site");
+    }
+    assert!(text.contains("FibraNet"));
+    let mut largest = 0;
+    for e in std::fs::read_dir(site.join("data/units")).unwrap() {
+        largest = largest.max(std::fs::metadata(e.unwrap().path()).unwrap().len());
+    }
+    assert!(largest < 200_000, "largest unit file {largest} bytes");
+}
+
+/// FNV-1a 32 as the static site's files are chosen.
+fn fnv1a(s: &str) -> u32 {
+    s.bytes().fold(0x811c_9dc5u32, |h, b| {
+        (h ^ u32::from(b)).wrapping_mul(0x0100_0193)
+    })
 }

@@ -56,6 +56,18 @@ pub fn run(a: &ExportPublicArgs, database_url: Option<&str>) -> Result<()> {
             "; every tile under 500 KB".into()
         }
     );
+    if site.points {
+        let (q, u) = (site.search, site.unit_records);
+        eprintln!(
+            "  address search: {} files, {:.1} MB, largest {:.0} KB; addresses' answers: {} files, {:.1} MB, largest {:.0} KB",
+            q.files,
+            q.bytes as f64 / 1e6,
+            q.largest as f64 / 1e3,
+            u.files,
+            u.bytes as f64 / 1e6,
+            u.largest as f64 / 1e3
+        );
+    }
     if !site.points {
         eprintln!(
             "  the registry is confidential: no address points, the hexagons go to zoom 12 only"

@@ -4,7 +4,7 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, writeFileSync, readFileSync } from "node:fs";
 import { startServer, launch, openPage, idle, colourCounts, SHOTS } from "./fixture.mjs";
 import { serveStatic } from "./static-server.mjs";
 
@@ -360,9 +360,43 @@ test("the exported static site renders the same public layers with no bianca beh
     await page.mouse.click(box.x + box.width / 2, box.y + box.height / 2);
     await page.waitForSelector("[data-testid=answer]");
     const unit = (await json(`${server.base}/api/v1/units/${hit.id}`)).body;
-    assert.equal(await page.textContent("#panel h2"), hit.id);
-    assert.equal(await page.textContent("[data-testid=technologies]"), unit.technology === "none" ? "—" : unit.technology);
+    assert.equal(await page.textContent("#panel h2"), `${unit.address}, ${unit.comune_name}`);
+    assert.equal(await page.textContent("[data-testid=technologies]"), unit.technologies.join(", ") || "—");
+    assert.equal(await page.$$eval("#panel .offers li", (l) => l.length), unit.offers.length);
     await page.screenshot({ path: join(SHOTS, "static-site.png") });
+
+    // an address searched in the static site: the API's results, in its order, and its answer
+    // (a unit of the public declarations: it has public offers)
+    const declared = readFileSync(join(server.dir, "data", "declarations.csv"), "utf8").split("\n")[1].split(",")[0];
+    const du = (await json(`${server.base}/api/v1/units/${declared}`)).body;
+    assert.ok(du.offers.length > 0 && du.address, JSON.stringify(du));
+    const target = { hit: { label: `${du.address}, ${du.comune_name}` }, unit: du };
+    const listed = async (q) => {
+      await page.fill("#search", "");
+      await page.fill("#search", q);
+      await page.waitForFunction((n) => document.querySelectorAll("#results li").length > 0 && !document.getElementById("results").hidden, null, { timeout: 10000 });
+      await page.waitForTimeout(400);
+      return page.$$eval("#results li", (l) => l.map((x) => x.textContent));
+    };
+    const expected = async (q) => (await json(`${server.base}/api/v1/search?q=${encodeURIComponent(q)}&limit=8`)).body
+      .map((r) => `${r.kind === "comune" ? "Comune" : "●"} ${r.label}`);
+    const street = target.unit.address.split(" ").filter((w) => !/^\d/.test(w) && w.length > 3).pop();
+    for (const q of [street.toLowerCase(), target.hit.label.replace(",", ""), `${street.slice(0, 5)}`]) {
+      const want = await expected(q);
+      assert.ok(want.length > 0, q);
+      assert.deepEqual(await listed(q), want, `static search ${JSON.stringify(q)}`);
+    }
+    await listed(target.hit.label.replace(",", ""));
+    await page.click(`#results li button:has-text("${target.hit.label}")`);
+    await page.waitForFunction((t) => document.querySelector("#panel h2")?.textContent === t, target.hit.label);
+    const answer = (await page.textContent("[data-testid=answer]")).toLowerCase();
+    const cls = target.unit.classes[0].class;
+    assert.ok(answer.includes({ white: "area bianca", grey: "area grigia", black: "area nera" }[cls] ?? cls), `${answer} (${cls})`);
+    assert.equal(await page.textContent("[data-testid=technologies]"), target.unit.technologies.join(", "));
+    const offers = await page.$$eval("#panel .offers li", (l) => l.map((x) => x.textContent));
+    assert.equal(offers.length, target.unit.offers.length);
+    for (const o of target.unit.offers) assert.ok(offers.some((t) => t.includes(o.operator) && t.includes(o.dataset)), `${o.operator} in ${offers}`);
+    await page.screenshot({ path: join(SHOTS, "static-site-address.png") });
     assert.deepEqual(errors, []);
     await page.close();
   } finally {

@@ -4,6 +4,7 @@ import * as maplibregl from "../vendor/maplibre-gl.mjs";
 import { t, className } from "./i18n.js";
 import { buildStyle, modePaint, FONT } from "./style.js";
 import { loadBasemap } from "./basemap.js";
+import { staticBackend } from "./static-site.js";
 import { api, el, panel, searchBox, legend, i18nPage, addressAnswer, areaFigures, transformRequest } from "./common.js";
 
 /// The configuration `bianca export-public` writes into a static site's index.html; null
@@ -34,26 +35,6 @@ async function getJson(url) {
   return r.json();
 }
 
-/// A static site: comuni searched in data/areas.json, units described from their tile.
-function staticBackend(base, areas) {
-  const norm = (x) => x.normalize("NFD").replace(/[\u0300-\u036f]/g, "").toLowerCase();
-  return {
-    async search(q) {
-      const words = norm(q).split(/[^a-z0-9]+/).filter(Boolean);
-      return areas
-        .filter((a) => a.level === "comune" && a.bbox)
-        .filter((a) => { const n = norm(a.name).split(/[^a-z0-9]+/); return words.every((w) => n.some((x) => x.startsWith(w))); })
-        .slice(0, 8)
-        .map((a) => ({ kind: "comune", label: a.name, code: a.code, lon: a.centre[0], lat: a.centre[1], bbox: a.bbox }));
-    },
-    async area(code, level) {
-      const a = areas.find((x) => x.code === code && (!level || x.level === level));
-      if (!a) throw new Error(code);
-      return a;
-    },
-  };
-}
-
 export async function start({ planner = false, extraControls = null } = {}) {
   i18nPage();
   const cfg = staticConfig();
@@ -65,7 +46,7 @@ export async function start({ planner = false, extraControls = null } = {}) {
     const [r, areas] = await Promise.all([getJson(`${base}data/rules.json`), getJson(`${base}data/areas.json`)]);
     rules = r;
     snapshot = cfg.snapshot;
-    backend = staticBackend(base, areas);
+    backend = staticBackend(base, cfg, areas, rules);
   } else {
     const [r, health] = await Promise.all([api("/api/v1/rules"), api("/healthz")]);
     rules = r;
@@ -121,8 +102,21 @@ export async function start({ planner = false, extraControls = null } = {}) {
 
   async function showUnit(id, props = null) {
     selectUnit(id);
+    if (backend) {
+      // a static site: the answer the export wrote for a public registry
+      try {
+        const unit = await backend.unit(id);
+        if (unit) {
+          const title = [unit.address, unit.comune_name].filter(Boolean).join(", ") || unit.id;
+          p.show(title, ...addressAnswer(unit, state.rules));
+          return unit;
+        }
+      } catch (e) {
+        console.warn(`bianca: the answer of ${id}: ${e.message}`);
+      }
+    }
     if (backend && props) {
-      // a static site knows what the tile says: class, best technology, speed class
+      // else what the tile says: class, best technology, speed class
       const unit = { id, classes: [{ rules: state.rule, class: props.class }], technologies: props.tech && props.tech !== "none" ? [props.tech] : [], speed: props.speed, offers: [] };
       p.show(id, ...addressAnswer(unit, state.rules, { offers: false }));
       return unit;

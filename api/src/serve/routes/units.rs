@@ -131,8 +131,6 @@ pub async fn unit(
     let i = s
         .unit(&id)
         .ok_or_else(|| ApiError::NotFound(format!("no unit {id:?} in snapshot {}", s.info.name)))?;
-    let full = caller.full_view();
-    let reach = &s.cls.reach[i];
     let visible = |o: u32| {
         let offer = &s.coverage.offers.offers[o as usize];
         let ds = &s.sources[offer.source as usize].dataset.name;
@@ -141,6 +139,14 @@ pub async fn unit(
                 .operator()
                 .is_some_and(|op| op == s.coverage.offers.names.name(offer.operator))
     };
+    Ok(Json(unit_out(s, i, caller.full_view(), visible)))
+}
+
+/// Unit `i` as the API gives it: exact speeds and network counts in the `full` view; the
+/// offers for which `visible(offer)` is true. `bianca export-public` writes the same answer
+/// (public view, public datasets' offers) for its static map.
+pub fn unit_out(s: &Served, i: usize, full: bool, visible: impl Fn(u32) -> bool) -> UnitOut {
+    let reach = &s.cls.reach[i];
     let mut offers = Vec::new();
     let mut via_fp: Vec<u32> = Vec::new();
     s.footprint_index
@@ -161,7 +167,7 @@ pub async fn unit(
             }
         }
     }
-    Ok(Json(UnitOut {
+    UnitOut {
         id: s.units.ids.get(i).to_string(),
         lon: s.units.lon[i],
         lat: s.units.lat[i],
@@ -203,5 +209,5 @@ pub async fn unit(
         networks_5g: reach.networks_5g,
         offers,
         snapshot: s.info.name.clone(),
-    }))
+    }
 }
