@@ -295,10 +295,15 @@ fn tile_of(lon: f64, lat: f64, z: u8) -> (u32, u32, f64, f64) {
     )
 }
 
-/// The snapshot's export: id -> row.
+/// Snapshot s1's export: id -> row.
 fn export(url: &str, dir: &Path) -> HashMap<String, HashMap<String, String>> {
-    let out = dir.join("export.csv");
-    ok(&db(url, &["snapshots", "export", "s1", "--out", s(&out)]));
+    export_of(url, dir, "s1")
+}
+
+/// A snapshot's export: id -> row.
+fn export_of(url: &str, dir: &Path, name: &str) -> HashMap<String, HashMap<String, String>> {
+    let out = dir.join(format!("export-{name}.csv"));
+    ok(&db(url, &["snapshots", "export", name, "--out", s(&out)]));
     let mut r = csv::Reader::from_path(&out).unwrap();
     let headers = r.headers().unwrap().clone();
     r.records()
@@ -955,7 +960,8 @@ fn errors_are_json_with_the_right_status() {
         ("/api/v1/areas/999999", 404, "not_found"),
         ("/api/v1/stats?level=country", 400, "bad_request"),
         ("/api/v1/stats?rules=nope", 404, "not_found"),
-        ("/api/v1/stats?snapshot=nope", 404, "not_found"),
+        // another snapshot is for planners; an unknown one too
+        ("/api/v1/stats?snapshot=nope", 401, "unauthorized"),
         ("/nowhere", 404, "not_found"),
         // axum's own rejections get the same shape
         ("/api/v1/search", 400, "bad_request"),
@@ -1074,9 +1080,10 @@ fn new_snapshots_and_publications_apply_while_serving() {
             .iter()
             .all(|c| c["units"] == 0));
     }
+    // (another snapshot than the served one: planners and admins only)
     let cmp = get(
         &server.url("/api/v1/stats?level=total&snapshot=s1&compare=s2&rules=bead"),
-        None,
+        Some(&admin),
     );
     assert_eq!(cmp.status, 404, "s1 has no bead rule set");
     // units marked with their class in another snapshot (planners and admins)
@@ -1172,6 +1179,220 @@ fn new_snapshots_and_publications_apply_while_serving() {
         "{status:?}\n{}",
         server.log.lock().unwrap()
     );
+}
+
+/// Planners view another stored snapshot than the served one: its tiles, TileJSON,
+/// statistics, areas, units and rule sets; the public and uploaders are refused; an unknown
+/// name is a 404.
+#[test]
+fn planners_view_another_snapshot() {
+    let store = testing::sqlite();
+    let url = store.url.as_str();
+    fill(url);
+    // s0: the same inputs in 2022, one rule set; plans due by 2025 count in s1 only
+    ok(&db(
+        url,
+        &[
+            "classify",
+            "--snapshot",
+            "s0",
+            "--rules",
+            "eu2013-nga",
+            "--reference-year",
+            "2022",
+            "-q",
+        ],
+    ));
+    let dir = tmp();
+    let rows0 = export_of(url, dir.path(), "s0");
+    let rows1 = export_of(url, dir.path(), "s1");
+    let planner = token(url, "planner", None);
+    let uploader = token(url, "uploader", Some(OPERATOR));
+    // s0 is the latest: serve s1, view s0
+    let server = Server::start(url, &["--snapshot", "s1", "--keep-snapshots", "1"]);
+    assert_eq!(get(&server.url("/healthz"), None).json()["snapshot"], "s1");
+
+    // a unit whose class differs, in the densest zoom-14 tile of such units
+    let changed: Vec<&String> = rows0
+        .keys()
+        .filter(|id| rows1[*id]["class"] != rows0[*id]["class"])
+        .collect();
+    assert!(changed.len() > 100, "{} units changed class", changed.len());
+    let mut per_tile: HashMap<(u32, u32), usize> = HashMap::new();
+    for id in &changed {
+        let r = &rows0[*id];
+        let (x, y, _, _) = tile_of(r["lon"].parse().unwrap(), r["lat"].parse().unwrap(), 14);
+        *per_tile.entry((x, y)).or_default() += 1;
+    }
+    let ((x, y), n) = per_tile.iter().max_by_key(|(k, v)| (**v, **k)).unwrap();
+    assert!(*n > 3, "{n} changed units in the tile");
+
+    // tiles of s0 carry s0's classes; the served tiles s1's
+    let tile = format!("/tiles/units/14/{x}/{y}.mvt");
+    let l = get_tile(&server.url(&format!("{tile}?snapshot=s0")), Some(&planner)).unwrap();
+    let mut differ = 0;
+    for f in &l.features {
+        let p = props(&l, f);
+        let id = p["id"].as_str().unwrap();
+        assert_eq!(p["class"], rows0[id]["class"].as_str(), "s0 class of {id}");
+        if rows1[id]["class"] != rows0[id]["class"] {
+            differ += 1;
+        }
+    }
+    assert!(differ > 3, "{differ} units of the tile differ from s1");
+    let l = get_tile(&server.url(&tile), Some(&planner)).unwrap();
+    for f in &l.features {
+        let p = props(&l, f);
+        assert_eq!(
+            p["class"],
+            rows1[p["id"].as_str().unwrap()]["class"].as_str()
+        );
+    }
+    // compared with the served snapshot from the viewed one
+    let l = get_tile(
+        &server.url(&format!("{tile}?snapshot=s0&compare=s1")),
+        Some(&planner),
+    )
+    .unwrap();
+    for f in &l.features {
+        let p = props(&l, f);
+        let id = p["id"].as_str().unwrap();
+        assert_eq!(p["was"], rows1[id]["class"].as_str());
+        assert_eq!(p["changed"], rows1[id]["class"] != rows0[id]["class"]);
+    }
+    // hexagons: the classes summed over Tuscany are s0's
+    let l = get_tile(
+        &server.url("/tiles/hexagons/4/8/5.mvt?snapshot=s0"),
+        Some(&planner),
+    )
+    .unwrap();
+    let white: u64 = l
+        .features
+        .iter()
+        .map(|f| props(&l, f)["n_white"].as_u64().unwrap())
+        .sum();
+    let white0: u64 = rows0
+        .values()
+        .filter(|r| r["class"] == "white")
+        .map(|r| r["units"].parse::<u64>().unwrap())
+        .sum();
+    let white1: u64 = rows1
+        .values()
+        .filter(|r| r["class"] == "white")
+        .map(|r| r["units"].parse::<u64>().unwrap())
+        .sum();
+    assert_eq!(white, white0);
+    assert_ne!(white0, white1);
+    let tj = get(&server.url("/tiles/units.json?snapshot=s0"), Some(&planner)).json();
+    assert!(
+        tj["tiles"][0].as_str().unwrap().ends_with("?snapshot=s0"),
+        "{tj}"
+    );
+
+    // statistics and the area of a comune with changes: s0's stored figures
+    let id = changed
+        .iter()
+        .find(|id| rows0[**id]["comune"] == "048017")
+        .or(changed.first())
+        .unwrap();
+    let comune = rows0[*id]["comune"].clone();
+    let count = |rows: &HashMap<String, HashMap<String, String>>, class: &str| -> i64 {
+        rows.values()
+            .filter(|r| r["comune"] == comune && r["class"] == class)
+            .map(|r| r["units"].parse::<i64>().unwrap())
+            .sum()
+    };
+    let st = get(
+        &server.url(&format!(
+            "/api/v1/stats?snapshot=s0&level=comune&code={comune}"
+        )),
+        Some(&planner),
+    )
+    .json();
+    assert_eq!(st["snapshot"], "s0");
+    let classes = st["areas"][0]["classes"].as_array().unwrap();
+    let mut some_differ = false;
+    for c in classes {
+        let class = c["class"].as_str().unwrap();
+        assert_eq!(
+            c["units"],
+            count(&rows0, class),
+            "{class} in {comune}: {st}"
+        );
+        some_differ |= count(&rows0, class) != count(&rows1, class);
+    }
+    assert!(some_differ, "the comune's figures differ between s0 and s1");
+    let area = get(
+        &server.url(&format!("/api/v1/areas/{comune}?snapshot=s0")),
+        Some(&planner),
+    )
+    .json();
+    assert_eq!(area["stats"][0]["classes"], st["areas"][0]["classes"]);
+    assert_eq!(
+        area["stats"].as_array().unwrap().len(),
+        1,
+        "s0 has one rule set"
+    );
+    let rules = get(&server.url("/api/v1/rules?snapshot=s0"), Some(&planner)).json();
+    assert_eq!(rules.as_array().unwrap().len(), 1);
+    // a unit looked up in s0, and in the served s1
+    let u = get(
+        &server.url(&format!("/api/v1/units/{id}?snapshot=s0")),
+        Some(&planner),
+    )
+    .json();
+    assert_eq!(u["snapshot"], "s0");
+    assert_eq!(u["classes"][0]["class"], rows0[*id]["class"].as_str());
+    let u = get(&server.url(&format!("/api/v1/units/{id}")), Some(&planner)).json();
+    assert_eq!(u["classes"][0]["class"], rows1[*id]["class"].as_str());
+    // the moves of the comune from s1 to s0: every unit whose class differs
+    let m = get(
+        &server.url(&format!(
+            "/api/v1/areas/{comune}/moves?snapshot=s0&compare=s1"
+        )),
+        Some(&planner),
+    )
+    .json();
+    let moved: u64 = m["moves"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x["addresses"].as_u64().unwrap())
+        .sum();
+    let want = changed
+        .iter()
+        .filter(|id| rows0[**id]["comune"] == comune)
+        .count() as u64;
+    assert_eq!(moved, want, "{m}");
+
+    // the public and uploaders may not ask for another snapshot; the served one is no other
+    let unit_path = format!("/api/v1/units/{id}");
+    for path in [
+        format!("{tile}?snapshot=s0"),
+        "/tiles/hexagons.json?snapshot=s0".to_string(),
+        format!("/api/v1/stats?snapshot=s0&level=comune&code={comune}"),
+        format!("{unit_path}?snapshot=s0"),
+        format!("/api/v1/areas/{comune}?snapshot=s0"),
+        "/api/v1/rules?snapshot=s0".to_string(),
+        "/api/v1/search?q=firenze&snapshot=s0".to_string(),
+    ] {
+        let r = get(&server.url(&path), None);
+        assert_eq!(r.status, 401, "anonymous {path}");
+        assert_eq!(r.json()["error"]["code"], "unauthorized");
+        assert_eq!(
+            get(&server.url(&path), Some(&uploader)).status,
+            403,
+            "{path}"
+        );
+        assert_eq!(
+            get(&server.url(&path.replace("=s0", "=s1")), None).status,
+            200,
+            "{path}"
+        );
+        let r = get(&server.url(&path.replace("=s0", "=nope")), Some(&planner));
+        assert_eq!(r.status, 404, "unknown snapshot {path}");
+        assert_eq!(r.json()["error"]["code"], "not_found");
+    }
 }
 
 fn wait_for(mut f: impl FnMut() -> bool, what: &str) {
@@ -1273,6 +1494,16 @@ fn a_confidential_registry_shows_only_aggregates() {
         get(&format!("{cov_url}?dataset=decl-secret"), Some(&planner)).status,
         404
     );
+    // its static site has no address search and no address answers
+    let out = tmp();
+    let site = out.path().join("site");
+    let log = ok(&db(url, &["export-public", s(&site)]));
+    assert!(log.contains("the registry is confidential"), "{log}");
+    assert!(!site.join("data/search").exists());
+    assert!(!site.join("data/units").exists());
+    let html = std::fs::read_to_string(site.join("index.html")).unwrap();
+    assert!(html.contains(r#""search":false"#), "{html}");
+    assert!(html.contains(r#""unit_files":null"#), "{html}");
 }
 
 /// `bianca export-public`: a PMTiles archive within tippecanoe's limits, the viewer in
@@ -1317,7 +1548,141 @@ fn export_public_writes_a_static_site() {
         .unwrap();
     let api = get(&sh.server.url("/api/v1/areas/048017"), None).json();
     assert_eq!(firenze["stats"], api["stats"]);
+    check_static_addresses(&site, &sh.rows);
     // exporting again replaces the site
     ok(&db(&sh._store.url, &["export-public", s(&site)]));
     assert!(site.join("map.pmtiles").is_file());
+}
+
+fn read_json(path: &Path) -> Value {
+    serde_json::from_slice(
+        &std::fs::read(path).unwrap_or_else(|e| panic!("{}: {e}", path.display())),
+    )
+    .unwrap()
+}
+
+/// A static site's address search and answers: every address is in the index, files stay
+/// small, an address's answer is the anonymous API's, and no operator of a confidential
+/// dataset is written anywhere.
+fn check_static_addresses(site: &Path, rows: &HashMap<String, HashMap<String, String>>) {
+    let sh = shared();
+    let html = std::fs::read_to_string(site.join("index.html")).unwrap();
+    let unit_files: u32 = html
+        .split(r#""unit_files":"#)
+        .nth(1)
+        .and_then(|x| x.split([',', '}']).next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("unit_files in {html}"));
+    assert_eq!(unit_files as usize, UNITS.div_ceil(500));
+    // every address is in the index, under at least one key
+    let keys = read_json(&site.join("data/search/keys.json"));
+    assert!(keys["keys"].as_array().unwrap().len() > 100, "{keys}");
+    let mut indexed = BTreeSet::new();
+    let mut largest = 0;
+    for entry in std::fs::read_dir(site.join("data/search")).unwrap() {
+        let path = entry.unwrap().path();
+        largest = largest.max(std::fs::metadata(&path).unwrap().len());
+        if path.file_name().unwrap() == "keys.json" {
+            continue;
+        }
+        for u in read_json(&path)["units"].as_array().unwrap() {
+            let id = u[0].as_str().unwrap();
+            assert_eq!(u[1].as_str().unwrap(), rows[id]["address"], "{id}");
+            assert_eq!(u[5].as_str().unwrap(), rows[id]["class"], "{id}");
+            indexed.insert(id.to_string());
+        }
+    }
+    let with_address = rows.values().filter(|r| !r["address"].is_empty()).count();
+    assert_eq!(indexed.len(), with_address);
+    assert!(largest < 200_000, "largest search file {largest} bytes");
+    // an address's answer, expanded as the viewer does, is the anonymous API's
+    // (every unit of two files, and that the files hold the units their ids hash to)
+    let mut with_offers = 0;
+    let mut seen = 0;
+    for bucket in [0, unit_files - 1] {
+        let file = read_json(&site.join(format!("data/units/{bucket}.json")));
+        for (id, rec) in file["units"].as_object().unwrap() {
+            assert_eq!(fnv1a(id) % unit_files, bucket);
+            seen += 1;
+            let api = get(&sh.server.url(&format!("/api/v1/units/{id}")), None).json();
+            let offers: Vec<Value> = rec[12]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|r| {
+                    let o = &file["offers"][r.as_u64().unwrap() as usize];
+                    let mut m = serde_json::Map::new();
+                    for (k, name) in [
+                        "operator",
+                        "technology",
+                        "down_mbps",
+                        "up_mbps",
+                        "peak_down_mbps",
+                        "peak_up_mbps",
+                        "status",
+                        "year",
+                        "via",
+                        "dataset",
+                        "dataset_imported_at",
+                    ]
+                    .iter()
+                    .enumerate()
+                    {
+                        if !o[k].is_null() {
+                            m.insert(name.to_string(), o[k].clone());
+                        }
+                    }
+                    Value::Object(m)
+                })
+                .collect();
+            with_offers += usize::from(!offers.is_empty());
+            let rules = ["eu2013-nga", "eu2023-gigabit"];
+            let mut unit = serde_json::json!({
+                "id": id, "lon": rec[4], "lat": rec[5], "units": rec[3],
+                "comune": rec[1], "comune_name": rec[2], "address": rec[0],
+                "classes": rec[6].as_array().unwrap().iter().enumerate()
+                    .map(|(k, c)| serde_json::json!({"rules": rules[k], "class": c})).collect::<Vec<_>>(),
+                "technology": rec[7], "technologies": rec[8], "speed": rec[9],
+                "networks_4g": rec[10], "networks_5g": rec[11], "offers": offers, "snapshot": "s1",
+            });
+            unit.as_object_mut().unwrap().retain(|_, v| !v.is_null());
+            assert_eq!(unit, api, "the answer of {id}");
+        }
+    }
+    assert!(seen > 600, "{seen} units compared");
+    assert!(
+        with_offers > 5,
+        "{with_offers} compared units with public offers"
+    );
+    // privacy: the operators of the confidential coverage only (MobiTre, RetePiù) appear
+    // in no file; an operator of the public declarations does
+    let mut text = Vec::new();
+    fn walk(dir: &Path, out: &mut Vec<u8>) {
+        for e in std::fs::read_dir(dir).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                walk(&p, out);
+            } else if p.extension().is_some_and(|x| x == "json" || x == "html") {
+                out.extend(std::fs::read(&p).unwrap());
+            }
+        }
+    }
+    walk(site, &mut text);
+    let text = String::from_utf8_lossy(&text);
+    for secret in ["MobiTre", "RetePi", "\"coverage\""] {
+        assert!(!text.contains(secret), "{secret} is in the static site");
+    }
+    assert!(text.contains("FibraNet"));
+    let mut largest = 0;
+    for e in std::fs::read_dir(site.join("data/units")).unwrap() {
+        largest = largest.max(std::fs::metadata(e.unwrap().path()).unwrap().len());
+    }
+    assert!(largest < 200_000, "largest unit file {largest} bytes");
+}
+
+/// FNV-1a 32 as the static site's files are chosen.
+fn fnv1a(s: &str) -> u32 {
+    s.bytes().fold(0x811c_9dc5u32, |h, b| {
+        (h ^ u32::from(b)).wrapping_mul(0x0100_0193)
+    })
 }

@@ -17,21 +17,24 @@ pub struct ExportPublicArgs {
     /// The deepest zoom in the archive (13 to 16; maps zoom further by scaling).
     #[arg(long, value_name = "Z", default_value_t = 14)]
     pub max_zoom: u8,
+    /// A MapLibre style URL (http or https) whose layers the site draws under bianca's
+    /// own, fetched by the reader's browser. Default: none, the site is self-contained.
+    #[arg(long, value_name = "URL", value_parser = super::serve::basemap_url)]
+    pub basemap_style: Option<String>,
 }
 
 pub fn run(a: &ExportPublicArgs, database_url: Option<&str>) -> Result<()> {
     let mut store = super::store::open_existing(database_url)?;
     let pb = progress::bar(0, "tiles");
-    let site = public_site::export_public(
-        &mut store,
-        a.snapshot.as_deref(),
-        &a.dir,
-        a.max_zoom,
-        &|done, total| {
-            pb.set_length(total);
-            pb.set_position(done);
-        },
-    )
+    let opts = public_site::ExportOptions {
+        snapshot: a.snapshot.clone(),
+        max_zoom: a.max_zoom,
+        basemap_style: a.basemap_style.clone(),
+    };
+    let site = public_site::export_public(&mut store, &a.dir, &opts, &|done, total| {
+        pb.set_length(total);
+        pb.set_position(done);
+    })
     .with_context(|| format!("exporting the public map to {}", a.dir.display()))?;
     pb.finish_and_clear();
     let (len, z, x, y) = site.largest;
@@ -53,6 +56,18 @@ pub fn run(a: &ExportPublicArgs, database_url: Option<&str>) -> Result<()> {
             "; every tile under 500 KB".into()
         }
     );
+    if site.points {
+        let (q, u) = (site.search, site.unit_records);
+        eprintln!(
+            "  address search: {} files, {:.1} MB, largest {:.0} KB; addresses' answers: {} files, {:.1} MB, largest {:.0} KB",
+            q.files,
+            q.bytes as f64 / 1e6,
+            q.largest as f64 / 1e3,
+            u.files,
+            u.bytes as f64 / 1e6,
+            u.largest as f64 / 1e3
+        );
+    }
     if !site.points {
         eprintln!(
             "  the registry is confidential: no address points, the hexagons go to zoom 12 only"

@@ -42,6 +42,19 @@ pub struct ServeArgs {
     /// The server's public URL, for the tile URLs in TileJSON (default: from the request).
     #[arg(long, value_name = "URL")]
     pub public_url: Option<String>,
+    /// A MapLibre style URL (http or https) whose layers the map draws under bianca's own,
+    /// fetched by the browser. Default: none, nothing is fetched from another origin.
+    #[arg(long, value_name = "URL", value_parser = basemap_url)]
+    pub basemap_style: Option<String>,
+    /// Snapshots other than the served one that planners may view, kept in memory at most
+    /// (the most recently used); each takes about as much memory as the served one.
+    #[arg(long, value_name = "N", default_value_t = 2, value_parser = clap::value_parser!(u16).range(1..=16))]
+    pub keep_snapshots: u16,
+}
+
+/// Checks `--basemap-style`.
+pub fn basemap_url(s: &str) -> std::result::Result<String, String> {
+    bianca_api::serve::basemap::check_style_url(s).map_err(|e| e.to_string())
 }
 
 pub fn run(a: &ServeArgs, database_url: Option<&str>) -> Result<()> {
@@ -64,6 +77,8 @@ pub fn run(a: &ServeArgs, database_url: Option<&str>) -> Result<()> {
         attribution: a.attribution.clone(),
         public_url: a.public_url.clone(),
         upload_limit: a.upload_limit_mb << 20,
+        basemap_style: a.basemap_style.clone(),
+        keep_snapshots: usize::from(a.keep_snapshots),
     };
     eprintln!(
         "bianca serve: loading the snapshot from {} ...",

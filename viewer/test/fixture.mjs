@@ -36,29 +36,45 @@ export async function startServer() {
   bianca(["--database-url", db, "classify", "--snapshot", "s0", "--rules", "eu2013-nga", "--reference-year", "2022", "-q"]);
   bianca(["--database-url", db, "classify", "--snapshot", "s1", "--rules", "eu2013-nga,eu2023-gigabit", "--reference-year", "2025", "-q"]);
   const planner = bianca(["--database-url", db, "tokens", "create", "--role", "planner"]).trim();
+  const first = await serve(db);
+  mkdirSync(SHOTS, { recursive: true });
+  let sites = 0;
+  return {
+    base: first.base, planner, dir, db,
+    /// Another `bianca serve` of the same store, with more arguments; stop it when done.
+    serve: (args) => serve(db, args),
+    /// `bianca export-public` of the server's store into a new directory.
+    exportPublic(args = []) {
+      const out = join(dir, `public-site-${++sites}`);
+      const log = bianca(["--database-url", db, "export-public", out, ...args]);
+      return { out, log };
+    },
+    async stop() { await first.stop(); rmSync(dir, { recursive: true, force: true }); },
+  };
+}
+
+/// `bianca serve` of the store `db` on a free port: { base, stop }.
+async function serve(db, args = []) {
   const env = { ...process.env, BIANCA_LOG: "warn" };
   delete env.DATABASE_URL;
-  const child = spawn(BIN, ["--database-url", db, "serve", "--bind", "127.0.0.1:0", "--watch", "0"], { env, stdio: ["ignore", "ignore", "pipe"] });
+  const child = spawn(BIN, ["--database-url", db, "serve", "--bind", "127.0.0.1:0", "--watch", "0", ...args], { env, stdio: ["ignore", "ignore", "pipe"] });
   let log = "";
   const base = await new Promise((ok, fail) => {
     const timer = setTimeout(() => fail(new Error(`bianca serve did not start:\n${log}`)), 120000);
     child.stderr.on("data", (b) => {
       log += b;
-      const m = /listening on (http:\/\/[^/\s]+)/.exec(log);
+      const m = /listening on (http:\/\/[^/\s]+)\//.exec(log); // the whole address, up to its "/"
       if (m) { clearTimeout(timer); ok(m[1]); }
     });
     child.on("exit", (c) => fail(new Error(`bianca serve exited ${c}:\n${log}`)));
   });
-  mkdirSync(SHOTS, { recursive: true });
   return {
-    base, planner, dir, db,
-    /// `bianca export-public` of the server's store into a new directory.
-    exportPublic() {
-      const out = join(dir, "public-site");
-      const log = execFileSync(BIN, ["--database-url", db, "export-public", out], { env, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
-      return { out, log };
+    base,
+    async stop() {
+      if (child.exitCode !== null) return;
+      child.kill("SIGTERM");
+      await new Promise((r) => child.once("exit", r));
     },
-    async stop() { child.kill("SIGTERM"); await new Promise((r) => child.once("exit", r)); rmSync(dir, { recursive: true, force: true }); },
   };
 }
 
@@ -71,12 +87,20 @@ export function launch() {
   });
 }
 
-/// A page that records console errors and failed requests.
-export async function openPage(browser, url, { viewport = { width: 1280, height: 800 }, token = null, lang = null } = {}) {
+/// A page that records console errors and warnings and every URL it requests. `before(page)`
+/// runs before the page is loaded (e.g. to route requests).
+export async function openPage(browser, url, { viewport = { width: 1280, height: 800 }, token = null, lang = null, before = null } = {}) {
   const page = await browser.newPage({ viewport });
   const errors = [];
-  page.on("console", (m) => { if (m.type() === "error") errors.push(m.text()); });
+  const warnings = [];
+  const requests = [];
+  page.on("console", (m) => {
+    if (m.type() === "error") errors.push(m.text());
+    if (m.type() === "warning") warnings.push(m.text());
+  });
   page.on("pageerror", (e) => errors.push(String(e)));
+  page.on("request", (r) => requests.push(r.url()));
+  if (before) await before(page);
   if (token) {
     await page.addInitScript((t) => sessionStorage.setItem("bianca.token", t), token);
   }
@@ -87,7 +111,7 @@ export async function openPage(browser, url, { viewport = { width: 1280, height:
   await page.waitForFunction(() => document.body.dataset.ready === "1" || document.body.dataset.error, null, { timeout: 60000 });
   const err = await page.evaluate(() => document.body.dataset.error);
   if (err) throw new Error(`the map failed: ${err}`);
-  return { page, errors };
+  return { page, errors, warnings, requests };
 }
 
 /// Waits until the map has loaded every tile in view and drawn them.

@@ -4,6 +4,7 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { join } from "node:path";
+import { mkdirSync, writeFileSync, readFileSync } from "node:fs";
 import { startServer, launch, openPage, idle, colourCounts, SHOTS } from "./fixture.mjs";
 import { serveStatic } from "./static-server.mjs";
 
@@ -34,8 +35,13 @@ async function json(url, token) {
   return { status: r.status, body: r.status === 200 ? await r.json() : null };
 }
 
+/// The requests that went to another origin than `base` (data: and blob: URLs are local).
+function foreign(requests, base) {
+  return requests.filter((u) => !u.startsWith(`${base}/`) && !u.startsWith("data:") && !u.startsWith("blob:"));
+}
+
 test("the public map draws the white, grey and black areas with no console error", async () => {
-  const { page, errors } = await openPage(browser, `${server.base}/`);
+  const { page, errors, requests } = await openPage(browser, `${server.base}/`);
   await idle(page);
   // hexagons are drawn at ~83 % opacity over the land colour
   const counts = await colourCounts(page, [WHITE, GREY, BLACK].map((c) => blend(c, LAND, 0.83)));
@@ -51,7 +57,77 @@ test("the public map draws the white, grey and black areas with no console error
   await phone.page.screenshot({ path: join(SHOTS, "public-phone-en.png") });
   await phone.page.close();
   assert.deepEqual(errors, []);
+  // with no basemap configured, nothing is asked of another origin
+  assert.ok(requests.length > 20, `${requests.length} requests`);
+  assert.deepEqual(foreign(requests, server.base), []);
   await page.close();
+});
+
+// a tiny external style: a background and a GeoJSON square in the sea west of Tuscany, in
+// colours that bianca never uses
+const BASEMAP_BG = "#2ca02c";
+const BASEMAP_SEA = "#17becf";
+
+/// Writes the external style into `dir` (served by the static file server).
+function writeBasemap(dir) {
+  mkdirSync(dir, { recursive: true });
+  const square = [[9.65, 42.25], [10.0, 42.25], [10.0, 42.6], [9.65, 42.6], [9.65, 42.25]];
+  writeFileSync(join(dir, "square.geojson"), JSON.stringify({ type: "FeatureCollection", features: [{ type: "Feature", properties: { name: "Mare" }, geometry: { type: "Polygon", coordinates: [square] } }] }));
+  writeFileSync(join(dir, "style.json"), JSON.stringify({
+    version: 8,
+    // a relative URL, resolved against the style's own
+    sources: { sea: { type: "geojson", data: "square.geojson" } },
+    layers: [
+      { id: "background", type: "background", paint: { "background-color": BASEMAP_BG } },
+      { id: "sea", type: "fill", source: "sea", paint: { "fill-color": BASEMAP_SEA } },
+      // a label in a font bianca does not have: drawn with bianca's
+      { id: "sea-label", type: "symbol", source: "sea", layout: { "text-field": ["get", "name"], "text-font": ["Noto Sans Regular"] } },
+    ],
+  }));
+}
+
+test("an external basemap style is drawn under bianca's layers, and its failure is only a warning", async () => {
+  const styleDir = join(server.dir, "basemap");
+  writeBasemap(styleDir);
+  const host = await serveStatic(styleDir, { cors: true });
+  const styleUrl = `${host.base}/style.json`;
+  const other = await server.serve(["--basemap-style", styleUrl]);
+  try {
+    const { page, errors, requests } = await openPage(browser, `${other.base}/`);
+    await idle(page);
+    const counts = await colourCounts(page, [BASEMAP_BG, BASEMAP_SEA, ...[WHITE, GREY, BLACK].map((c) => blend(c, BASEMAP_BG, 0.83))]);
+    assert.ok(counts[BASEMAP_BG] > 5000, JSON.stringify(counts));
+    assert.ok(counts[BASEMAP_SEA] > 1000, JSON.stringify(counts));
+    // bianca's hexagons are drawn over it
+    for (const c of [WHITE, GREY, BLACK]) assert.ok(counts[blend(c, BASEMAP_BG, 0.83)] > 300, JSON.stringify(counts));
+    // bianca's own labels still have their glyphs
+    const labels = await page.evaluate(() => window.bianca.map.queryRenderedFeatures({ layers: ["province-labels"] }).map((f) => f.properties.name));
+    assert.ok(labels.includes("Firenze"), labels.join(","));
+    assert.deepEqual(foreign(requests, other.base).map((u) => new URL(u).pathname).sort(), ["/square.geojson", "/style.json"]);
+    assert.deepEqual(errors, []);
+    await page.screenshot({ path: join(SHOTS, "public-basemap.png") });
+    await page.close();
+
+    // the planner's map has it too
+    const planner = await openPage(browser, `${other.base}/planner`, { token: server.planner });
+    await idle(planner.page);
+    assert.ok(await planner.page.evaluate(() => Boolean(window.bianca.map.getLayer("basemap-sea"))));
+    await planner.page.close();
+
+    // the style cannot be fetched: bianca's layers alone, a warning and no error of ours
+    const failed = await openPage(browser, `${other.base}/`, { before: (p) => p.route(styleUrl, (r) => r.abort()) });
+    await idle(failed.page);
+    const c2 = await colourCounts(failed.page, [BASEMAP_BG, ...[WHITE, GREY, BLACK].map((c) => blend(c, LAND, 0.83))]);
+    assert.equal(c2[BASEMAP_BG], 0);
+    for (const c of [WHITE, GREY, BLACK]) assert.ok(c2[blend(c, LAND, 0.83)] > 1500, JSON.stringify(c2));
+    assert.ok(failed.warnings.some((w) => w.includes("basemap") && w.includes(styleUrl)), failed.warnings.join("\n"));
+    // the browser itself reports the failed request; nothing else is an error
+    assert.deepEqual(failed.errors.filter((e) => !e.startsWith("Failed to load resource")), []);
+    await failed.page.close();
+  } finally {
+    await other.stop();
+    host.close();
+  }
 });
 
 test("searching an address flies there and answers as the API does", async () => {
@@ -200,6 +276,66 @@ test("a planner sees the confidential coverage; the public map cannot get it", a
   await page.close();
 });
 
+test("a planner shows another stored snapshot: the map and the panels answer from it", async () => {
+  const tok = server.planner;
+  const { page, errors } = await openPage(browser, `${server.base}/planner`, { token: tok });
+  const served = (await json(`${server.base}/healthz`)).body.snapshot;
+  assert.equal(served, "s1");
+  assert.equal(await page.inputValue("#snapshot"), "s1");
+  // a unit whose class differs between the two snapshots
+  const hits = (await json(`${server.base}/api/v1/search?q=via&limit=50`, tok)).body.filter((h) => h.kind === "address");
+  let unit0 = null;
+  let unit1 = null;
+  for (const h of hits) {
+    const [a, b] = await Promise.all([json(`${server.base}/api/v1/units/${h.id}?snapshot=s0`, tok), json(`${server.base}/api/v1/units/${h.id}`, tok)]);
+    if (a.body.classes[0].class !== b.body.classes[0].class) { unit0 = a.body; unit1 = b.body; break; }
+  }
+  assert.ok(unit0, "a unit whose class changed between s0 and s1");
+  const area1 = (await json(`${server.base}/api/v1/areas/048017`, tok)).body;
+  const area0 = (await json(`${server.base}/api/v1/areas/048017?snapshot=s0`, tok)).body;
+  const shares = (a) => Object.fromEntries(a.stats[0].classes.map((c) => [c.class, new Intl.NumberFormat("it-IT", { style: "percent", maximumFractionDigits: 1 }).format(c.units / a.stats[0].units)]));
+  assert.notDeepEqual(shares(area0), shares(area1));
+  const shownShares = () => page.$$eval("[data-testid=bars-units] [data-testid^=share-units-]", (l) => Object.fromEntries(l.map((e) => [e.dataset.testid.slice("share-units-".length), e.textContent])));
+
+  // the served snapshot first
+  await page.evaluate(() => window.bianca.showArea("048017", "comune"));
+  await page.waitForSelector("[data-testid=bars-units]");
+  assert.deepEqual(await shownShares(), shares(area1));
+  // then s0: the panels and the tiles answer from it
+  await page.selectOption("#snapshot", "s0");
+  await page.waitForFunction(() => document.body.dataset.snapshot === "s0");
+  assert.deepEqual(await page.$$eval("#rule option", (o) => o.map((x) => x.value)), ["eu2013-nga"]);
+  assert.ok(!(await page.$$eval("#compare option", (o) => o.map((x) => x.value))).includes("s0"));
+  await page.evaluate(() => window.bianca.showArea("048017", "comune"));
+  await page.waitForSelector("[data-testid=bars-units]");
+  assert.deepEqual(await shownShares(), shares(area0));
+  await page.evaluate((id) => window.bianca.showUnit(id), unit0.id);
+  await page.waitForSelector("[data-testid=answer]");
+  const want = { white: "area bianca", grey: "area grigia", black: "area nera" };
+  const answer = (await page.textContent("[data-testid=answer]")).toLowerCase();
+  assert.ok(answer.includes(want[unit0.classes[0].class] ?? unit0.classes[0].class), `${answer} (s0: ${unit0.classes[0].class}, s1: ${unit1.classes[0].class})`);
+  // the unit points drawn are s0's classes
+  await page.evaluate(([lon, lat]) => window.bianca.map.jumpTo({ center: [lon, lat], zoom: 16 }), [unit0.lon, unit0.lat]);
+  await idle(page);
+  const drawn = await page.evaluate(() => window.bianca.map.queryRenderedFeatures({ layers: ["units"] }).map((f) => [f.properties.id, f.properties.class]));
+  assert.ok(drawn.length > 0);
+  const mine = drawn.find(([id]) => id === unit0.id);
+  assert.ok(mine, `unit ${unit0.id} drawn`);
+  assert.equal(mine[1], unit0.classes[0].class);
+  for (const [id, cls] of drawn.slice(0, 10)) {
+    assert.equal(cls, (await json(`${server.base}/api/v1/units/${id}?snapshot=s0`, tok)).body.classes[0].class, id);
+  }
+  await page.screenshot({ path: join(SHOTS, "planner-snapshot-s0.png") });
+  // back to the served one
+  await page.selectOption("#snapshot", "s1");
+  await page.waitForFunction(() => document.body.dataset.snapshot === "s1");
+  await page.evaluate(() => window.bianca.showArea("048017", "comune"));
+  await page.waitForSelector("[data-testid=bars-units]");
+  assert.deepEqual(await shownShares(), shares(area1));
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
 test("the exported static site renders the same public layers with no bianca behind it", async () => {
   const { out } = server.exportPublic();
   const site = await serveStatic(out);
@@ -224,12 +360,63 @@ test("the exported static site renders the same public layers with no bianca beh
     await page.mouse.click(box.x + box.width / 2, box.y + box.height / 2);
     await page.waitForSelector("[data-testid=answer]");
     const unit = (await json(`${server.base}/api/v1/units/${hit.id}`)).body;
-    assert.equal(await page.textContent("#panel h2"), hit.id);
-    assert.equal(await page.textContent("[data-testid=technologies]"), unit.technology === "none" ? "—" : unit.technology);
+    assert.equal(await page.textContent("#panel h2"), `${unit.address}, ${unit.comune_name}`);
+    assert.equal(await page.textContent("[data-testid=technologies]"), unit.technologies.join(", ") || "—");
+    assert.equal(await page.$$eval("#panel .offers li", (l) => l.length), unit.offers.length);
     await page.screenshot({ path: join(SHOTS, "static-site.png") });
+
+    // an address searched in the static site: the API's results, in its order, and its answer
+    // (a unit of the public declarations: it has public offers)
+    const declared = readFileSync(join(server.dir, "data", "declarations.csv"), "utf8").split("\n")[1].split(",")[0];
+    const du = (await json(`${server.base}/api/v1/units/${declared}`)).body;
+    assert.ok(du.offers.length > 0 && du.address, JSON.stringify(du));
+    const target = { hit: { label: `${du.address}, ${du.comune_name}` }, unit: du };
+    const listed = async (q) => {
+      await page.fill("#search", "");
+      await page.fill("#search", q);
+      await page.waitForFunction((n) => document.querySelectorAll("#results li").length > 0 && !document.getElementById("results").hidden, null, { timeout: 10000 });
+      await page.waitForTimeout(400);
+      return page.$$eval("#results li", (l) => l.map((x) => x.textContent));
+    };
+    const expected = async (q) => (await json(`${server.base}/api/v1/search?q=${encodeURIComponent(q)}&limit=8`)).body
+      .map((r) => `${r.kind === "comune" ? "Comune" : "●"} ${r.label}`);
+    const street = target.unit.address.split(" ").filter((w) => !/^\d/.test(w) && w.length > 3).pop();
+    for (const q of [street.toLowerCase(), target.hit.label.replace(",", ""), `${street.slice(0, 5)}`]) {
+      const want = await expected(q);
+      assert.ok(want.length > 0, q);
+      assert.deepEqual(await listed(q), want, `static search ${JSON.stringify(q)}`);
+    }
+    await listed(target.hit.label.replace(",", ""));
+    await page.click(`#results li button:has-text("${target.hit.label}")`);
+    await page.waitForFunction((t) => document.querySelector("#panel h2")?.textContent === t, target.hit.label);
+    const answer = (await page.textContent("[data-testid=answer]")).toLowerCase();
+    const cls = target.unit.classes[0].class;
+    assert.ok(answer.includes({ white: "area bianca", grey: "area grigia", black: "area nera" }[cls] ?? cls), `${answer} (${cls})`);
+    assert.equal(await page.textContent("[data-testid=technologies]"), target.unit.technologies.join(", "));
+    const offers = await page.$$eval("#panel .offers li", (l) => l.map((x) => x.textContent));
+    assert.equal(offers.length, target.unit.offers.length);
+    for (const o of target.unit.offers) assert.ok(offers.some((t) => t.includes(o.operator) && t.includes(o.dataset)), `${o.operator} in ${offers}`);
+    await page.screenshot({ path: join(SHOTS, "static-site-address.png") });
     assert.deepEqual(errors, []);
     await page.close();
   } finally {
     site.close();
+  }
+  // exported with a basemap: the site's map draws it under the public layers
+  const styleDir = join(server.dir, "basemap-static");
+  writeBasemap(styleDir);
+  const host = await serveStatic(styleDir, { cors: true });
+  const withBasemap = server.exportPublic(["--basemap-style", `${host.base}/style.json`]);
+  const site2 = await serveStatic(withBasemap.out);
+  try {
+    const { page, errors } = await openPage(browser, `${site2.base}/`);
+    await idle(page);
+    const counts = await colourCounts(page, [BASEMAP_BG, BASEMAP_SEA]);
+    assert.ok(counts[BASEMAP_BG] > 5000 && counts[BASEMAP_SEA] > 1000, JSON.stringify(counts));
+    assert.deepEqual(errors, []);
+    await page.close();
+  } finally {
+    site2.close();
+    host.close();
   }
 });

@@ -6,8 +6,10 @@ import { join, normalize, extname } from "node:path";
 
 const TYPES = { ".html": "text/html; charset=utf-8", ".js": "text/javascript", ".mjs": "text/javascript", ".css": "text/css", ".json": "application/json", ".svg": "image/svg+xml", ".pbf": "application/x-protobuf", ".pmtiles": "application/octet-stream" };
 
-export function serveStatic(root) {
+/// Serves `root`; with `cors`, to pages of any origin too (as a basemap host does).
+export function serveStatic(root, { cors = false } = {}) {
   const server = createServer((req, res) => {
+    if (cors) res.setHeader("Access-Control-Allow-Origin", "*");
     let path = decodeURIComponent(new URL(req.url, "http://x").pathname);
     if (path.endsWith("/")) path += "index.html";
     const file = join(root, normalize(path).replace(/^(\.\.[/\\])+/, ""));

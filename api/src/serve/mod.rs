@@ -7,9 +7,11 @@
 //! a new snapshot empties the tile cache.
 
 pub mod auth;
+pub mod basemap;
 pub mod compare;
 pub mod error;
 pub mod hexagons;
+pub mod loaded;
 pub mod metrics;
 pub mod openapi;
 pub mod points;
@@ -56,6 +58,12 @@ pub struct ServeOptions {
     pub public_url: Option<String>,
     /// The largest progress upload accepted over HTTP, in bytes.
     pub upload_limit: usize,
+    /// An external MapLibre style whose sources and layers the map draws under bianca's
+    /// own (see [`basemap`]); `None` (the default): nothing is fetched from elsewhere.
+    pub basemap_style: Option<String>,
+    /// Snapshots other than the served one that planners may view, kept loaded at most
+    /// (the most recently used; see [`loaded`]).
+    pub keep_snapshots: usize,
 }
 
 /// The attribution of the data the demo and the usual inputs come from.
@@ -75,11 +83,14 @@ impl Default for ServeOptions {
             attribution: DEFAULT_ATTRIBUTION.into(),
             public_url: None,
             upload_limit: 512 << 20,
+            basemap_style: None,
+            keep_snapshots: 2,
         }
     }
 }
 
-/// A tile in the cache: which snapshot (generation), layer, view and filter.
+/// A tile in the cache: which snapshot (its generation: every loaded snapshot, served or
+/// viewed, has its own), layer, view and filter.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct TileKey {
     pub generation: u64,
@@ -131,10 +142,13 @@ pub struct AppState {
     pub renders: tokio::sync::Semaphore,
     /// Held while a snapshot loads.
     loading: Mutex<()>,
-    /// The last snapshot compared with: (generation, the comparison). Held while one loads.
+    /// The last comparison: (generation of the snapshot compared, the comparison). Held
+    /// while one loads.
     compared: tokio::sync::Mutex<Option<(u64, Arc<compare::Compared>)>>,
     /// Deployment progress uploads, in memory.
     pub progress: progress::ProgressCell,
+    /// Other snapshots that planners view, most recently used first.
+    others: Mutex<loaded::Recent<loaded::Slot>>,
     /// The store's URL, for the connections that load snapshots.
     url: String,
 }
@@ -176,6 +190,10 @@ impl AppState {
 
     fn install(&self, served: Served) {
         let generation = self.next_generation.fetch_add(1, Ordering::SeqCst) + 1;
+        // a snapshot viewed before and now served is not kept twice
+        if let Ok(mut o) = self.others.lock() {
+            o.remove_if(&served.info.name, |_| true);
+        }
         let c = Arc::new(Current {
             served: Arc::new(served),
             generation,
@@ -195,23 +213,22 @@ impl AppState {
         }
     }
 
-    /// The served snapshot compared with snapshot `name`: loaded from the store on first
-    /// use (on its own connection), kept until another is asked for or a new snapshot is
-    /// served.
+    /// Snapshot `base` compared with snapshot `name`: loaded from the store on first use
+    /// (on its own connection), kept until another comparison is asked for.
     pub async fn compared(
         self: &Arc<Self>,
+        base: &Arc<Current>,
         name: &str,
     ) -> Result<Arc<compare::Compared>, crate::store::StoreError> {
-        let cur = self.current();
         let mut slot = self.compared.lock().await;
         if let Some((g, c)) = slot.as_ref() {
-            if *g == cur.generation && c.name == name {
+            if *g == base.generation && c.name == name {
                 return Ok(c.clone());
             }
         }
         let url = self.url.clone();
         let name = name.to_string();
-        let served = cur.served.clone();
+        let served = base.served.clone();
         let c = tokio::task::spawn_blocking(move || {
             let mut store = Store::open(&url)?;
             compare::Compared::load(&mut store, &served, &name)
@@ -219,8 +236,75 @@ impl AppState {
         .await
         .map_err(|e| crate::store::StoreError::Invalid(e.to_string()))??;
         let c = Arc::new(c);
-        *slot = Some((cur.generation, c.clone()));
+        *slot = Some((base.generation, c.clone()));
         Ok(c)
+    }
+
+    /// The snapshot a request asks for with `?snapshot=NAME`: the served one when `name` is
+    /// absent, empty or the served snapshot's name (for anyone); another stored snapshot
+    /// for planners and admins only (401 anonymous, 403 other tokens), loaded on first use
+    /// and kept among the recently used ([`loaded`]); 404 when there is no such snapshot.
+    pub async fn snapshot_for(
+        self: &Arc<Self>,
+        caller: &Caller,
+        name: Option<&str>,
+    ) -> Result<Arc<Current>, error::ApiError> {
+        let cur = self.current();
+        let name = match name.map(str::trim).filter(|n| !n.is_empty()) {
+            None => return Ok(cur),
+            Some(n) if n == cur.served.info.name => return Ok(cur),
+            Some(n) => n.to_string(),
+        };
+        caller.require_full_view()?;
+        let slot: loaded::Slot = {
+            let mut others = self
+                .others
+                .lock()
+                .map_err(|_| error::ApiError::internal("snapshot list lock poisoned"))?;
+            match others.get(&name) {
+                Some(s) => s,
+                None => {
+                    let s: loaded::Slot = Arc::new(tokio::sync::OnceCell::new());
+                    // evicted snapshots are freed once their last request ends
+                    drop(others.put(&name, s.clone()));
+                    s
+                }
+            }
+        };
+        let loaded = slot
+            .get_or_try_init(|| {
+                let url = self.url.clone();
+                let name = name.clone();
+                let generation = self.next_generation.fetch_add(1, Ordering::SeqCst) + 1;
+                async move {
+                    tokio::task::spawn_blocking(move || loaded::load(&url, &name, generation))
+                        .await
+                        .map_err(error::ApiError::internal)?
+                        .map(Arc::new)
+                        .map_err(error::ApiError::from)
+                }
+            })
+            .await;
+        match loaded {
+            Ok(c) => Ok(c.clone()),
+            Err(e) => {
+                // an unknown name (or a failed load) does not take a place
+                if let Ok(mut others) = self.others.lock() {
+                    others.remove_if(&name, |s| Arc::ptr_eq(s, &slot));
+                }
+                Err(e)
+            }
+        }
+    }
+
+    /// A loaded snapshot by name (the served one or one viewed recently), if in memory.
+    pub fn in_memory(&self, name: &str) -> Option<Arc<Current>> {
+        let cur = self.current();
+        if cur.served.info.name == name {
+            return Some(cur);
+        }
+        let others = self.others.lock().ok()?;
+        others.peek(name).and_then(|s| s.get().cloned())
     }
 
     /// Runs `f` with the store on a blocking thread: the store's calls are synchronous and
@@ -317,6 +401,7 @@ pub fn state(url: &str, opts: ServeOptions) -> Result<Arc<AppState>, ServeError>
         .collect();
     let progress = progress::ProgressCell::load(&mut store)?;
     let items = (opts.cache_bytes / 16_384).max(64) as usize;
+    let keep_snapshots = opts.keep_snapshots;
     let cache = TileCache::with_weighter(items, opts.cache_bytes, TileWeight);
     Ok(Arc::new(AppState {
         current: RwLock::new(Arc::new(Current {
@@ -337,6 +422,7 @@ pub fn state(url: &str, opts: ServeOptions) -> Result<Arc<AppState>, ServeError>
         loading: Mutex::new(()),
         compared: tokio::sync::Mutex::new(None),
         progress,
+        others: Mutex::new(loaded::Recent::new(keep_snapshots)),
         url: url.to_string(),
     }))
 }

@@ -1,10 +1,17 @@
 //! `bianca export-public DIR`: the public map as static files that any web host serves with
 //! no bianca behind it: the viewer, one PMTiles archive with the public layers (areas at
 //! every zoom, H3 hexagons to zoom 12, address points from 13 when the registry is public),
-//! the statistics and rule sets as JSON, and the glyphs of the labels.
+//! the statistics and rule sets as JSON, and the glyphs of the labels. When the registry is
+//! public (the rule the server applies to single addresses), also the address search
+//! ([`address_index`]) and each address's public answer with its public offers
+//! ([`unit_records`]), as small JSON files: the same answers as the live public map, with
+//! nothing an anonymous caller of the server could not see.
 //!
 //! The directory is written next to its final place and renamed into it at the end: an
 //! interrupted export leaves the previous site as it was.
+
+pub mod address_index;
+pub mod unit_records;
 
 use super::error::ServeError;
 use super::routes::{areas, catalog, fonts, viewer};
@@ -33,7 +40,48 @@ pub struct PublicSite {
     pub oversized: u64,
     /// Whether address points are in the archive (the registry is public).
     pub points: bool,
+    /// The address search's files (none for a confidential registry).
+    pub search: FileSet,
+    /// The files of the addresses' answers (none for a confidential registry).
+    pub unit_records: FileSet,
     pub seconds: f64,
+}
+
+/// A set of written files: how many, their bytes, the largest.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct FileSet {
+    pub files: u64,
+    pub bytes: u64,
+    pub largest: u64,
+}
+
+impl FileSet {
+    fn add(&mut self, bytes: u64) {
+        self.files += 1;
+        self.bytes += bytes;
+        self.largest = self.largest.max(bytes);
+    }
+}
+
+/// What to export.
+#[derive(Debug, Clone)]
+pub struct ExportOptions {
+    /// The snapshot (default: the latest).
+    pub snapshot: Option<String>,
+    /// The deepest zoom in the archive (clamped to 13..=16).
+    pub max_zoom: u8,
+    /// An external basemap style for the site's map (see [`super::basemap`]).
+    pub basemap_style: Option<String>,
+}
+
+impl Default for ExportOptions {
+    fn default() -> Self {
+        ExportOptions {
+            snapshot: None,
+            max_zoom: 14,
+            basemap_style: None,
+        }
+    }
 }
 
 /// The largest tile a static host should serve, as tippecanoe counts.
@@ -68,27 +116,34 @@ fn tiles_at(z: u8, b: [f64; 4]) -> Vec<TileId> {
     out
 }
 
-/// Exports the public map of snapshot `name` (or the latest) to `dir`. `progress(done,
-/// total)` counts tiles.
+/// Exports the public map of a snapshot to `dir`. `progress(done, total)` counts tiles.
 pub fn export_public(
     store: &mut Store,
-    name: Option<&str>,
     dir: &Path,
-    max_zoom: u8,
+    opts: &ExportOptions,
     progress: &(dyn Fn(u64, u64) + Sync),
 ) -> Result<PublicSite, ServeError> {
     let t0 = Instant::now();
-    let max_zoom = max_zoom.clamp(units_layer::MIN_ZOOM, 16);
+    let name = opts.snapshot.as_deref();
+    let max_zoom = opts.max_zoom.clamp(units_layer::MIN_ZOOM, 16);
+    let basemap_style = match &opts.basemap_style {
+        Some(u) => Some(super::basemap::check_style_url(u)?),
+        None => None,
+    };
     if !viewer_ready() {
         return Err(ServeError::Config(
             "this bianca was built without the map's JavaScript: run `npm ci` in viewer/ and build again".into(),
         ));
     }
     let s = Served::load(store, name)?;
-    let public_registry = store
+    // the datasets' public flags now: what the server's anonymous view would show
+    let public: std::collections::HashMap<String, bool> = store
         .datasets()?
-        .iter()
-        .any(|d| d.name == s.info.units_dataset && d.public);
+        .into_iter()
+        .map(|d| (d.name, d.public))
+        .collect();
+    let is_public = |name: &str| public.get(name).copied().unwrap_or(false);
+    let public_registry = is_public(&s.info.units_dataset);
 
     // the tiles, zoom by zoom, in parallel; the archive wants them in tile-id order
     let mut bounds = s.bounds;
@@ -194,8 +249,17 @@ pub fn export_public(
         .map_err(|e| io(&archive_path, e))?
         .len();
 
-    // the viewer, with its static configuration
+    // single addresses, when the registry is public: the search and each one's answer
     let root = staging.path();
+    let (search, unit_files, unit_records) = if public_registry {
+        let search = address_index::write_index(&s, root)?;
+        let (n, records) = unit_records::write_records(&s, &is_public, root)?;
+        (search, Some(n), records)
+    } else {
+        (FileSet::default(), None, FileSet::default())
+    };
+
+    // the viewer, with its static configuration
     for (path, bytes) in viewer::all() {
         match *path {
             "planner.html" => {}
@@ -206,6 +270,9 @@ pub fn export_public(
                     "snapshot": s.info.name,
                     "points": public_registry,
                     "attribution": super::DEFAULT_ATTRIBUTION,
+                    "basemap_style": basemap_style,
+                    "search": public_registry,
+                    "unit_files": unit_files,
                 });
                 let html = html.replace(
                     r#"<script id="static-config" type="application/json"></script>"#,
@@ -268,6 +335,8 @@ pub fn export_public(
         largest,
         oversized,
         points: public_registry,
+        search,
+        unit_records,
         seconds: t0.elapsed().as_secs_f64(),
     })
 }

@@ -83,12 +83,12 @@ export function panel() {
 
 /// Horizontal bars of shares per class.
 export function classBars(classes, key, total) {
-  return el("div", { class: "bars" }, classes.filter((c) => total > 0).map((c) => {
+  return el("div", { class: "bars", "data-testid": `bars-${key}` }, classes.filter((c) => total > 0).map((c) => {
     const share = total > 0 ? c[key] / total : 0;
     return el("div", { class: "bar-row" },
       el("span", { class: "bar-label" }, className(c.class)),
       el("span", { class: "bar" }, el("span", { class: "bar-fill", style: `width:${(share * 100).toFixed(1)}%;background:${classColour(c.class)}` })),
-      el("span", { class: "bar-value" }, pct(share)));
+      el("span", { class: "bar-value", "data-testid": `share-${key}-${c.class}` }, pct(share)));
   }));
 }
 

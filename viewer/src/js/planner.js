@@ -1,5 +1,6 @@
 // The planner workspace: the public map plus confidential coverage by operator and
-// technology, rule-set and snapshot pickers, comparisons and area trends. Behind a token
+// technology, rule-set and snapshot pickers (any stored snapshot can be shown: tiles and
+// panels then answer from it), comparisons and area trends. Behind a token
 // (from `bianca tokens create`), remembered for the browser session.
 import { t, fmt, className, lang } from "./i18n.js";
 import { api, el, setToken, i18nPage, num, pct, saveBlob } from "./common.js";
@@ -75,7 +76,7 @@ export async function start() {
         if (compare) {
           try {
             const q = `compare=${encodeURIComponent(compare)}&rules=${encodeURIComponent(state.rule)}&level=${area.level}`;
-            const m = await api(`/api/v1/areas/${area.code}/moves?${q}`);
+            const m = await api(app.withSnapshot(`/api/v1/areas/${area.code}/moves?${q}`));
             movesBox.replaceChildren(el("h3", {}, `${t("moves")} · ${compare} → ${m.snapshot}`),
               m.moves.length
                 ? el("table", { class: "moves", "data-testid": "moves" },
@@ -91,7 +92,7 @@ export async function start() {
         }
       })();
       const download = async (format) => {
-        const r = await fetch(`/api/v1/areas/${area.code}/units?level=${area.level}&format=${format}`, { headers: { Authorization: `Bearer ${sessionStorage.getItem(KEY)}` } });
+        const r = await fetch(app.withSnapshot(`/api/v1/areas/${area.code}/units?level=${area.level}&format=${format}`), { headers: { Authorization: `Bearer ${sessionStorage.getItem(KEY)}` } });
         if (r.ok) saveBlob(await r.blob(), `bianca-${area.level}-${area.code}.${format}`);
       };
       const exportBox = el("div", {}, el("h3", {}, t("export")),
@@ -101,16 +102,47 @@ export async function start() {
     },
   };
   const app = await startMap({ planner: true, extraControls: extras });
-  const { map, state, rules } = app;
+  const { map, state } = app;
 
-  // rule and snapshot pickers
+  // rule and snapshot pickers: the snapshot shown (the served one by default), and another
+  // to compare it with
+  const served = snapshots.find((s) => s.served)?.name ?? "";
   const ruleSel = document.getElementById("rule");
-  ruleSel.replaceChildren(...rules.map((r) => el("option", { value: r.name }, r.title || r.name)));
+  const fillRules = () => {
+    ruleSel.replaceChildren(...state.rules.map((r) => el("option", { value: r.name }, r.title || r.name)));
+    ruleSel.value = state.rule;
+  };
+  fillRules();
   ruleSel.addEventListener("change", () => app.setRule(ruleSel.value));
+  const snapSel = document.getElementById("snapshot");
+  snapSel.replaceChildren(...snapshots.map((s) => el("option", { value: s.name }, s.served ? `${s.name} (${t("served")})` : s.name)));
+  snapSel.value = served;
   const cmp = document.getElementById("compare");
-  cmp.replaceChildren(el("option", { value: "" }, t("none")),
-    ...snapshots.filter((s) => !s.served).map((s) => el("option", { value: s.name }, s.name)));
+  const fillCompare = () => {
+    const shown = snapSel.value;
+    cmp.replaceChildren(el("option", { value: "" }, t("none")),
+      ...snapshots.filter((s) => s.name !== shown).map((s) => el("option", { value: s.name }, s.name)));
+    cmp.value = compare;
+  };
+  fillCompare();
   cmp.addEventListener("change", () => { compare = cmp.value; app.setCompare(compare); });
+  snapSel.addEventListener("change", async () => {
+    const name = snapSel.value === served ? "" : snapSel.value;
+    snapSel.disabled = true;
+    try {
+      const rules = await api(`/api/v1/rules${name ? `?snapshot=${encodeURIComponent(name)}` : ""}`);
+      if (compare === snapSel.value) compare = "";
+      app.setSnapshot(name, rules);
+      fillRules();
+      fillCompare();
+      document.body.dataset.snapshot = snapSel.value;
+    } catch (e) {
+      console.warn(`bianca: snapshot ${snapSel.value}: ${e.message}`);
+      snapSel.value = state.snapshot || served;
+    } finally {
+      snapSel.disabled = false;
+    }
+  });
 
   // coverage filters, from the offers the token may see
   const uniq = (k) => [...new Set(offers.map((o) => o[k]).filter(Boolean))].sort();
@@ -180,7 +212,7 @@ export async function start() {
     const post = (format) => fetch("/api/v1/units/export", {
       method: "POST",
       headers: { "Content-Type": "application/json", Authorization: `Bearer ${sessionStorage.getItem(KEY)}` },
-      body: JSON.stringify({ polygon, format }),
+      body: JSON.stringify({ polygon, format, snapshot: state.snapshot || undefined }),
     });
     const r = await post("csv");
     const csv = r.ok ? await r.text() : "";

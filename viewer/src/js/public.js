@@ -2,13 +2,20 @@
 // between white / grey / black areas, fibre and mobile; click a comune for its statistics.
 import * as maplibregl from "../vendor/maplibre-gl.mjs";
 import { t, className } from "./i18n.js";
-import { buildStyle, modePaint } from "./style.js";
+import { buildStyle, modePaint, FONT } from "./style.js";
+import { loadBasemap } from "./basemap.js";
+import { staticBackend } from "./static-site.js";
 import { api, el, panel, searchBox, legend, i18nPage, addressAnswer, areaFigures, transformRequest } from "./common.js";
 
 /// The configuration `bianca export-public` writes into a static site's index.html; null
 /// when the page is served by `bianca serve`.
 function staticConfig() {
-  const txt = document.getElementById("static-config")?.textContent?.trim();
+  return jsonOf("static-config");
+}
+
+/// The JSON of a `<script type="application/json">` element; null when it is empty.
+function jsonOf(id) {
+  const txt = document.getElementById(id)?.textContent?.trim();
   return txt ? JSON.parse(txt) : null;
 }
 
@@ -28,26 +35,6 @@ async function getJson(url) {
   return r.json();
 }
 
-/// A static site: comuni searched in data/areas.json, units described from their tile.
-function staticBackend(base, areas) {
-  const norm = (x) => x.normalize("NFD").replace(/[\u0300-\u036f]/g, "").toLowerCase();
-  return {
-    async search(q) {
-      const words = norm(q).split(/[^a-z0-9]+/).filter(Boolean);
-      return areas
-        .filter((a) => a.level === "comune" && a.bbox)
-        .filter((a) => { const n = norm(a.name).split(/[^a-z0-9]+/); return words.every((w) => n.some((x) => x.startsWith(w))); })
-        .slice(0, 8)
-        .map((a) => ({ kind: "comune", label: a.name, code: a.code, lon: a.centre[0], lat: a.centre[1], bbox: a.bbox }));
-    },
-    async area(code, level) {
-      const a = areas.find((x) => x.code === code && (!level || x.level === level));
-      if (!a) throw new Error(code);
-      return a;
-    },
-  };
-}
-
 export async function start({ planner = false, extraControls = null } = {}) {
   i18nPage();
   const cfg = staticConfig();
@@ -59,20 +46,31 @@ export async function start({ planner = false, extraControls = null } = {}) {
     const [r, areas] = await Promise.all([getJson(`${base}data/rules.json`), getJson(`${base}data/areas.json`)]);
     rules = r;
     snapshot = cfg.snapshot;
-    backend = staticBackend(base, areas);
+    backend = staticBackend(base, cfg, areas, rules);
   } else {
     const [r, health] = await Promise.all([api("/api/v1/rules"), api("/healthz")]);
     rules = r;
     snapshot = health.snapshot;
   }
-  const state = { mode: "classes", rule: rules[0]?.name ?? "", rules, compare: "" };
+  // an external basemap, when the server or the export was told of one
+  const basemapUrl = cfg?.basemap_style ?? jsonOf("map-config")?.basemap_style ?? null;
+  const basemap = basemapUrl ? await loadBasemap(basemapUrl, FONT) : null;
+  // `snapshot`: another snapshot than the served one, viewed by a planner ("" for none)
+  const state = { mode: "classes", rule: rules[0]?.name ?? "", rules, compare: "", snapshot: "" };
   const attribution = "ISTAT / Openpolis geojson-italy (CC BY 4.0) · bianca";
   const origin = cfg ? base.replace(/\/$/, "") : location.origin;
   const staticTiles = cfg ? { pmtiles: `pmtiles://${base}${cfg.pmtiles}`, glyphs: `${base}fonts/{fontstack}/{range}.pbf` } : null;
-  const query = () => (state.rule && state.rule !== rules[0]?.name ? `rules=${encodeURIComponent(state.rule)}` : "");
+  const snapshotQ = () => (state.snapshot ? `snapshot=${encodeURIComponent(state.snapshot)}` : "");
+  const query = () => [
+    state.rule && state.rule !== state.rules[0]?.name ? `rules=${encodeURIComponent(state.rule)}` : "",
+    snapshotQ(),
+  ].filter(Boolean).join("&");
+  /// `path` with the viewed snapshot added to its query.
+  const withSnapshot = (path) => (state.snapshot ? `${path}${path.includes("?") ? "&" : "?"}${snapshotQ()}` : path);
+  const styleOf = () => buildStyle({ origin, q: query(), snapshotQ: snapshotQ(), mode: state.mode, attribution, planner, compare: state.compare, staticTiles, basemap });
   const map = new maplibregl.Map({
     container: "map",
-    style: buildStyle({ origin, q: query(), mode: state.mode, attribution, planner, compare: state.compare, staticTiles }),
+    style: styleOf(),
     bounds: [[9.6, 42.2], [12.4, 44.5]],
     fitBoundsOptions: { padding: 20 },
     transformRequest,
@@ -83,9 +81,10 @@ export async function start({ planner = false, extraControls = null } = {}) {
   map.addControl(new maplibregl.NavigationControl({ showCompass: false }), "bottom-right");
   map.addControl(new maplibregl.ScaleControl({ unit: "metric" }), "bottom-right");
   const p = panel();
-  const classesOf = () => rules.find((r) => r.name === state.rule)?.classes ?? ["white", "grey", "black", "unknown"];
+  const classesOf = () => state.rules.find((r) => r.name === state.rule)?.classes ?? ["white", "grey", "black", "unknown"];
   legend(state.mode, classesOf(), state.compare);
-  document.getElementById("snapshot-name").textContent = snapshot;
+  const snapshotName = document.getElementById("snapshot-name");
+  if (snapshotName) snapshotName.textContent = snapshot;
 
   // layer switch
   for (const input of document.querySelectorAll("input[name=mode]")) {
@@ -103,16 +102,29 @@ export async function start({ planner = false, extraControls = null } = {}) {
 
   async function showUnit(id, props = null) {
     selectUnit(id);
+    if (backend) {
+      // a static site: the answer the export wrote for a public registry
+      try {
+        const unit = await backend.unit(id);
+        if (unit) {
+          const title = [unit.address, unit.comune_name].filter(Boolean).join(", ") || unit.id;
+          p.show(title, ...addressAnswer(unit, state.rules));
+          return unit;
+        }
+      } catch (e) {
+        console.warn(`bianca: the answer of ${id}: ${e.message}`);
+      }
+    }
     if (backend && props) {
-      // a static site knows what the tile says: class, best technology, speed class
+      // else what the tile says: class, best technology, speed class
       const unit = { id, classes: [{ rules: state.rule, class: props.class }], technologies: props.tech && props.tech !== "none" ? [props.tech] : [], speed: props.speed, offers: [] };
-      p.show(id, ...addressAnswer(unit, rules, { offers: false }));
+      p.show(id, ...addressAnswer(unit, state.rules, { offers: false }));
       return unit;
     }
     try {
-      const unit = await api(`/api/v1/units/${encodeURIComponent(id)}`);
+      const unit = await api(withSnapshot(`/api/v1/units/${encodeURIComponent(id)}`));
       const title = [unit.address, unit.comune_name].filter(Boolean).join(", ") || unit.id;
-      p.show(title, ...addressAnswer(unit, rules));
+      p.show(title, ...addressAnswer(unit, state.rules));
       return unit;
     } catch (e) {
       p.show(id, el("p", {}, e.message));
@@ -123,7 +135,7 @@ export async function start({ planner = false, extraControls = null } = {}) {
   async function showArea(code, level) {
     selectArea(code);
     try {
-      const area = backend ? await backend.area(code, level) : await api(`/api/v1/areas/${encodeURIComponent(code)}${level ? `?level=${level}` : ""}`);
+      const area = backend ? await backend.area(code, level) : await api(withSnapshot(`/api/v1/areas/${encodeURIComponent(code)}${level ? `?level=${level}` : ""}`));
       const i = Math.max(0, area.stats.findIndex((s) => s.rules === state.rule));
       p.show(area.name, ...areaFigures(area, i), ...(extraControls?.areaExtras?.(area, state) ?? []));
       return area;
@@ -133,7 +145,8 @@ export async function start({ planner = false, extraControls = null } = {}) {
     }
   }
 
-  searchBox(document.getElementById("search"), document.getElementById("results"), backend?.search, async (r) => {
+  const search = backend?.search ?? ((q) => api(withSnapshot(`/api/v1/search?q=${encodeURIComponent(q)}&limit=8`)));
+  searchBox(document.getElementById("search"), document.getElementById("results"), search, async (r) => {
     if (r.kind === "comune" && r.bbox) {
       map.fitBounds([[r.bbox[0], r.bbox[1]], [r.bbox[2], r.bbox[3]]], { padding: 40, duration: 900 });
       await showArea(r.code, "comune");
@@ -162,10 +175,22 @@ export async function start({ planner = false, extraControls = null } = {}) {
   }
 
   const api_ = {
-    map, state, rules, panel: p, showUnit, showArea,
+    map, state, rules, panel: p, showUnit, showArea, withSnapshot,
     restyle() {
-      map.setStyle(buildStyle({ origin, q: query(), mode: state.mode, attribution, planner, compare: state.compare, staticTiles }), { diff: false });
+      map.setStyle(styleOf(), { diff: false });
       legend(state.mode, classesOf(), state.compare);
+    },
+    /// Shows snapshot `name` ("" for the served one), whose rule sets are `snapshotRules`:
+    /// tiles, panels, search and unit lookups then answer from it.
+    setSnapshot(name, snapshotRules) {
+      state.snapshot = name;
+      state.rules = snapshotRules;
+      if (!snapshotRules.some((r) => r.name === state.rule)) state.rule = snapshotRules[0]?.name ?? "";
+      if (state.compare && state.compare === name) state.compare = "";
+      p.hide();
+      selectUnit(null);
+      selectArea(null);
+      api_.restyle();
     },
     setRule(name) {
       state.rule = name;

@@ -1,4 +1,7 @@
-// The map's style: bianca's own layers only (no external basemap, fonts from the server).
+// The map's style: bianca's own layers (fonts from the server), and under them an external
+// basemap only when one is configured (see basemap.js).
+import { withBasemap } from "./basemap.js";
+
 // Colours: an orange / purple scheme that reads for colour-blind people (ColorBrewer PuOr).
 
 export const CLASS_COLOURS = {
@@ -11,7 +14,7 @@ export const FTTH = { yes: "#2166ac", no: "#f4a582" };
 export const MOBILE = { "5G": "#5e3c99", "4G": "#b2abd2", none: "#e66100" };
 export const SHARE_RAMP = ["#fff7ec", "#fdd49e", "#fc8d59", "#d7301f", "#7f0000"];
 export const AVAIL_RAMP = ["#f7fbff", "#c6dbef", "#6baed6", "#2171b5", "#08306b"];
-const FONT = ["DejaVu Sans"];
+export const FONT = ["DejaVu Sans"];
 export const TECH_COLOURS = {
   FTTH: "#2166ac", FTTB: "#4393c3", FTTC: "#92c5de", VDSL: "#92c5de", ADSL: "#d1e5f0",
   CABLE: "#4393c3", FWA: "#f4a582", "5G": "#b2182b", "4G": "#d6604d", SAT: "#bababa",
@@ -54,8 +57,10 @@ export function modePaint(mode) {
   return { hex: classMatch("class"), unit: classMatch("class") };
 }
 
-/// The whole style. `q` is the query string added to tile URLs (rule set, filters).
-export function buildStyle({ origin, q = "", mode = "classes", attribution = "", planner = false, compare = "", staticTiles = null }) {
+/// The whole style. `q` is the query string added to tile URLs (rule set, snapshot),
+/// `snapshotQ` the part of it that names the snapshot (the coverage layer takes only that);
+/// `basemap` an adapted external style (basemap.js) to draw under bianca's layers.
+export function buildStyle({ origin, q = "", snapshotQ = "", mode = "classes", attribution = "", planner = false, compare = "", staticTiles = null, basemap = null }) {
   const tj = (layer, extra = "") => `${origin}/tiles/${layer}.json${q || extra ? "?" : ""}${[q, extra].filter(Boolean).join("&")}`;
   const paint = modePaint(mode);
   const style = {
@@ -154,10 +159,10 @@ export function buildStyle({ origin, q = "", mode = "classes", attribution = "",
     style.glyphs = staticTiles.glyphs;
     style.sources = { public: { type: "vector", url: staticTiles.pmtiles, attribution } };
     for (const l of style.layers) if (l.source) l.source = "public";
-    return style;
+    return withBasemap(style, basemap);
   }
   if (planner) {
-    style.sources.coverage = { type: "vector", url: `${origin}/tiles/coverage.json` };
+    style.sources.coverage = { type: "vector", url: `${origin}/tiles/coverage.json${snapshotQ ? `?${snapshotQ}` : ""}` };
     const i = style.layers.findIndex((l) => l.id === "comune-lines");
     style.layers.splice(i, 0,
       {
@@ -182,5 +187,5 @@ export function buildStyle({ origin, q = "", mode = "classes", attribution = "",
       },
     );
   }
-  return style;
+  return withBasemap(style, basemap);
 }

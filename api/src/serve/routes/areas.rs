@@ -1,6 +1,7 @@
 //! One area: its names, parents, extent and statistics under every rule set.
 
 use super::stats::{figures, Figures};
+use crate::serve::auth::Caller;
 use crate::serve::error::{ApiError, ErrorBody};
 use crate::serve::snapshot::{parse_level, Served};
 use crate::serve::AppState;
@@ -17,6 +18,9 @@ pub struct AreaParams {
     pub level: Option<String>,
     /// Include the boundary as GeoJSON.
     pub geometry: Option<bool>,
+    /// Another stored snapshot to show instead of the served one (planners and admins;
+    /// the served snapshot's name is the same as none).
+    pub snapshot: Option<String>,
 }
 
 /// Figures under one rule set.
@@ -42,7 +46,7 @@ pub struct AreaOut {
     /// lon, lat.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub centre: Option<[f64; 2]>,
-    /// The served snapshot's figures, per rule set (empty when it has no unit there).
+    /// The snapshot's figures, per rule set (empty when it has no unit there).
     pub stats: Vec<RuleFigures>,
     /// GeoJSON MultiPolygon, with `?geometry=true`.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -69,15 +73,17 @@ fn geojson(mp: &geo::MultiPolygon<f64>) -> serde_json::Value {
     responses(
         (status = 200, body = AreaOut),
         (status = 400, body = ErrorBody),
+        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
         (status = 404, body = ErrorBody),
     ))]
 pub async fn area(
     State(state): State<Arc<AppState>>,
+    caller: Caller,
     Path(code): Path<String>,
     Query(p): Query<AreaParams>,
 ) -> Result<Json<AreaOut>, ApiError> {
     let level = area_level(p.level.as_deref(), &code)?;
-    let cur = state.current();
+    let cur = state.snapshot_for(&caller, p.snapshot.as_deref()).await?;
     area_out(&cur.served, level, &code, p.geometry.unwrap_or(false))
         .map(Json)
         .ok_or_else(|| ApiError::NotFound(format!("no {} with code {code}", level.as_str())))

@@ -3,11 +3,11 @@
 use crate::serve::auth::Caller;
 use crate::serve::error::{ApiError, ErrorBody};
 use crate::serve::AppState;
-use axum::extract::State;
+use axum::extract::{Query, State};
 use axum::Json;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::sync::Arc;
-use utoipa::ToSchema;
+use utoipa::{IntoParams, ToSchema};
 
 /// A stored snapshot.
 #[derive(Debug, Serialize, ToSchema)]
@@ -81,11 +81,26 @@ pub struct RuleOut {
     pub classes: Vec<String>,
 }
 
-/// The rule sets of the served snapshot, primary first.
-#[utoipa::path(get, path = "/api/v1/rules", tag = "catalog",
-    responses((status = 200, body = Vec<RuleOut>)))]
-pub async fn rules(State(state): State<Arc<AppState>>) -> Json<Vec<RuleOut>> {
-    Json(rules_out(&state.current().served))
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct RulesParams {
+    /// Another stored snapshot to show instead of the served one (planners and admins;
+    /// the served snapshot's name is the same as none).
+    pub snapshot: Option<String>,
+}
+
+/// The rule sets of the served snapshot (or of another, for planners), primary first.
+#[utoipa::path(get, path = "/api/v1/rules", tag = "catalog", params(RulesParams),
+    responses(
+        (status = 200, body = Vec<RuleOut>),
+        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+    ))]
+pub async fn rules(
+    State(state): State<Arc<AppState>>,
+    caller: Caller,
+    Query(p): Query<RulesParams>,
+) -> Result<Json<Vec<RuleOut>>, ApiError> {
+    let cur = state.snapshot_for(&caller, p.snapshot.as_deref()).await?;
+    Ok(Json(rules_out(&cur.served)))
 }
 
 /// The rule sets of a snapshot as the API gives them.

@@ -23,6 +23,8 @@ pub struct ExportParams {
     pub format: Option<String>,
     /// `comune`, `province` or `region` (default: from the code's length).
     pub level: Option<String>,
+    /// Another stored snapshot (default: the one served).
+    pub snapshot: Option<String>,
 }
 
 /// The units of a comune, a province or a region.
@@ -195,7 +197,11 @@ pub async fn area_units(
     caller.require_full_view()?;
     let level = super::areas::area_level(p.level.as_deref(), &code)?;
     let geojson = format_of(p.format.as_deref())?;
-    let s = state.current().served.clone();
+    let s = state
+        .snapshot_for(&caller, p.snapshot.as_deref())
+        .await?
+        .served
+        .clone();
     let code2 = code.clone();
     let body = tokio::task::spawn_blocking(move || {
         let list = units_in(&s, level, &code2);
@@ -224,6 +230,8 @@ pub struct PolygonExport {
     pub polygon: serde_json::Value,
     /// `csv` (default) or `geojson`.
     pub format: Option<String>,
+    /// Another stored snapshot (default: the one served).
+    pub snapshot: Option<String>,
 }
 
 fn ring(v: &serde_json::Value) -> Option<geo::LineString<f64>> {
@@ -305,7 +313,11 @@ pub async fn polygon_units(
     caller.require_full_view()?;
     let geojson = format_of(p.format.as_deref())?;
     let mp = parse_polygon(&p.polygon)?;
-    let s = state.current().served.clone();
+    let s = state
+        .snapshot_for(&caller, p.snapshot.as_deref())
+        .await?
+        .served
+        .clone();
     let body = tokio::task::spawn_blocking(move || render(&s, &units_within(&s, &mp), geojson))
         .await
         .map_err(ApiError::internal)?;

@@ -1,4 +1,5 @@
-//! How the units of an area moved between classes from another snapshot to the served one.
+//! How the units of an area moved between classes from another snapshot to the served one
+//! (or to the one named by `?snapshot=`).
 
 use super::export::units_in;
 use crate::serve::auth::Caller;
@@ -19,6 +20,8 @@ pub struct MovesParams {
     pub rules: Option<String>,
     /// `comune`, `province` or `region` (default: from the code's length).
     pub level: Option<String>,
+    /// The later snapshot (default: the one served).
+    pub snapshot: Option<String>,
 }
 
 /// Units that were in class `from` in the compared snapshot and are in `to` now (`absent`:
@@ -61,7 +64,7 @@ pub async fn moves(
 ) -> Result<Json<MovesOut>, ApiError> {
     caller.require_full_view()?;
     let level = super::areas::area_level(p.level.as_deref(), &code)?;
-    let cur = state.current();
+    let cur = state.snapshot_for(&caller, p.snapshot.as_deref()).await?;
     let s = cur.served.clone();
     let rule = s.rule(p.rules.as_deref()).ok_or_else(|| {
         ApiError::NotFound(format!(
@@ -69,7 +72,7 @@ pub async fn moves(
             s.info.name, p.rules
         ))
     })?;
-    let cmp = state.compared(&p.compare).await?;
+    let cmp = state.compared(&cur, &p.compare).await?;
     let rule_name = s.rules[rule].name.clone();
     if cmp.rules.get(rule).and_then(|r| r.as_ref()).is_none() {
         return Err(ApiError::NotFound(format!(

@@ -56,7 +56,7 @@ pub async fn metrics(
         ),
         (
             "bianca_snapshot_generation",
-            "Snapshots loaded since the start.",
+            "Snapshots loaded since the start, served or viewed by planners (the served one's number).",
             String::new(),
             cur.generation as f64,
         ),

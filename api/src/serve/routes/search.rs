@@ -17,6 +17,9 @@ pub struct SearchParams {
     pub q: String,
     /// Results at most (default 10, at most 50).
     pub limit: Option<usize>,
+    /// Another stored snapshot to show instead of the served one (planners and admins;
+    /// the served snapshot's name is the same as none).
+    pub snapshot: Option<String>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -47,6 +50,7 @@ pub struct SearchResult {
     responses(
         (status = 200, body = Vec<SearchResult>),
         (status = 400, body = ErrorBody),
+        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
     ))]
 pub async fn search(
     State(state): State<Arc<AppState>>,
@@ -60,7 +64,7 @@ pub async fn search(
         return Err(ApiError::BadRequest("q is longer than 200 bytes".into()));
     }
     let limit = p.limit.unwrap_or(10).clamp(1, 50);
-    let cur = state.current();
+    let cur = state.snapshot_for(&caller, p.snapshot.as_deref()).await?;
     let s = &cur.served;
     // a confidential registry: comuni only
     let addresses = state.may_see_addresses(&caller, s);

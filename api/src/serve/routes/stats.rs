@@ -1,5 +1,6 @@
 //! Per-area statistics of a snapshot, or of two compared.
 
+use crate::serve::auth::Caller;
 use crate::serve::error::{ApiError, ErrorBody};
 use crate::serve::snapshot::parse_level;
 use crate::serve::AppState;
@@ -19,7 +20,7 @@ pub struct StatsParams {
     pub code: Option<String>,
     /// Rule set (default: the snapshot's primary rule set).
     pub rules: Option<String>,
-    /// Snapshot (default: the one served).
+    /// Snapshot (default: the one served; another needs a planner or admin token).
     pub snapshot: Option<String>,
     /// A second snapshot to compare with: each area gets its figures there and the change.
     pub compare: Option<String>,
@@ -117,14 +118,14 @@ pub fn figures(a: &StoredArea, position: usize, names: &[String]) -> Figures {
     }
 }
 
-/// A snapshot's rows and rule names: the served one from memory, others from the store.
+/// A snapshot's rows and rule names: from memory when it is loaded (served or viewed),
+/// else from the store.
 async fn rows_of(
     state: &Arc<AppState>,
     name: &str,
 ) -> Result<(Vec<StoredArea>, Vec<String>), ApiError> {
-    let cur = state.current();
-    if cur.served.info.name == name {
-        return Ok((cur.served.stats.clone(), cur.served.info.rules.clone()));
+    if let Some(c) = state.in_memory(name) {
+        return Ok((c.served.stats.clone(), c.served.info.rules.clone()));
     }
     let name = name.to_string();
     state
@@ -140,10 +141,13 @@ async fn rows_of(
     responses(
         (status = 200, body = StatsOut),
         (status = 400, body = ErrorBody),
+        (status = 401, description = "Another snapshot asked anonymously (or a bad token)", body = ErrorBody),
+        (status = 403, description = "Another snapshot asked without a planner or admin token", body = ErrorBody),
         (status = 404, description = "No such snapshot or rule set", body = ErrorBody),
     ))]
 pub async fn stats(
     State(state): State<Arc<AppState>>,
+    caller: Caller,
     Query(p): Query<StatsParams>,
 ) -> Result<Json<StatsOut>, ApiError> {
     let level = match p.level.as_deref().filter(|l| !l.is_empty()) {
@@ -163,10 +167,22 @@ pub async fn stats(
         .filter(|c| !c.is_empty())
         .collect();
     let served = state.current().served.info.name.clone();
-    let name = p.snapshot.clone().unwrap_or(served);
+    let name = match p
+        .snapshot
+        .as_deref()
+        .map(str::trim)
+        .filter(|n| !n.is_empty())
+    {
+        Some(n) if n != served => {
+            caller.require_full_view()?;
+            n.to_string()
+        }
+        _ => served,
+    };
     let (rows, rule_names) = rows_of(&state, &name).await?;
-    // class names come from the served snapshot's rule sets when it has the rule set
-    let cur = state.current();
+    // class names come from the snapshot's rule sets when it is in memory (else the served
+    // one's) and has the rule set
+    let cur = state.in_memory(&name).unwrap_or_else(|| state.current());
     let rule = match p.rules.as_deref().filter(|r| !r.is_empty()) {
         Some(r) => r.to_string(),
         None => rule_names.first().cloned().unwrap_or_default(),

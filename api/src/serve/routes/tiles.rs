@@ -39,6 +39,9 @@ pub struct TileParams {
     /// Units only (planners and admins): another snapshot; each unit gets `was` (its class
     /// there, or `absent`) and `changed`.
     pub compare: Option<String>,
+    /// Another stored snapshot to show instead of the served one (planners and admins;
+    /// the served snapshot's name is the same as none).
+    pub snapshot: Option<String>,
 }
 
 fn layer_of(name: &str) -> Result<LayerName, ApiError> {
@@ -128,8 +131,8 @@ fn accepts_gzip(h: &HeaderMap) -> bool {
         (status = 200, description = "The tile (gzip when accepted)", content_type = "application/vnd.mapbox-vector-tile", body = Vec<u8>),
         (status = 204, description = "Nothing in this tile"),
         (status = 400, body = ErrorBody),
-        (status = 401, description = "A bad token, or confidential coverage asked anonymously", body = ErrorBody),
-        (status = 403, description = "Confidential coverage", body = ErrorBody),
+        (status = 401, description = "A bad token, or confidential coverage or another snapshot asked anonymously", body = ErrorBody),
+        (status = 403, description = "Confidential coverage, or another snapshot asked without a planner or admin token", body = ErrorBody),
         (status = 404, body = ErrorBody),
     ))]
 pub async fn tile(
@@ -151,7 +154,7 @@ pub async fn tile(
         y.parse().map_err(|_| bad())?,
     );
     let tile = TileId::new(z, x, y).ok_or_else(bad)?;
-    let cur = state.current();
+    let cur = state.snapshot_for(&caller, p.snapshot.as_deref()).await?;
     let (rule, filter) = query_of(&state, &cur.served, &caller, layer, &p)?;
     if layer == LayerName::Units
         && z >= crate::serve::tiles::units::MIN_ZOOM
@@ -170,7 +173,7 @@ pub async fn tile(
     let compare = match compare_name {
         Some(name) => {
             caller.require_full_view()?;
-            Some(state.compared(name).await?)
+            Some(state.compared(&cur, name).await?)
         }
         None => None,
     };
@@ -263,7 +266,7 @@ pub async fn tilejson(
         ApiError::NotFound(format!("no such document {file:?}: /tiles/{{layer}}.json"))
     })?;
     let layer = layer_of(name)?;
-    let cur = state.current();
+    let cur = state.snapshot_for(&caller, p.snapshot.as_deref()).await?;
     let s = &cur.served;
     let (rule, _) = query_of(&state, s, &caller, layer, &p)?;
     let base = match &state.opts.public_url {

@@ -6,11 +6,18 @@ use crate::serve::error::{ApiError, ErrorBody};
 use crate::serve::snapshot::Served;
 use crate::serve::tiles::units::{best_technology, speed_class};
 use crate::serve::AppState;
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::Json;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::sync::Arc;
-use utoipa::ToSchema;
+use utoipa::{IntoParams, ToSchema};
+
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct UnitParams {
+    /// Another stored snapshot to show instead of the served one (planners and admins;
+    /// the served snapshot's name is the same as none).
+    pub snapshot: Option<String>,
+}
 
 /// The unit's class under one rule set.
 #[derive(Debug, Serialize, ToSchema)]
@@ -100,18 +107,20 @@ fn offer_out(s: &Served, o: u32, via: &str) -> OfferOut {
 
 /// A housing unit by its registry id.
 #[utoipa::path(get, path = "/api/v1/units/{id}", tag = "units",
-    params(("id" = String, Path, description = "The unit's id in the registry")),
+    params(("id" = String, Path, description = "The unit's id in the registry"), UnitParams),
     responses(
         (status = 200, body = UnitOut),
-        (status = 401, description = "A bad token", body = ErrorBody),
+        (status = 401, description = "A bad token, a confidential registry or another snapshot asked anonymously", body = ErrorBody),
+        (status = 403, body = ErrorBody),
         (status = 404, body = ErrorBody),
     ))]
 pub async fn unit(
     State(state): State<Arc<AppState>>,
     caller: Caller,
     Path(id): Path<String>,
+    Query(p): Query<UnitParams>,
 ) -> Result<Json<UnitOut>, ApiError> {
-    let cur = state.current();
+    let cur = state.snapshot_for(&caller, p.snapshot.as_deref()).await?;
     let s = &cur.served;
     if !state.may_see_addresses(&caller, s) {
         return Err(ApiError::denied(
@@ -122,8 +131,6 @@ pub async fn unit(
     let i = s
         .unit(&id)
         .ok_or_else(|| ApiError::NotFound(format!("no unit {id:?} in snapshot {}", s.info.name)))?;
-    let full = caller.full_view();
-    let reach = &s.cls.reach[i];
     let visible = |o: u32| {
         let offer = &s.coverage.offers.offers[o as usize];
         let ds = &s.sources[offer.source as usize].dataset.name;
@@ -132,6 +139,14 @@ pub async fn unit(
                 .operator()
                 .is_some_and(|op| op == s.coverage.offers.names.name(offer.operator))
     };
+    Ok(Json(unit_out(s, i, caller.full_view(), visible)))
+}
+
+/// Unit `i` as the API gives it: exact speeds and network counts in the `full` view; the
+/// offers for which `visible(offer)` is true. `bianca export-public` writes the same answer
+/// (public view, public datasets' offers) for its static map.
+pub fn unit_out(s: &Served, i: usize, full: bool, visible: impl Fn(u32) -> bool) -> UnitOut {
+    let reach = &s.cls.reach[i];
     let mut offers = Vec::new();
     let mut via_fp: Vec<u32> = Vec::new();
     s.footprint_index
@@ -152,7 +167,7 @@ pub async fn unit(
             }
         }
     }
-    Ok(Json(UnitOut {
+    UnitOut {
         id: s.units.ids.get(i).to_string(),
         lon: s.units.lon[i],
         lat: s.units.lat[i],
@@ -194,5 +209,5 @@ pub async fn unit(
         networks_5g: reach.networks_5g,
         offers,
         snapshot: s.info.name.clone(),
-    }))
+    }
 }

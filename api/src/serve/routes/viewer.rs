@@ -1,10 +1,13 @@
 //! The web map, built into the binary: the public map at `/`, the planner workspace at
 //! `/planner`, their scripts and styles under `/viewer/`.
 
+use crate::serve::basemap;
 use crate::serve::error::ApiError;
-use axum::extract::Path;
+use crate::serve::AppState;
+use axum::extract::{Path, State};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
+use std::sync::Arc;
 
 mod files {
     include!(concat!(env!("OUT_DIR"), "/viewer_files.rs"));
@@ -35,7 +38,8 @@ pub fn all() -> &'static [(&'static str, &'static [u8])] {
     files::FILES
 }
 
-fn page(name: &str) -> Response {
+/// A page of the map, with the server's configuration of the map (the basemap) written in.
+fn page(name: &str, state: &AppState) -> Response {
     if !files::MISSING.is_empty() {
         return (
             StatusCode::SERVICE_UNAVAILABLE,
@@ -46,6 +50,7 @@ fn page(name: &str) -> Response {
         )
             .into_response();
     }
+    let config = basemap::page_config(state.opts.basemap_style.as_deref());
     match file(name) {
         Some(b) => (
             [
@@ -55,7 +60,10 @@ fn page(name: &str) -> Response {
                 ),
                 (header::CACHE_CONTROL, HeaderValue::from_static("no-cache")),
             ],
-            b,
+            match &config {
+                Some(c) => basemap::with_config(&String::from_utf8_lossy(b), c).into_bytes(),
+                None => b.to_vec(),
+            },
         )
             .into_response(),
         None => ApiError::NotFound(format!("{name} is not built in")).into_response(),
@@ -63,13 +71,13 @@ fn page(name: &str) -> Response {
 }
 
 /// The public coverage map.
-pub async fn public_map() -> Response {
-    page("index.html")
+pub async fn public_map(State(state): State<Arc<AppState>>) -> Response {
+    page("index.html", &state)
 }
 
 /// The planner workspace.
-pub async fn planner() -> Response {
-    page("planner.html")
+pub async fn planner(State(state): State<Arc<AppState>>) -> Response {
+    page("planner.html", &state)
 }
 
 /// A script, style or image of the map.
