@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The quick start: builds bianca, generates the synthetic Tuscany demo data (once), imports
-# it into the embedded store (out/demo/bianca.db, no server needed), classifies it into a
+# it into the embedded store (out/demo/bianca.db, no server needed) with the rollout
+# uploads (BUL open data and synthetic monthly files), classifies it into a
 # snapshot, prints the summary and serves it (tiles and API) on http://127.0.0.1:8080/.
 # Per-unit results and statistics also go to ./out/demo/.
 #   scripts/demo.sh [--units N] [--bind ADDR:PORT] [--no-serve]
@@ -26,7 +27,8 @@ DATA=out/demo/data
 mkdir -p out/demo
 
 DB=out/demo/bianca.db
-if [ ! -f "$DATA/units.csv" ] || [ "$(cat "$DATA/.units" 2>/dev/null)" != "$UNITS" ]; then
+if [ ! -f "$DATA/units.csv" ] || [ ! -d "$DATA/progress" ] \
+  || [ "$(cat "$DATA/.units" 2>/dev/null)" != "$UNITS" ]; then
   "$BIANCA" synth --units "$UNITS" --out "$DATA"
   echo "$UNITS" > "$DATA/.units"
   # a store of other demo data would mix two coverages: start it afresh
@@ -39,6 +41,18 @@ fi
 "$BIANCA" --database-url "$DB" import declarations "$DATA/declarations.csv" --public
 # the comuni's boundaries (ISTAT / Openpolis), with provinces and regions dissolved from them
 "$BIANCA" --database-url "$DB" import areas "$DATA/comuni.geojson" -q
+
+# the rollout: Infratel's BUL open data for Tuscany (per comune, reported before
+# 2023-05-19) and the synthetic monthly uploads (per-address Italia 1 Giga work, 5G sites);
+# the same file again is a no-op
+"$BIANCA" --database-url "$DB" progress upload data/progress/bul_stato_lavori_toscana.csv \
+  --date 2023-05-19 > out/demo/progress-uploads.log 2>&1
+for f in "$DATA"/progress/*.csv; do
+  month=$(basename "$f" .csv | grep -o '[0-9]\{4\}-[0-9]\{2\}$')
+  "$BIANCA" --database-url "$DB" progress upload "$f" \
+    --date "$(date -d "$month-01 +1 month -1 day" +%F)" >> out/demo/progress-uploads.log 2>&1
+done
+echo "Rollout progress: $(grep -c 'stored as upload' out/demo/progress-uploads.log) new uploads (out/demo/progress-uploads.log)"
 
 "$BIANCA" --database-url "$DB" classify \
   --snapshot "demo-$(date -u +%Y%m%dT%H%M%S)" \

@@ -10,7 +10,8 @@
 //! - **declarations**: Infratel-style per-address offers for a few % of the units.
 //!
 //! [`write`] stores it as `units.csv`, `coverage.fgb`, `coverage.geojson`,
-//! `declarations.csv` and `comuni.geojson`. The same seed gives the same bytes: the
+//! `declarations.csv`, `comuni.geojson` and the monthly rollout uploads under `progress/`
+//! ([`progress`]). The same seed gives the same bytes: the
 //! generator uses its own PRNG ([`rng`]), and parallel work is split into pieces with their
 //! own streams, so neither the thread count nor a dependency's version changes the output.
 //!
@@ -20,6 +21,7 @@
 mod gen;
 mod geom;
 mod output;
+pub mod progress;
 mod reference;
 pub mod rng;
 
@@ -113,8 +115,9 @@ pub fn footprints_by_layer(cov: &Coverage) -> Vec<(String, Technology, usize)> {
 }
 
 /// Writes the data set into `dir` (created if needed): `units.csv`, `coverage.fgb`,
-/// `coverage.geojson`, `declarations.csv`, `comuni.geojson`. Each file is written to a
-/// temporary name and renamed when complete.
+/// `coverage.geojson`, `declarations.csv`, `comuni.geojson`, and under `progress/` the
+/// rollout's monthly uploads ([`progress`]). Each file is written to a temporary name and
+/// renamed when complete.
 pub fn write(synth: &Synth, dir: &Path) -> Result<SynthSummary> {
     std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
     let mut files = Vec::new();
@@ -129,6 +132,13 @@ pub fn write(synth: &Synth, dir: &Path) -> Result<SynthSummary> {
     let p = dir.join("comuni.geojson");
     let n = output::atomic_write(&p, |w| std::io::Write::write_all(w, COMUNI_GEOJSON))?;
     files.push((p, n));
+    let pdir = dir.join("progress");
+    std::fs::create_dir_all(&pdir).map_err(|e| Error::io(&pdir, e))?;
+    for f in progress::files(synth)? {
+        let p = pdir.join(&f.name);
+        let n = output::atomic_write(&p, |w| std::io::Write::write_all(w, f.csv.as_bytes()))?;
+        files.push((p, n));
+    }
     Ok(SynthSummary {
         units: synth.units.len(),
         dwellings: synth.units.units.iter().map(|&u| u as u64).sum(),
@@ -172,7 +182,7 @@ mod tests {
             .unwrap();
         pool.install(|| write(&synth(30_000, 7), b.path()).unwrap());
         let s = write(&synth(30_000, 8), c.path()).unwrap();
-        assert_eq!(s.files.len(), 5);
+        assert_eq!(s.files.len(), 5 + 2 * progress::MONTHS as usize);
         for f in FILES {
             let x = std::fs::read(a.path().join(f)).unwrap();
             let y = std::fs::read(b.path().join(f)).unwrap();
@@ -188,7 +198,7 @@ mod tests {
             .unwrap()
             .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
             .collect();
-        assert_eq!(names.len(), 5, "{names:?}");
+        assert_eq!(names.len(), 6, "{names:?}");
     }
 
     #[test]
