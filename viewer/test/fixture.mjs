@@ -1,6 +1,6 @@
 // A bianca server on synthetic data for the browser tests: a fresh embedded store in a
 // temporary directory (registry and declarations public, coverage confidential), classified,
-// with a planner token, served on a free port.
+// with rollout uploads and a planner token, served on a free port.
 import { spawn, execFileSync } from "node:child_process";
 import { mkdtempSync, rmSync, mkdirSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -35,6 +35,16 @@ export async function startServer() {
   // plans due in 2025-2027 make classes differ
   bianca(["--database-url", db, "classify", "--snapshot", "s0", "--rules", "eu2013-nga", "--reference-year", "2022", "-q"]);
   bianca(["--database-url", db, "classify", "--snapshot", "s1", "--rules", "eu2013-nga,eu2023-gigabit", "--reference-year", "2025", "-q"]);
+  // the rollout: the Tuscan BUL open data (per comune) and, of the synthetic monthly
+  // uploads (per-address work, 5G sites), every third month and the last
+  bianca(["--database-url", db, "progress", "upload", join(ROOT, "data/progress/bul_stato_lavori_toscana.csv"), "--date", "2023-05-19"]);
+  for (const month of ["2025-03", "2025-06", "2025-09", "2025-12", "2026-03", "2026-06", "2026-09", "2026-10"]) {
+    const [y, m] = month.split("-").map(Number);
+    const end = new Date(Date.UTC(y, m, 0)).toISOString().slice(0, 10);
+    for (const kind of ["civico", "sites"]) {
+      bianca(["--database-url", db, "progress", "upload", d(`progress/${kind}-${month}.csv`), "--date", end]);
+    }
+  }
   const planner = bianca(["--database-url", db, "tokens", "create", "--role", "planner"]).trim();
   const first = await serve(db);
   mkdirSync(SHOTS, { recursive: true });

@@ -336,6 +336,157 @@ test("a planner shows another stored snapshot: the map and the panels answer fro
   await page.close();
 });
 
+/// The pixel (relative to the map) of a point inside comune `code` in view, or null.
+async function pixelInComune(page, code) {
+  return page.evaluate((code) => {
+    const m = window.bianca.map;
+    const c = m.getCanvas();
+    const w = c.clientWidth, h = c.clientHeight;
+    for (let iy = 1; iy < 12; iy++) {
+      for (let ix = 1; ix < 12; ix++) {
+        const p = [(ix * w) / 12, (iy * h) / 12];
+        const f = m.queryRenderedFeatures(p, { layers: ["land"] })[0];
+        if (f && f.properties.code === code) return { x: p[0], y: p[1] };
+      }
+    }
+    return null;
+  }, code);
+}
+
+/// Per comune, done units over planned units but excluded, as the map computes it.
+function completionByComune(lines) {
+  const m = new Map();
+  for (const l of lines) {
+    const a = m.get(l.code) ?? { units: 0, excl: 0, done: 0, items: 0, exclItems: 0, doneItems: 0 };
+    a.units += l.units; a.excl += l.units_by_status.excluded ?? 0; a.done += l.done_units;
+    a.items += l.items; a.exclItems += l.items_by_status.excluded ?? 0; a.doneItems += l.done_items;
+    m.set(l.code, a);
+  }
+  return new Map([...m].map(([k, a]) => [k, a.units > 0 ? a.done / (a.units - a.excl) : a.doneItems / (a.items - a.exclItems)]));
+}
+
+const COMPLETION = ["#edf8b1", "#7fcdbb", "#1d91c0", "#253494", "#081d58"];
+
+test("the rollout layer: comuni by completion as of the slider's date, the area's series, points and upload history for planners", async () => {
+  const tok = server.planner;
+  const { page, errors } = await openPage(browser, `${server.base}/planner`, { token: tok });
+  await page.check("input[name=mode][value=progress]");
+  await page.waitForFunction(() => document.body.dataset.progressAsOf);
+  await idle(page);
+  const months = await page.evaluate(() => window.bianca.progress.months);
+  const series = (await json(`${server.base}/api/v1/progress/series?level=total`)).body;
+  assert.deepEqual(months, series.map((p) => p.date));
+  const last = months[months.length - 1];
+  // the comuni coloured are the report's, with the same completion
+  const report = (await json(`${server.base}/api/v1/progress/report?level=comune&as_of=${last}`)).body;
+  const want = completionByComune(report.lines);
+  const shown = await page.evaluate(() => Object.fromEntries([...window.bianca.progress.comuni()].map(([k, a]) => [k, a.completion])));
+  assert.equal(Object.keys(shown).length, want.size);
+  for (const [code, c] of want) assert.ok(Math.abs(shown[code] - c) < 1e-9, `${code}: ${shown[code]} vs ${c}`);
+  // hexagons give way to the comuni's fill, drawn in the completion ramp
+  const nowCounts = await colourCounts(page, [...COMPLETION.map((c) => blend(c, LAND, 0.85)), blend(WHITE, LAND, 0.83)]);
+  const ramp = COMPLETION.reduce((s, c) => s + nowCounts[blend(c, LAND, 0.85)], 0);
+  assert.ok(ramp > 20000, JSON.stringify(nowCounts));
+  assert.ok(nowCounts[blend(WHITE, LAND, 0.83)] < 500, JSON.stringify(nowCounts));
+  await page.screenshot({ path: join(SHOTS, "planner-progress-completion.png") });
+
+  // back in time: the state of early 2025, as the API gives it
+  const early = months.find((d) => d.startsWith("2025-04"));
+  await page.evaluate((d) => window.bianca.progress.setAsOf(d), early);
+  await idle(page);
+  assert.equal(await page.textContent("#as-of-label"), early);
+  const earlyReport = (await json(`${server.base}/api/v1/progress/report?level=comune&as_of=${early}`)).body;
+  const earlyShown = await page.evaluate(() => window.bianca.progress.comuni().size);
+  assert.equal(earlyShown, new Set(earlyReport.lines.map((l) => l.code)).size);
+  assert.ok(earlyReport.lines.reduce((s, l) => s + l.done_units, 0) < report.lines.reduce((s, l) => s + l.done_units, 0));
+  await page.screenshot({ path: join(SHOTS, "planner-progress-2025-04.png") });
+  await page.evaluate((d) => window.bianca.progress.setAsOf(d), last);
+
+  // a comune of the per-address plan, clicked: its figures and its monthly series
+  const civici = report.lines.filter((l) => l.plan === "PI1G").sort((a, b) => b.units - a.units)[0];
+  const hit = (await json(`${server.base}/api/v1/search?q=${encodeURIComponent(civici.name)}&limit=5`)).body.find((h) => h.code === civici.code);
+  await page.evaluate((b) => window.bianca.map.fitBounds([[b[0], b[1]], [b[2], b[3]]], { animate: false, padding: 40 }), hit.bbox);
+  await idle(page);
+  const box = await page.locator("#map").boundingBox();
+  const at = await pixelInComune(page, civici.code);
+  assert.ok(at, `a pixel of ${civici.name}`);
+  await page.mouse.click(box.x + at.x, box.y + at.y);
+  await page.waitForSelector("[data-testid=series-chart]");
+  assert.equal(await page.textContent("#panel h2"), civici.name);
+  const comuneSeries = (await json(`${server.base}/api/v1/progress/series?level=comune&code=${civici.code}`)).body;
+  assert.equal(Number(await page.getAttribute("[data-testid=series-chart]", "data-points")), comuneSeries.length);
+  const lastPoint = comuneSeries[comuneSeries.length - 1];
+  assert.equal(Number((await page.textContent("[data-testid=series-last-done]")).replace(/\D/g, "")), lastPoint.done_units);
+  const pct = new Intl.NumberFormat("it-IT", { style: "percent", maximumFractionDigits: 1 }).format(want.get(civici.code));
+  assert.equal(await page.textContent("[data-testid=area-completion]"), pct);
+  // the white-area units the work reaches (the served snapshot's classification)
+  assert.ok(await page.$("[data-testid=white-progress]"));
+  await page.screenshot({ path: join(SHOTS, "planner-progress-comune.png") });
+
+  // by status: the comuni in the colours of their statuses (the whole region, where the
+  // fill is at its most opaque)
+  await page.evaluate(() => window.bianca.map.jumpTo({ center: [11.1, 43.45], zoom: 7 }));
+  await page.selectOption("#progress-by", "status");
+  await idle(page);
+  const statusColours = ["#41b6c4", "#1d91c0", "#225ea8", "#253494", "#081d58"].map((c) => blend(c, LAND, 0.85));
+  const sc = await colourCounts(page, statusColours);
+  assert.ok(Object.values(sc).reduce((a, b) => a + b, 0) > 5000, JSON.stringify(sc));
+  await page.screenshot({ path: join(SHOTS, "planner-progress-status.png") });
+
+  // per-address work at high zoom: the points the API gives for the view, then one clicked
+  const all = (await json(`${server.base}/api/v1/progress/points?bbox=9,42,13,45&as_of=${last}&plan=PI1G`, tok)).body;
+  const civico = all.features.find((f) => f.properties.kind === "civico" && f.properties.status === "sellable") ?? all.features[0];
+  await page.evaluate((c) => window.bianca.map.jumpTo({ center: c, zoom: 16 }), civico.geometry.coordinates);
+  await idle(page);
+  await page.waitForFunction(() => Number(document.body.dataset.progressPoints) > 0);
+  const bbox = await page.evaluate(() => { const b = window.bianca.map.getBounds(); return [b.getWest(), b.getSouth(), b.getEast(), b.getNorth()].map((v) => v.toFixed(5)).join(","); });
+  const inView = (await json(`${server.base}/api/v1/progress/points?bbox=${bbox}&as_of=${last}`, tok)).body;
+  assert.equal(Number(await page.evaluate(() => document.body.dataset.progressPoints)), inView.features.length);
+  const p = await page.evaluate((c) => window.bianca.map.project(c), civico.geometry.coordinates);
+  await page.mouse.click(box.x + p.x, box.y + p.y);
+  await page.waitForSelector("[data-testid=progress-point]");
+  const detail = await page.textContent("[data-testid=progress-point]");
+  assert.ok(detail.includes(civico.properties.operator), detail);
+  await page.screenshot({ path: join(SHOTS, "planner-progress-points.png") });
+
+  // the upload history
+  await page.click("#upload-history");
+  await page.waitForSelector("[data-testid=upload-history]");
+  const uploads = (await json(`${server.base}/api/v1/progress/uploads`, tok)).body;
+  assert.equal(await page.$$eval("[data-testid=upload-history] tr", (r) => r.length - 1), uploads.length);
+  // leaving the layer brings the hexagons back
+  await page.evaluate(() => window.bianca.map.jumpTo({ center: [11.2, 43.5], zoom: 7 }));
+  await page.check("input[name=mode][value=classes]");
+  await idle(page);
+  const back = await colourCounts(page, [blend(WHITE, LAND, 0.83)]);
+  assert.ok(back[blend(WHITE, LAND, 0.83)] > 1500, JSON.stringify(back));
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test("the public map shows completion per comune and its series, never the points or the upload history", async () => {
+  const { page, errors, requests } = await openPage(browser, `${server.base}/`, { lang: "en" });
+  await page.check("input[name=mode][value=progress]");
+  await page.waitForFunction(() => document.body.dataset.progressAsOf);
+  await idle(page);
+  const counts = await colourCounts(page, COMPLETION.map((c) => blend(c, LAND, 0.85)));
+  assert.ok(Object.values(counts).reduce((a, b) => a + b, 0) > 20000, JSON.stringify(counts));
+  assert.equal(await page.$("#upload-history"), null);
+  await page.click("#progress-total");
+  await page.waitForSelector("[data-testid=series-chart]");
+  const total = (await json(`${server.base}/api/v1/progress/series?level=total`)).body;
+  assert.equal(Number(await page.getAttribute("[data-testid=series-chart]", "data-points")), total.length);
+  await page.screenshot({ path: join(SHOTS, "public-progress-en.png") });
+  // zoomed in, nothing asks for the per-address points, which the API refuses anyway
+  await page.evaluate(() => window.bianca.map.jumpTo({ center: [11.25, 43.77], zoom: 15 }));
+  await idle(page);
+  assert.ok(!requests.some((u) => u.includes("/progress/points") || u.includes("/progress/uploads")), requests.filter((u) => u.includes("progress")).join("\n"));
+  assert.equal((await json(`${server.base}/api/v1/progress/points?bbox=9,42,13,45`)).status, 401);
+  assert.equal((await json(`${server.base}/api/v1/progress/uploads`)).status, 401);
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
 test("the exported static site renders the same public layers with no bianca behind it", async () => {
   const { out } = server.exportPublic();
   const site = await serveStatic(out);
@@ -344,6 +495,8 @@ test("the exported static site renders the same public layers with no bianca beh
     await idle(page);
     const counts = await colourCounts(page, [WHITE, GREY, BLACK].map((c) => blend(c, LAND, 0.83)));
     for (const [c, n] of Object.entries(counts)) assert.ok(n > 1500, `colour ${c}: ${n} pixels`);
+    // no rollout layer without a server
+    assert.equal(await page.isVisible("input[name=mode][value=progress]"), false);
     // the same comune figures as the server's API, from the site's own JSON
     await page.fill("#search", "firenze");
     await page.waitForSelector("#results li button");

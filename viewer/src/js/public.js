@@ -5,6 +5,7 @@ import { t, className } from "./i18n.js";
 import { buildStyle, modePaint, FONT } from "./style.js";
 import { loadBasemap } from "./basemap.js";
 import { staticBackend } from "./static-site.js";
+import { progressLayer } from "./progress.js";
 import { api, el, panel, searchBox, legend, i18nPage, addressAnswer, areaFigures, transformRequest } from "./common.js";
 
 /// The configuration `bianca export-public` writes into a static site's index.html; null
@@ -86,7 +87,8 @@ export async function start({ planner = false, extraControls = null } = {}) {
   const snapshotName = document.getElementById("snapshot-name");
   if (snapshotName) snapshotName.textContent = snapshot;
 
-  // layer switch
+  // layer switch; the rollout layer (progress.js) is set up once the map has loaded
+  let progress = null;
   for (const input of document.querySelectorAll("input[name=mode]")) {
     input.addEventListener("change", () => {
       state.mode = input.value;
@@ -94,6 +96,7 @@ export async function start({ planner = false, extraControls = null } = {}) {
       map.setPaintProperty("hexagons", "fill-color", paint.hex);
       map.setPaintProperty("units", "circle-color", paint.unit);
       legend(state.mode, classesOf(), state.compare);
+      progress?.setActive(state.mode === "progress");
     });
   }
 
@@ -160,13 +163,17 @@ export async function start({ planner = false, extraControls = null } = {}) {
     if (window.bianca?.drawing) return;
     const pad = 6;
     const box = [[e.point.x - pad, e.point.y - pad], [e.point.x + pad, e.point.y + pad]];
-    const unit = map.queryRenderedFeatures(box, { layers: ["units"] })[0];
+    const unit = progress?.active ? null : map.queryRenderedFeatures(box, { layers: ["units"] })[0];
     if (unit) {
       if (unit.properties.cluster) return;
       await showUnit(unit.properties.id, unit.properties);
       return;
     }
     const area = map.queryRenderedFeatures(e.point, { layers: ["land"] })[0];
+    if (progress?.active) {
+      await progress.click(e, area?.properties);
+      return;
+    }
     if (area) await showArea(area.properties.code, "comune");
   });
   for (const l of ["units", "land"]) {
@@ -179,6 +186,7 @@ export async function start({ planner = false, extraControls = null } = {}) {
     restyle() {
       map.setStyle(styleOf(), { diff: false });
       legend(state.mode, classesOf(), state.compare);
+      progress?.legend();
     },
     /// Shows snapshot `name` ("" for the served one), whose rule sets are `snapshotRules`:
     /// tiles, panels, search and unit lookups then answer from it.
@@ -204,6 +212,17 @@ export async function start({ planner = false, extraControls = null } = {}) {
   };
   window.bianca = api_;
   await new Promise((resolve) => (map.loaded() ? resolve() : map.once("load", resolve)));
+  if (cfg) {
+    // a static site has no rollout to show
+    document.querySelector("input[name=mode][value=progress]")?.closest("label")?.setAttribute("hidden", "");
+  } else {
+    try {
+      progress = await progressLayer(api_, { planner });
+    } catch (e) {
+      console.warn(`bianca: the rollout layer: ${e.message}`);
+    }
+    api_.progress = progress;
+  }
   document.body.dataset.ready = "1";
   return api_;
 }

@@ -15,6 +15,16 @@ export const MOBILE = { "5G": "#5e3c99", "4G": "#b2abd2", none: "#e66100" };
 export const SHARE_RAMP = ["#fff7ec", "#fdd49e", "#fc8d59", "#d7301f", "#7f0000"];
 export const AVAIL_RAMP = ["#f7fbff", "#c6dbef", "#6baed6", "#2171b5", "#08306b"];
 export const FONT = ["DejaVu Sans"];
+/// The statuses of rollout work in their order, and their colours: a sequential ramp from
+/// planned to sellable (ColorBrewer YlGnBu), grey for excluded work.
+export const STATUS = ["planned", "design_final", "design_exec", "permits", "in_works", "works_closed", "testing", "completed", "sellable", "excluded"];
+export const STATUS_COLOURS = {
+  planned: "#ffffd9", design_final: "#edf8b1", design_exec: "#c7e9b4", permits: "#7fcdbb",
+  in_works: "#41b6c4", works_closed: "#1d91c0", testing: "#225ea8", completed: "#253494",
+  sellable: "#081d58", excluded: "#9e9e9e",
+};
+/// Completion share of the rollout, 0 to 100% (ColorBrewer YlGnBu, from its third step).
+export const COMPLETION_RAMP = ["#edf8b1", "#7fcdbb", "#1d91c0", "#253494", "#081d58"];
 export const TECH_COLOURS = {
   FTTH: "#2166ac", FTTB: "#4393c3", FTTC: "#92c5de", VDSL: "#92c5de", ADSL: "#d1e5f0",
   CABLE: "#4393c3", FWA: "#f4a582", "5G": "#b2182b", "4G": "#d6604d", SAT: "#bababa",
@@ -68,7 +78,8 @@ export function buildStyle({ origin, q = "", snapshotQ = "", mode = "classes", a
     name: "bianca",
     glyphs: `${origin}/fonts/{fontstack}/{range}.pbf`,
     sources: {
-      areas: { type: "vector", url: tj("areas"), attribution },
+      // `code` identifies an area for its feature state (the rollout layer, progress.js)
+      areas: { type: "vector", url: tj("areas"), attribution, promoteId: "code" },
       hexagons: { type: "vector", url: tj("hexagons") },
       units: { type: "vector", url: tj("units", compare ? `compare=${encodeURIComponent(compare)}` : "") },
     },
@@ -157,7 +168,7 @@ export function buildStyle({ origin, q = "", snapshotQ = "", mode = "classes", a
   if (staticTiles) {
     // a static site: one PMTiles archive holds every layer
     style.glyphs = staticTiles.glyphs;
-    style.sources = { public: { type: "vector", url: staticTiles.pmtiles, attribution } };
+    style.sources = { public: { type: "vector", url: staticTiles.pmtiles, attribution, promoteId: { areas: "code" } } };
     for (const l of style.layers) if (l.source) l.source = "public";
     return withBasemap(style, basemap);
   }
