@@ -1,5 +1,5 @@
 //! `bianca synth`: writes a deterministic synthetic Tuscany (units, coverage, declarations,
-//! comuni) for demos, tests and benchmarks.
+//! comuni, the rollout's monthly progress uploads) for demos, tests and benchmarks.
 
 use std::path::PathBuf;
 use std::time::Instant;
@@ -47,8 +47,22 @@ pub fn run(args: &SynthArgs) -> anyhow::Result<()> {
             technology.as_str()
         );
     }
-    for (path, bytes) in &summary.files {
+    // the rollout's monthly uploads in one line
+    let progress_dir = args.out.join("progress");
+    let (monthly, files): (Vec<_>, Vec<_>) = summary
+        .files
+        .iter()
+        .partition(|(path, _)| path.starts_with(&progress_dir));
+    for (path, bytes) in files {
         eprintln!("  {:>12} bytes  {}", bytes, path.display());
+    }
+    if !monthly.is_empty() {
+        eprintln!(
+            "  {:>12} bytes  {} ({} monthly rollout uploads: per-address work and 5G sites)",
+            monthly.iter().map(|(_, b)| b).sum::<u64>(),
+            progress_dir.join("*.csv").display(),
+            monthly.len()
+        );
     }
     eprintln!(
         "synth: generated in {:.2} s, written in {:.2} s",
