@@ -2,7 +2,7 @@
 // temporary directory (registry and declarations public, coverage confidential), classified,
 // with rollout uploads and a planner token, served on a free port.
 import { spawn, execFileSync } from "node:child_process";
-import { mkdtempSync, rmSync, mkdirSync } from "node:fs";
+import { mkdtempSync, rmSync, mkdirSync, existsSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve, dirname } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -42,7 +42,10 @@ export async function startServer() {
     const [y, m] = month.split("-").map(Number);
     const end = new Date(Date.UTC(y, m, 0)).toISOString().slice(0, 10);
     for (const kind of ["civico", "sites"]) {
-      bianca(["--database-url", db, "progress", "upload", d(`progress/${kind}-${month}.csv`), "--date", end]);
+      // (a month with no work of a kind has no file of it)
+      if (existsSync(d(`progress/${kind}-${month}.csv`))) {
+        bianca(["--database-url", db, "progress", "upload", d(`progress/${kind}-${month}.csv`), "--date", end]);
+      }
     }
   }
   const planner = bianca(["--database-url", db, "tokens", "create", "--role", "planner"]).trim();

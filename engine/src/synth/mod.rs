@@ -134,7 +134,18 @@ pub fn write(synth: &Synth, dir: &Path) -> Result<SynthSummary> {
     files.push((p, n));
     let pdir = dir.join("progress");
     std::fs::create_dir_all(&pdir).map_err(|e| Error::io(&pdir, e))?;
-    for f in progress::files(synth)? {
+    let monthly = progress::files(synth)?;
+    // months of an earlier run that this one has no file for would be uploaded with it
+    for entry in std::fs::read_dir(&pdir).map_err(|e| Error::io(&pdir, e))? {
+        let path = entry.map_err(|e| Error::io(&pdir, e))?.path();
+        let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
+        let ours =
+            (name.starts_with("civico-") || name.starts_with("sites-")) && name.ends_with(".csv");
+        if ours && !monthly.iter().any(|f| f.name == name) {
+            std::fs::remove_file(&path).map_err(|e| Error::io(&path, e))?;
+        }
+    }
+    for f in monthly {
         let p = pdir.join(&f.name);
         let n = output::atomic_write(&p, |w| std::io::Write::write_all(w, f.csv.as_bytes()))?;
         files.push((p, n));
@@ -182,7 +193,10 @@ mod tests {
             .unwrap();
         pool.install(|| write(&synth(30_000, 7), b.path()).unwrap());
         let s = write(&synth(30_000, 8), c.path()).unwrap();
-        assert_eq!(s.files.len(), 5 + 2 * progress::MONTHS as usize);
+        assert_eq!(
+            s.files.len(),
+            5 + progress::files(&synth(30_000, 8)).unwrap().len()
+        );
         for f in FILES {
             let x = std::fs::read(a.path().join(f)).unwrap();
             let y = std::fs::read(b.path().join(f)).unwrap();
