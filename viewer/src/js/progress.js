@@ -255,7 +255,10 @@ export async function progressLayer(app, { planner = false } = {}) {
     summary.dataset.comuni = String(st.comuni.size);
     setState();
     document.body.dataset.progressAsOf = st.asOf;
-    if (st.area) await showArea(st.area.level, st.area.code, st.area.name);
+    // an area's panel still open follows the date and the filters
+    if (st.area && document.getElementById("panel")?.classList.contains("open")) {
+      await showArea(st.area.level, st.area.code, st.area.name);
+    }
   };
 
   /// The panel of an area (`total` for the whole rollout): figures as of the date and the
@@ -300,6 +303,7 @@ export async function progressLayer(app, { planner = false } = {}) {
   }
 
   async function showHistory() {
+    st.area = null;
     const list = await api("/api/v1/progress/uploads");
     app.panel.show(t("uploadHistory"),
       el("p", { class: "muted small" }, fmt(t("uploadsCount"), { n: num(list.length) })),
@@ -358,7 +362,7 @@ export async function progressLayer(app, { planner = false } = {}) {
       if (planner && map.getLayer("progress-points") && map.getZoom() >= POINTS_MINZOOM) {
         const pad = 6;
         const hit = map.queryRenderedFeatures([[e.point.x - pad, e.point.y - pad], [e.point.x + pad, e.point.y + pad]], { layers: ["progress-points"] })[0];
-        if (hit) { await showPoint(hit.properties); return; }
+        if (hit) { st.area = null; await showPoint(hit.properties); return; }
       }
       if (comune) await showArea("comune", comune.code, comune.name ?? comune.code);
     },
