@@ -8,11 +8,14 @@
 //! - [`fuzzy`]: the edit-distance threshold (precision first) and its trigram filter;
 //! - [`street_index`]: one comune's streets, found exactly, normalised, as a variant (first
 //!   names, initials, order) or fuzzily; ambiguity is reported, never guessed;
-//! - [`matcher`]: the registry indexed by comune, and the [`Method`] of each match.
+//! - [`matcher`]: the registry indexed by comune, and the [`Method`] of each match;
+//! - [`declarations`]: declarations keyed by address placed on units (civico-level
+//!   matches only).
 //!
 //! The registry's addresses are read from its `address` column (the readers compose it from
 //! split street type / name / number / suffix columns: see [`crate::io::read`]).
 
+pub mod declarations;
 pub mod fuzzy;
 pub mod matcher;
 pub mod normalise;
@@ -22,6 +25,7 @@ pub mod street_index;
 #[cfg(test)]
 mod tests;
 
+pub use declarations::{place_declarations, Placed};
 pub use matcher::{Match, Matcher, Method, RegistryStats};
 pub use normalise::{search_words, Kind, Street};
 pub use number::{parse_civico, Civico};

@@ -688,6 +688,214 @@ fn name_tokens(ws: &[Word], drop: bool) -> Vec<String> {
     out
 }
 
+/// Italian first names common in street names (typed by hand, sorted): the words a name
+/// may lose and stay the same street (`VIA ALDO MORO` = `VIA MORO`).
+pub const FIRST_NAMES: &[&str] = &[
+    "ADOLFO",
+    "AGOSTINO",
+    "ALBERTO",
+    "ALBINO",
+    "ALCIDE",
+    "ALDO",
+    "ALESSANDRA",
+    "ALESSANDRO",
+    "ALFONSO",
+    "ALFREDO",
+    "ALIGHIERO",
+    "AMEDEO",
+    "AMERIGO",
+    "AMILCARE",
+    "ANDREA",
+    "ANGELO",
+    "ANGIOLO",
+    "ANNA",
+    "ANTONIETTA",
+    "ANTONIO",
+    "ARMANDO",
+    "ARNALDO",
+    "ARRIGO",
+    "ARTURO",
+    "ATTILIO",
+    "AUGUSTO",
+    "AURELIO",
+    "BALDASSARRE",
+    "BARTOLOMEO",
+    "BASILIO",
+    "BATTISTA",
+    "BENEDETTO",
+    "BENVENUTO",
+    "BERNARDINO",
+    "BERNARDO",
+    "BETTINO",
+    "BIAGIO",
+    "BONIFACIO",
+    "BRUNO",
+    "CAMILLO",
+    "CARLA",
+    "CARLO",
+    "CAROLINA",
+    "CATERINA",
+    "CESARE",
+    "CIRO",
+    "CLAUDIO",
+    "CLEMENTE",
+    "CORRADO",
+    "COSIMO",
+    "CRISTOFORO",
+    "DANIELE",
+    "DANTE",
+    "DARIO",
+    "DAVIDE",
+    "DIEGO",
+    "DINO",
+    "DOMENICO",
+    "DONATO",
+    "DUCCIO",
+    "EDMONDO",
+    "EDOARDO",
+    "EGIDIO",
+    "ELENA",
+    "ELEONORA",
+    "ELIO",
+    "EMANUELE",
+    "EMILIA",
+    "EMILIO",
+    "ENNIO",
+    "ENRICO",
+    "ENZO",
+    "ERNESTO",
+    "ETTORE",
+    "EUGENIO",
+    "EZIO",
+    "FABIO",
+    "FABRIZIO",
+    "FAUSTO",
+    "FEDERICO",
+    "FEDERIGO",
+    "FELICE",
+    "FERDINANDO",
+    "FERRUCCIO",
+    "FILIPPO",
+    "FLAVIO",
+    "FRANCESCA",
+    "FRANCESCO",
+    "FRANCO",
+    "GABRIELE",
+    "GAETANO",
+    "GALILEO",
+    "GASPARE",
+    "GERARDO",
+    "GIACINTO",
+    "GIACOMO",
+    "GIAN",
+    "GIANNI",
+    "GINO",
+    "GIORGIO",
+    "GIOSUE",
+    "GIOVAN",
+    "GIOVANNA",
+    "GIOVANNI",
+    "GIROLAMO",
+    "GIULIA",
+    "GIULIANO",
+    "GIULIO",
+    "GIUSEPPE",
+    "GIUSEPPINA",
+    "GOFFREDO",
+    "GRAZIA",
+    "GUALTIERO",
+    "GUGLIELMO",
+    "GUIDO",
+    "IACOPO",
+    "IGINO",
+    "IGNAZIO",
+    "ILARIO",
+    "ITALO",
+    "JACOPO",
+    "LAURA",
+    "LEONARDO",
+    "LEONE",
+    "LEOPOLDO",
+    "LINO",
+    "LORENZO",
+    "LUCA",
+    "LUCIA",
+    "LUCIANO",
+    "LUDOVICO",
+    "LUIGI",
+    "LUISA",
+    "MANLIO",
+    "MARCELLO",
+    "MARCO",
+    "MARGHERITA",
+    "MARIA",
+    "MARIANO",
+    "MARINO",
+    "MARIO",
+    "MARTINO",
+    "MASSIMO",
+    "MATILDE",
+    "MATTEO",
+    "MAURIZIO",
+    "MICHELANGELO",
+    "MICHELE",
+    "NAZARIO",
+    "NELLO",
+    "NERI",
+    "NICCOLO",
+    "NICOLA",
+    "NICOLO",
+    "NINO",
+    "NORBERTO",
+    "OLINTO",
+    "ORAZIO",
+    "OSCAR",
+    "OTTAVIO",
+    "PALMIRO",
+    "PAOLO",
+    "PASQUALE",
+    "PIER",
+    "PIERO",
+    "PIETRO",
+    "PIO",
+    "RAFFAELE",
+    "RAFFAELLO",
+    "RENATO",
+    "RICCARDO",
+    "RINALDO",
+    "ROBERTO",
+    "ROCCO",
+    "ROMOLO",
+    "ROSA",
+    "ROSARIO",
+    "RUGGERO",
+    "SALVATORE",
+    "SALVO",
+    "SANDRO",
+    "SANTE",
+    "SAVERIO",
+    "SEBASTIANO",
+    "SERGIO",
+    "SILVIO",
+    "SIMONE",
+    "SOFIA",
+    "STEFANO",
+    "TEODORO",
+    "TERESA",
+    "TITO",
+    "TOMMASO",
+    "TULLIO",
+    "UGO",
+    "UGOLINO",
+    "UMBERTO",
+    "VALENTINO",
+    "VASCO",
+    "VINCENZO",
+    "VITO",
+    "VITTORIA",
+    "VITTORIO",
+];
+
 /// Qualifiers that tell two streets apart: a name may not gain or lose one of them and stay
 /// the same street (`VIA BOLOGNESE` is not `VIA BOLOGNESE NORD`).
 const QUALIFIERS: &[&str] = &[
@@ -738,12 +946,22 @@ const QUALIFIERS: &[&str] = &[
 ///
 /// Every token of the shorter name must be matched to a distinct token of the longer: equal,
 /// or an initial equal to the other token's first letter. Tokens of the longer name left
-/// over must be letters, not numbers nor [`QUALIFIERS`], and come before its last matched
-/// token (a first name is left out, never a surname: `VIA DANTE` is not `VIA DANTE
-/// ALIGHIERI`). At least one matched pair must be a whole word of 3 letters or more. With
-/// as many tokens on both sides, every token must be matched (a reordering).
+/// over must be initials or [`FIRST_NAMES`], and come before its last matched token (a
+/// first name is left out, never a surname: `VIA DANTE` is not `VIA DANTE ALIGHIERI`, and
+/// `VIA DEL POZZO` is not `VIA VIUCCIA DEL POZZO`). At least one matched pair must be a
+/// whole word of 3 letters or more. With as many tokens on both sides, every token must be
+/// matched (a reordering).
 pub fn variant_of(a: &[String], b: &[String]) -> bool {
-    let (short, long) = if a.len() <= b.len() { (a, b) } else { (b, a) };
+    match a.len().cmp(&b.len()) {
+        std::cmp::Ordering::Less => variant_one_way(a, b),
+        std::cmp::Ordering::Greater => variant_one_way(b, a),
+        // as many tokens: initials may be on either side (`A VOLTA`, `ALESSANDRO VOLTA`)
+        std::cmp::Ordering::Equal => variant_one_way(a, b) || variant_one_way(b, a),
+    }
+}
+
+/// [`variant_of`] with `short` no longer than `long`.
+fn variant_one_way(short: &[String], long: &[String]) -> bool {
     if short.is_empty() {
         return false;
     }
@@ -774,8 +992,15 @@ pub fn variant_of(a: &[String], b: &[String]) -> bool {
         return false;
     };
     long.iter().enumerate().all(|(j, t)| {
-        used[j] || (j < last_used && !is_digit_token(t) && !QUALIFIERS.contains(&t.as_str()))
+        used[j]
+            || (j < last_used
+                && !QUALIFIERS.contains(&t.as_str())
+                && (is_initial(t) || FIRST_NAMES.binary_search(&t.as_str()).is_ok()))
     })
+}
+
+fn is_initial(t: &str) -> bool {
+    t.len() == 1 && !is_digit_token(t)
 }
 
 fn is_digit_token(t: &str) -> bool {

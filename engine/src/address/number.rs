@@ -3,7 +3,9 @@
 //! kilometre markers: `KM 12`, `KM 12,5`.
 //!
 //! A suffix is what follows the number: one or two letters, `BIS`, `TER`, `QUATER`,
-//! `ROSSO` / `R` (Genoa's red numbers), or, after a slash, digits (`7/1`). Its written form does not matter: `7/A`, `7A`, `7 A` and `7-A` are
+//! `ROSSO` / `R` (Genoa's red numbers), or, after a slash, up to 6 letters (`143/EST`,
+//! `7/III`) or digits (`7/1`); an interior number may follow it (`2/B 1` is suffix `B1`).
+//! `SNC` anywhere (`0/SNC`, `0/SNC 2`, `51/SNC`) means no number. Its written form does not matter: `7/A`, `7A`, `7 A` and `7-A` are
 //! all number 7 with suffix `A` (the suffix is a separate civico: `7/A` is not `7`).
 //! A range (`12-14`) is its first number.
 
@@ -110,7 +112,8 @@ pub fn civico_of(ws: &[Word]) -> Option<Civico> {
     let texts: Vec<&str> = ws.iter().map(|w| w.text.as_str()).collect();
     match texts.as_slice() {
         ["SNC"] | ["SENZA", "NUMERO"] | ["SN"] => return Some(Civico::None(NoNumber::Snc)),
-        [z, "SNC"] | ["SNC", z] if is_zero(z) => return Some(Civico::None(NoNumber::Snc)),
+        // 0/SNC, 0/SNC 2 (an interior), 51/SNC: a civico without its number
+        [_, "SNC", ..] | ["SNC", ..] => return Some(Civico::None(NoNumber::Snc)),
         ["KM", n] => return digits(n).map(|n| Civico::Km(n.saturating_mul(10))),
         ["KM", n, d] if d.len() == 1 => {
             let (n, d) = (digits(n)?, digits(d)?);
@@ -144,11 +147,8 @@ fn suffix_word(w: &Word) -> bool {
     }
     (w.is_digits() && t.len() <= 4)
         || (!w.is_digits() && t.len() <= 2)
+        || (!w.is_digits() && w.slash && t.len() <= 6)
         || matches!(t, "BIS" | "TER" | "QUATER" | "ROSSO")
-}
-
-fn is_zero(s: &str) -> bool {
-    !s.is_empty() && s.bytes().all(|b| b == b'0')
 }
 
 fn digits(s: &str) -> Option<u32> {
@@ -230,6 +230,8 @@ mod tests {
         assert_eq!(parse_civico("7"), Some(num(7, "")));
         assert_eq!(parse_civico("007"), Some(num(7, "")));
         assert_eq!(parse_civico("7/1"), Some(num(7, "1")));
+        assert_eq!(parse_civico("143/EST"), Some(num(143, "EST")));
+        assert_eq!(parse_civico("2/B 1"), Some(num(2, "B1")));
         assert_eq!(parse_civico("12-14"), Some(num(12, "")));
         assert_ne!(parse_civico("7/A"), parse_civico("7"));
         assert_eq!(num(7, "A").to_string(), "7/A");
@@ -237,7 +239,15 @@ mod tests {
 
     #[test]
     fn civici_without_a_number() {
-        for s in ["SNC", "snc", "S.N.C.", "s.n.c", "0/SNC", "senza numero"] {
+        for s in [
+            "SNC",
+            "snc",
+            "S.N.C.",
+            "s.n.c",
+            "0/SNC",
+            "0/SNC 2",
+            "senza numero",
+        ] {
             assert_eq!(parse_civico(s), Some(Civico::None(NoNumber::Snc)), "{s}");
         }
         assert_eq!(parse_civico("0"), Some(Civico::None(NoNumber::Zero)));

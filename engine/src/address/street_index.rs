@@ -15,7 +15,7 @@
 
 use std::collections::HashMap;
 
-use super::fuzzy::{distance, letters, max_edits, min_shared, trigrams};
+use super::fuzzy::{distance, letters, max_edits, min_shared, same_start, trigrams};
 use super::normalise::{kinds_compatible, variant_of, Street, Word};
 use super::number::Suffix;
 
@@ -252,6 +252,7 @@ impl StreetIndex {
             // a transposition is one edit but changes as many trigrams as two
             if n < min_shared(key.len(), sk.len(), 2 * allowed)
                 || !kinds_compatible(q.kind, st.kind)
+                || !same_start(key, &sk)
                 || numbers(&st.tokens) != qn
             {
                 continue;

@@ -364,6 +364,20 @@ fn variants_need_the_surname_and_no_qualifier() {
     assert!(!variant_of(&t("VIA FRANCESCO"), &t("VIA SAN FRANCESCO")));
     assert!(!variant_of(&t("VIA ROMA"), &t("VIA ROMANA")));
     assert!(!variant_of(&t("VIA E"), &t("VIA ENRICO")));
+    assert!(!variant_of(
+        &t("VIA DEL POZZO"),
+        &t("VIA VIUCCIA DEL POZZO")
+    ));
+    assert!(variant_of(
+        &t("VIA DE GASPERI"),
+        &t("VIA ALCIDE DE GASPERI")
+    ));
+    assert!(variant_of(&t("VIA MORO"), &t("VIA ALDO MORO")));
+    assert!(variant_of(&t("VIA ALESSANDRO VOLTA"), &t("VIA A. VOLTA")));
+    assert!(variant_of(&t("VIA A. VOLTA"), &t("VIA ALESSANDRO VOLTA")));
+    assert!(super::normalise::FIRST_NAMES
+        .windows(2)
+        .all(|w| w[0] < w[1]));
 }
 
 #[test]
@@ -468,5 +482,48 @@ fn synthetic_registry_variants_find_their_address() {
     assert!(
         typos > 20 && typo_found * 20 >= typos * 19,
         "{typo_found} of {typos}"
+    );
+}
+
+#[test]
+fn declarations_are_placed_only_on_the_very_civico() {
+    use crate::error::Location;
+    use crate::io::read::AddressedDeclaration;
+    let units = registry();
+    let m = Matcher::new(&units);
+    let decl = |row: u64, comune: &str, street: &str, civico: Option<&str>| AddressedDeclaration {
+        at: Location::file("d.csv").row(row).field("indirizzo"),
+        comune: comune.into(),
+        street: street.into(),
+        civico: civico.map(str::to_string),
+        offer: row as u32,
+    };
+    let list = [
+        decl(2, "Prato", "P.ZZA DUOMO 3", None),
+        decl(3, PRATO, "VIA ROMA", Some("7/A")),
+        decl(4, PRATO, "CORSO MATEOTTI", Some("2")),
+        decl(5, PRATO, "VIA ROMA", Some("9")),
+        decl(6, PRATO, "VIA ROSSI", Some("1")),
+        decl(7, "", "VIA ROMA", Some("1")),
+    ];
+    let p = place_declarations(&m, &units, &list);
+    let placed: Vec<(&str, u32)> = p
+        .declarations
+        .iter()
+        .map(|d| (d.unit_id.as_str(), d.offer))
+        .collect();
+    assert_eq!(placed, [("duomo3", 2), ("roma7a", 3), ("matteotti2", 4)]);
+    assert_eq!(p.methods, [1, 1, 1, 1, 0, 1, 1]);
+    let rows: Vec<Option<u64>> = p.not_placed.iter().map(|r| r.at.row).collect();
+    assert_eq!(rows, [Some(5), Some(6), Some(7)]);
+    assert!(
+        p.not_placed[0].message.contains("nearest_number"),
+        "{}",
+        p.not_placed[0]
+    );
+    assert!(
+        p.not_placed[1].message.contains("ambiguous street"),
+        "{}",
+        p.not_placed[1]
     );
 }

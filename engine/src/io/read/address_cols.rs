@@ -16,6 +16,9 @@
 //! comma tells the matcher where the street ends, so a name ending in a number, such as
 //! `STRADA PROVINCIALE 13`, stays whole), `TYPE NAME` when the number is blank. A type
 //! already at the start of the name is not repeated (`VIA` + `VIA ROMA`).
+//!
+//! Lists of addresses to match (`bianca match`, declarations keyed by address) name their
+//! columns the same way, plus a comune ([`QueryCols`]).
 
 /// Where the address is.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -120,6 +123,146 @@ pub fn compose_parts(kind: &str, name: &str, number: &str, suffix: &str) -> Stri
     s
 }
 
+/// Column names of the comune in lists of addresses, most specific first: an ISTAT code
+/// column wins over a name column when a file has both.
+pub const COMUNE: &[&str] = &[
+    "com_istat_code",
+    "pro_com_t",
+    "istat_comune",
+    "codice_istat",
+    "comune",
+    "municipality",
+];
+
+/// Where a list of addresses keeps the comune, the street and the civico.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct QueryCols {
+    pub comune: usize,
+    /// Street type, when it has its own column.
+    pub kind: Option<usize>,
+    /// The street, or the whole address.
+    pub street: usize,
+    pub number: Option<usize>,
+    pub suffix: Option<usize>,
+}
+
+/// Field names chosen by the user (`--comune-field` and friends); `None`: found by name.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct QueryFields {
+    pub comune: Option<String>,
+    pub street: Option<String>,
+    pub number: Option<String>,
+}
+
+impl QueryCols {
+    /// The columns of a list of addresses. `index` looks a lowercase name up; `missing`
+    /// makes the error for an absent column. A field named in `fields` must exist; without
+    /// one, the comune is the first of [`COMUNE`], the street an address column, else a
+    /// street name column with its type, number and suffix columns.
+    pub fn find(
+        index: &dyn Fn(&str) -> Option<usize>,
+        fields: &QueryFields,
+        missing: &dyn Fn(&str) -> crate::Error,
+    ) -> crate::Result<QueryCols> {
+        let named = |f: &str| index(&f.trim().to_lowercase()).ok_or_else(|| missing(f));
+        let first = |names: &[&str]| names.iter().find_map(|n| index(n));
+        let comune = match &fields.comune {
+            Some(f) => named(f)?,
+            None => first(COMUNE).ok_or_else(|| missing("comune"))?,
+        };
+        let mut q = match &fields.street {
+            Some(f) => QueryCols {
+                comune,
+                kind: None,
+                street: named(f)?,
+                number: first(NUMBER),
+                suffix: first(SUFFIX),
+            },
+            None => match AddressCols::find(index) {
+                Some(AddressCols::Whole(i)) => QueryCols {
+                    comune,
+                    kind: None,
+                    street: i,
+                    number: None,
+                    suffix: None,
+                },
+                Some(AddressCols::Split {
+                    kind,
+                    name,
+                    number,
+                    suffix,
+                }) => QueryCols {
+                    comune,
+                    kind,
+                    street: name,
+                    number,
+                    suffix,
+                },
+                None => {
+                    return Err(missing(
+                        "address (or a street column: street, strada, denominazione...)",
+                    ))
+                }
+            },
+        };
+        if let Some(f) = &fields.number {
+            q.number = Some(named(f)?);
+        }
+        // a column cannot be both the street and its number
+        if q.number == Some(q.street) {
+            q.number = None;
+            q.suffix = None;
+        }
+        Ok(q)
+    }
+
+    /// The street of a row (with its type when that has a column of its own).
+    pub fn street<'a>(&self, get: &dyn Fn(usize) -> Option<&'a str>) -> std::borrow::Cow<'a, str> {
+        let name = get(self.street).unwrap_or("").trim();
+        match self
+            .kind
+            .and_then(get)
+            .map(str::trim)
+            .filter(|k| !k.is_empty())
+        {
+            Some(k) => compose_parts(k, name, "", "").into(),
+            None => name.into(),
+        }
+    }
+
+    /// The civico of a row, `None` when the list has no number column (the civico is then
+    /// read from the end of the street).
+    pub fn civico<'a>(
+        &self,
+        get: &dyn Fn(usize) -> Option<&'a str>,
+    ) -> Option<std::borrow::Cow<'a, str>> {
+        let n = get(self.number?).unwrap_or("").trim();
+        match self
+            .suffix
+            .and_then(get)
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+        {
+            Some(s) if !n.is_empty() => Some(format!("{n}/{s}").into()),
+            _ => Some(n.into()),
+        }
+    }
+
+    /// Every column read.
+    pub fn columns(&self) -> Vec<usize> {
+        [
+            Some(self.comune),
+            self.kind,
+            Some(self.street),
+            self.number,
+            self.suffix,
+        ]
+        .into_iter()
+        .flatten()
+        .collect()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -150,5 +293,55 @@ mod tests {
         let names = ["id", "civico"];
         let find = |k: &str| names.iter().position(|n| *n == k);
         assert_eq!(AddressCols::find(&find), None);
+    }
+
+    #[test]
+    fn lists_of_addresses_find_their_columns() {
+        let names = [
+            "regione",
+            "comune",
+            "com_istat_code",
+            "strada",
+            "civico",
+            "stato",
+        ];
+        let find = |k: &str| names.iter().position(|n| *n == k);
+        let missing = |c: &str| crate::Error::Invalid(format!("missing {c}"));
+        let q = QueryCols::find(&find, &QueryFields::default(), &missing).unwrap();
+        assert_eq!(
+            (q.comune, q.street, q.number, q.kind),
+            (2, 3, Some(4), None)
+        );
+        let fields = QueryFields {
+            comune: Some("COMUNE".into()),
+            street: Some("strada".into()),
+            number: None,
+        };
+        let q = QueryCols::find(&find, &fields, &missing).unwrap();
+        assert_eq!((q.comune, q.street, q.number), (1, 3, Some(4)));
+        let vals = ["", "PRATO", "100005", "VIA ROMA", "7", ""];
+        let get = |i: usize| vals.get(i).copied();
+        assert_eq!(q.street(&get), "VIA ROMA");
+        assert_eq!(q.civico(&get).as_deref(), Some("7"));
+        let fields = QueryFields {
+            number: Some("nope".into()),
+            ..QueryFields::default()
+        };
+        let e = QueryCols::find(&find, &fields, &missing).unwrap_err();
+        assert_eq!(e.to_string(), "missing nope");
+        let names = [
+            "id",
+            "comune",
+            "dug",
+            "denominazione",
+            "civico",
+            "esponente",
+        ];
+        let find = |k: &str| names.iter().position(|n| *n == k);
+        let q = QueryCols::find(&find, &QueryFields::default(), &missing).unwrap();
+        let vals = ["1", "Prato", "P.ZZA", "DUOMO", "3", "B"];
+        let get = |i: usize| vals.get(i).copied();
+        assert_eq!(q.street(&get), "P.ZZA DUOMO");
+        assert_eq!(q.civico(&get).as_deref(), Some("3/B"));
     }
 }

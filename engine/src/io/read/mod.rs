@@ -42,7 +42,7 @@ use crate::error::{OnError, Reject, Result};
 use crate::units::Units;
 
 pub use areas::{read_areas, Areas};
-pub use coverage::{read_declarations, read_footprints};
+pub use coverage::{read_declarations, read_footprints, AddressedDeclaration};
 pub use crs::Reprojector;
 pub use offer_attrs::parse_offer_attrs;
 

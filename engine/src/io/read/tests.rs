@@ -724,13 +724,53 @@ fn declarations_share_offers_and_report_bad_rows() {
         "{e}"
     );
     let mut offers = Offers::new();
-    let (decl, rejects) = read_declarations(&p, &skip(), &mut offers).unwrap();
+    let (decl, by_address, rejects) = read_declarations(&p, &skip(), &mut offers).unwrap();
+    assert!(by_address.is_empty());
     assert_eq!(decl.len(), 3);
     assert_eq!(rejects.len(), 1);
     assert_eq!(offers.len(), 2);
     assert_eq!(decl[0].offer, decl[1].offer);
     assert_eq!(decl[2].unit_id, "u3");
     assert_eq!(offers.sources[0].kind, SourceKind::Declarations);
+}
+
+#[test]
+fn declarations_keyed_by_address() {
+    let d = tempfile::tempdir().unwrap();
+    let p = write(
+        d.path(),
+        "decl.csv",
+        "unit_id;comune;indirizzo;operator;technology;down_mbps;up_mbps;status;year\n\
+         u1;;;OPA;FTTH;1000;300;existing;\n\
+         ;Prato;P.ZZA DUOMO 3;OPA;FTTH;1000;300;existing;\n\
+         ;100005;;OPA;FTTH;1000;300;existing;\n",
+    );
+    let mut offers = Offers::new();
+    let (decl, by_address, rejects) = read_declarations(&p, &skip(), &mut offers).unwrap();
+    assert_eq!(decl.len(), 1);
+    assert_eq!(by_address.len(), 1);
+    let a = &by_address[0];
+    assert_eq!(
+        (a.comune.as_str(), a.street.as_str()),
+        ("Prato", "P.ZZA DUOMO 3")
+    );
+    assert_eq!(a.civico, None);
+    assert_eq!(a.offer, decl[0].offer);
+    assert_eq!(a.at.row, Some(3));
+    assert_eq!(rejects.len(), 1);
+    assert!(
+        rejects[0].to_string().contains("row 4")
+            && rejects[0].message.contains("no unit_id and no address")
+    );
+    let p = write(
+        d.path(),
+        "nokey.csv",
+        "operator,technology,down_mbps,up_mbps,status,year\nOPA,FTTH,1000,300,existing,\n",
+    );
+    let e = read_declarations(&p, &skip(), &mut Offers::new())
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("unit_id (or comune and address)"), "{e}");
 }
 
 #[test]
