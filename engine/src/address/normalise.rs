@@ -1009,8 +1009,8 @@ fn is_digit_token(t: &str) -> bool {
 
 /// The words of a free text for search (lower case): street types written in full where
 /// they are abbreviated (`p.zza` → `piazza`, anywhere for abbreviations of two letters or
-/// more, first word only for `v.` and `p.`), particles left out, saints and numbers as in
-/// [`Street::parse`].
+/// more, first word only for `v.` and `p.`), particles left out (unless the text has
+/// nothing else), saints and numbers as in [`Street::parse`].
 pub fn search_words(s: &str) -> Vec<String> {
     let ws = words(s);
     let mut out = Vec::with_capacity(ws.len());
@@ -1030,12 +1030,16 @@ pub fn search_words(s: &str) -> Vec<String> {
         let end = (i + 1..ws.len())
             .find(|&j| Kind::of_word(&ws[j].text).is_some())
             .unwrap_or(ws.len());
-        let mut toks = name_tokens(&ws[i..end], true);
-        if toks.is_empty() {
-            toks = name_tokens(&ws[i..end], false);
-        }
+        let toks = name_tokens(&ws[i..end], true);
         out.extend(toks.into_iter().map(|t| t.to_lowercase()));
         i = end;
+    }
+    // a text of particles only keeps them
+    if out.is_empty() {
+        out = name_tokens(&ws, false)
+            .into_iter()
+            .map(|t| t.to_lowercase())
+            .collect();
     }
     out
 }
