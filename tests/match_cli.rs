@@ -31,6 +31,28 @@ fn registry(dir: &Path) -> PathBuf {
     )
 }
 
+/// `match --registry R --units-crs EPSG:3003 --addresses A --out O` and `extra`.
+fn match_args<'a>(
+    reg: &'a Path,
+    addrs: &'a Path,
+    out: &'a Path,
+    extra: &[&'a str],
+) -> Vec<&'a str> {
+    let mut v = vec![
+        "match",
+        "--registry",
+        s(reg),
+        "--units-crs",
+        "EPSG:3003",
+        "--addresses",
+        s(addrs),
+        "--out",
+        s(out),
+    ];
+    v.extend_from_slice(extra);
+    v
+}
+
 /// Parses a CSV output into (header, rows).
 fn read_csv(p: &Path) -> (Vec<String>, Vec<Vec<String>>) {
     let mut r = csv::Reader::from_path(p).expect("read output");
@@ -68,17 +90,7 @@ fn match_keeps_every_row_and_adds_unit_point_method_and_score() {
          11;Prato;VIA ROMAA 1;C\n",
     );
     let out = t.path().join("matched.csv");
-    let err = ok(&[
-        "match",
-        "--registry",
-        s(&reg),
-        "--units-crs",
-        "EPSG:3003",
-        "--addresses",
-        s(&addrs),
-        "--out",
-        s(&out),
-    ]);
+    let err = ok(&match_args(&reg, &addrs, &out, &[]));
     let (h, rows) = read_csv(&out);
     assert_eq!(
         h,
@@ -167,18 +179,7 @@ fn match_writes_spatial_formats_with_a_point_per_placed_row() {
         "comune,street,number\n100005,VIA ROMA,7\n999999,VIA ROMA,7\n",
     );
     let out = t.path().join("m.geojson");
-    ok(&[
-        "match",
-        "--registry",
-        s(&reg),
-        "--units-crs",
-        "EPSG:3003",
-        "--addresses",
-        s(&addrs),
-        "--out",
-        s(&out),
-        "--quiet",
-    ]);
+    ok(&match_args(&reg, &addrs, &out, &["--quiet"]));
     let j: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
     let f = j["features"].as_array().unwrap();
@@ -199,29 +200,7 @@ fn match_fields_can_be_named_and_bad_input_is_named() {
         "città,via_e_numero,n\nPrato,VIA ROMA,7\nPrato,VIA ROMA\n",
     );
     let out = t.path().join("m.csv");
-    let base = |extra: &[&'static str]| {
-        let mut v: Vec<String> = [
-            "match",
-            "--registry",
-            s(&reg),
-            "--units-crs",
-            "EPSG:3003",
-            "--addresses",
-            s(&addrs),
-            "--out",
-            s(&out),
-        ]
-        .iter()
-        .map(|x| x.to_string())
-        .collect();
-        v.extend(extra.iter().map(|x| x.to_string()));
-        v
-    };
-    let run_with = |extra: &[&'static str]| {
-        let v = base(extra);
-        let args: Vec<&str> = v.iter().map(String::as_str).collect();
-        fail(&args)
-    };
+    let run_with = |extra: &[&str]| fail(&match_args(&reg, &addrs, &out, extra));
     // no column is called comune
     let e = run_with(&[]);
     assert!(
@@ -246,16 +225,19 @@ fn match_fields_can_be_named_and_bad_input_is_named() {
     assert!(e.contains("a.csv, row 3") && e.contains("fields"), "{e}");
     assert!(!out.exists(), "nothing is written on error");
     std::fs::write(&addrs, "città,via_e_numero,n\nPrato,VIA ROMA,7\n").unwrap();
-    let v = base(&[
-        "--comune-field",
-        "città",
-        "--street-field",
-        "via_e_numero",
-        "--number-field",
-        "n",
-    ]);
-    let args: Vec<&str> = v.iter().map(String::as_str).collect();
-    ok(&args);
+    ok(&match_args(
+        &reg,
+        &addrs,
+        &out,
+        &[
+            "--comune-field",
+            "città",
+            "--street-field",
+            "via_e_numero",
+            "--number-field",
+            "n",
+        ],
+    ));
     let (_, rows) = read_csv(&out);
     assert_eq!((rows[0][3].as_str(), rows[0][6].as_str()), ("r7", "exact"));
     // a column the output would add
@@ -279,14 +261,15 @@ fn match_fields_can_be_named_and_bad_input_is_named() {
     // a registry without addresses
     let bare = write(t.path(), "bare.csv", "id,lon,lat,comune\nx,11,43,100005\n");
     let plain = write(t.path(), "p.csv", "comune,address\nPrato,VIA ROMA 7\n");
+    let (bare, plain, out) = (s(&bare), s(&plain), s(&out));
     let e = fail(&[
         "match",
         "--registry",
-        s(&bare),
+        bare,
         "--addresses",
-        s(&plain),
+        plain,
         "--out",
-        s(&out),
+        out,
     ]);
     assert!(e.contains("bare.csv") && e.contains("no address"), "{e}");
 }

@@ -12,8 +12,8 @@
 //!
 //! When no address matches, whole words that are in no text are corrected to the one word
 //! of the index within the matcher's edit threshold
-//! ([`bianca_engine::address::fuzzy::max_edits`], same first letter; several equally close
-//! words: no correction), and the search runs again with a lower score ("c.so mateotti"
+//! ([`bianca_engine::address::fuzzy::max_edits`], same first and last letters; several
+//! equally close words: no correction), and the search runs again with a lower score ("c.so mateotti"
 //! finds "Corso Matteotti"; "via rome" never finds "Via Roma": 4 letters take no edit).
 //!
 //! Ranking: comuni before addresses at equal quality; whole words before prefixes; then
@@ -180,6 +180,9 @@ impl SearchIndex {
         for (v, _) in self.prefixed(&first) {
             let len = v.chars().count();
             if len.abs_diff(w.chars().count()) > allowed {
+                continue;
+            }
+            if !fuzzy::same_ends(w, v) {
                 continue;
             }
             let d = fuzzy::distance(w, v);

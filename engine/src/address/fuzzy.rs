@@ -6,8 +6,8 @@
 //! many edits a name may take depends on its length in letters and digits
 //! ([`max_edits`]): none up to 6 (`ROMA` is never `ROMANA`, `VERDI` never `VERDE`, nor
 //! `BOGAIA` `DOGAIA`: both are streets of Prato), one from 7 to 10 (`MARCONI`,
-//! `GARIBALDI`), two from 11 to 17, three from 18; and the first letter must be the same
-//! ([`same_start`]). A wrong match puts a house on the wrong street, which is worse than no
+//! `GARIBALDI`), two from 11 to 17, three from 18; and the first and last letters must be
+//! the same ([`same_ends`]). A wrong match puts a house on the wrong street, which is worse than no
 //! match.
 //!
 //! Candidates come from padded trigrams: two strings within `d` Levenshtein edits share at
@@ -30,10 +30,12 @@ pub fn letters(key: &str) -> usize {
     key.chars().filter(|c| !c.is_whitespace()).count()
 }
 
-/// Whether two name keys start with the same letter (a typo rarely hits the first one,
-/// and two real streets often differ only there).
-pub fn same_start(a: &str, b: &str) -> bool {
-    a.chars().next() == b.chars().next()
+/// Whether two name keys start with the same letter and end with the same letter: a typo
+/// rarely hits either, and two real places often differ only there (`BOGAIA` and
+/// `DOGAIA`; `POGGETTO` and `POGGETTI`, `CAMPORE` and `CAMPORI`: an Italian name's final
+/// vowel makes another name).
+pub fn same_ends(a: &str, b: &str) -> bool {
+    a.chars().next() == b.chars().next() && a.chars().next_back() == b.chars().next_back()
 }
 
 /// The edit distance between two name keys.
@@ -71,7 +73,9 @@ mod tests {
         assert_eq!(max_edits(letters("VERDI")), 0);
         assert_eq!(max_edits(letters("MARCONI")), 1);
         assert_eq!(max_edits(letters("BOGAIA")), 0);
-        assert!(!same_start("BOGAIA", "DOGAIA"));
+        assert!(!same_ends("BOGAIA", "DOGAIA"));
+        assert!(!same_ends("POGGETTO", "POGGETTI"));
+        assert!(same_ends("MATEOTTI", "MATTEOTTI"));
         assert_eq!(max_edits(letters("DANTE ALIGHIERI")), 2);
         assert_eq!(distance("GARIBALDI", "GARIBADLI"), 1);
         assert_eq!(distance("ROMA", "ROMANA"), 2);

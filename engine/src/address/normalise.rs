@@ -565,6 +565,26 @@ pub fn number_word(w: &str) -> Option<u32> {
     None
 }
 
+/// A number from 1 to 100 written in Italian words (`21` → `VENTUNO`), as
+/// [`number_word`] reads it back.
+pub fn number_in_words(n: u32) -> Option<String> {
+    Some(match n {
+        1..=9 => UNITS[n as usize].to_string(),
+        10..=19 => TEENS[n as usize - 10].to_string(),
+        20..=99 => {
+            let (t, u) = (TENS[n as usize / 10], n as usize % 10);
+            match u {
+                0 => t.to_string(),
+                // elision before UNO and OTTO: VENTUNO, TRENTOTTO
+                1 | 8 => format!("{}{}", &t[..t.len() - 1], UNITS[u]),
+                _ => format!("{t}{}", UNITS[u]),
+            }
+        }
+        100 => "CENTO".to_string(),
+        _ => return None,
+    })
+}
+
 /// A Roman numeral made of `I`, `V` and `X` only (up to 39), written canonically.
 pub fn roman(w: &str) -> Option<u32> {
     if w.is_empty() || w.len() > 7 || !w.bytes().all(|b| matches!(b, b'I' | b'V' | b'X')) {
@@ -606,6 +626,9 @@ fn to_roman(mut n: u32) -> String {
 pub struct Street {
     pub kind: Option<Kind>,
     pub tokens: Vec<String>,
+    /// The name tokens with particles and titles kept: tells `VIA DEL GUANTO` from `VIA
+    /// GUANTO` when a registry has both.
+    pub with_particles: String,
 }
 
 impl Street {
@@ -622,13 +645,18 @@ impl Street {
             None => (None, 0),
         };
         let rest = &ws[skip..];
+        let all = name_tokens(rest, false);
         let tokens = name_tokens(rest, true);
         let tokens = if tokens.is_empty() {
-            name_tokens(rest, false)
+            all.clone()
         } else {
             tokens
         };
-        Street { kind, tokens }
+        Street {
+            kind,
+            tokens,
+            with_particles: all.join(" "),
+        }
     }
 
     /// The name tokens joined by spaces: the key of the `normalised` method (with the kind).

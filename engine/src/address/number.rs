@@ -142,7 +142,8 @@ pub fn civico_of(ws: &[Word]) -> Option<Civico> {
 /// A word that may follow a house number as its suffix.
 fn suffix_word(w: &Word) -> bool {
     let t = w.text.as_str();
-    if matches!(t, "KM" | "N" | "NR") {
+    // KM starts a marker (N. before a number is stripped before the suffix is read)
+    if t == "KM" {
         return false;
     }
     (w.is_digits() && t.len() <= 4)
@@ -231,6 +232,8 @@ mod tests {
         assert_eq!(parse_civico("007"), Some(num(7, "")));
         assert_eq!(parse_civico("7/1"), Some(num(7, "1")));
         assert_eq!(parse_civico("143/EST"), Some(num(143, "EST")));
+        assert_eq!(parse_civico("106/N"), Some(num(106, "N")));
+        assert_eq!(parse_civico("106 N"), Some(num(106, "N")));
         assert_eq!(parse_civico("2/B 1"), Some(num(2, "B1")));
         assert_eq!(parse_civico("12-14"), Some(num(12, "")));
         assert_ne!(parse_civico("7/A"), parse_civico("7"));

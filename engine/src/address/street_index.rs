@@ -8,6 +8,11 @@
 //! 4. **fuzzy**: the closest name key within [`max_edits`], found through shared trigrams,
 //!    with the same numbers in both names (`VIA 1 MAGGIO` is never `VIA 2 MAGGIO`).
 //!
+//! A street is one spelling of the registry (its letters and digits): two spellings that
+//! normalise alike (`VIA GUANTO`, `VIA DEL GUANTO`) stay two streets, as an official
+//! registry names each street once. A query that normalises to both finds the one with its
+//! particles (`V. DEL GUANTO`), or is ambiguous (`VIA VINCENZO GUANTO`).
+//!
 //! Kinds must be compatible at every level but the exact one ([`kinds_compatible`]: `VIA
 //! MARCONI` is never `VIALE MARCONI`). When two streets or more fit at the first level that
 //! finds any, the lookup is [`Lookup::Ambiguous`] and names them; a fuzzy lookup is
@@ -15,7 +20,7 @@
 
 use std::collections::HashMap;
 
-use super::fuzzy::{distance, letters, max_edits, min_shared, same_start, trigrams};
+use super::fuzzy::{distance, letters, max_edits, min_shared, same_ends, trigrams};
 use super::normalise::{kinds_compatible, variant_of, Street, Word};
 use super::number::Suffix;
 
@@ -102,25 +107,22 @@ impl StreetIndex {
     ) -> StreetIndex {
         use super::number::Civico;
         let mut idx = StreetIndex::default();
-        let mut by_street: HashMap<(Option<super::normalise::Kind>, String), u32> = HashMap::new();
         for e in entries {
             let key = e.street.name_key();
-            let s = *by_street
-                .entry((e.street.kind, key.clone()))
-                .or_insert_with(|| {
-                    let s = idx.streets.len() as u32;
-                    idx.streets.push(IndexedStreet {
-                        street: e.street.clone(),
-                        display: display(e.unit),
-                        civici: Vec::new(),
-                        km: Vec::new(),
-                        others: Vec::new(),
-                        place: e.unit,
-                    });
-                    idx.by_key.entry(key).or_default().push(s);
-                    s
+            // one street per spelling (letters and digits)
+            let s = *idx.light.entry(e.light).or_insert_with(|| {
+                let s = idx.streets.len() as u32;
+                idx.streets.push(IndexedStreet {
+                    street: e.street.clone(),
+                    display: display(e.unit),
+                    civici: Vec::new(),
+                    km: Vec::new(),
+                    others: Vec::new(),
+                    place: e.unit,
                 });
-            idx.light.entry(e.light).or_insert(s);
+                idx.by_key.entry(key).or_default().push(s);
+                s
+            });
             let st = &mut idx.streets[s as usize];
             match e.civico {
                 Civico::Number { n, suffix } => st.civici.push((n, suffix, e.unit)),
@@ -188,15 +190,23 @@ impl StreetIndex {
             } else {
                 same
             };
-            match fits.as_slice() {
-                [] => {}
-                [s] => {
-                    return Lookup::Found {
-                        street: *s,
-                        level: Level::Normalised,
-                    }
+            // two spellings alike but for particles: the one with the query's particles
+            let fits = if fits.len() > 1 {
+                let same: Vec<u32> = fits
+                    .iter()
+                    .copied()
+                    .filter(|&s| self.streets[s as usize].street.with_particles == q.with_particles)
+                    .collect();
+                if same.len() == 1 {
+                    same
+                } else {
+                    fits
                 }
-                many => return Lookup::Ambiguous(cap(many)),
+            } else {
+                fits
+            };
+            if let Some(found) = settle(&fits, Level::Normalised) {
+                return found;
             }
         }
         // variants: streets sharing a word with the query
@@ -217,15 +227,8 @@ impl StreetIndex {
                 kinds_compatible(q.kind, st.kind) && variant_of(&q.tokens, &st.tokens)
             })
             .collect();
-        match fits.as_slice() {
-            [] => {}
-            [s] => {
-                return Lookup::Found {
-                    street: *s,
-                    level: Level::Variant,
-                }
-            }
-            many => return Lookup::Ambiguous(cap(many)),
+        if let Some(found) = settle(&fits, Level::Variant) {
+            return found;
         }
         self.fuzzy(&q, &key)
     }
@@ -252,7 +255,7 @@ impl StreetIndex {
             // a transposition is one edit but changes as many trigrams as two
             if n < min_shared(key.len(), sk.len(), 2 * allowed)
                 || !kinds_compatible(q.kind, st.kind)
-                || !same_start(key, &sk)
+                || !same_ends(key, &sk)
                 || numbers(&st.tokens) != qn
             {
                 continue;
@@ -300,6 +303,15 @@ fn numbers(t: &[String]) -> Vec<&str> {
 /// A token that can anchor a variant: letters only, 3 or more.
 fn is_word(t: &str) -> bool {
     t.len() >= 3 && t.bytes().all(|b| !b.is_ascii_digit())
+}
+
+/// The answer of one level: none (`None`: try the next level), one street, or several.
+fn settle(fits: &[u32], level: Level) -> Option<Lookup> {
+    match fits {
+        [] => None,
+        [s] => Some(Lookup::Found { street: *s, level }),
+        many => Some(Lookup::Ambiguous(cap(many))),
+    }
 }
 
 fn cap(v: &[u32]) -> Vec<u32> {

@@ -49,6 +49,8 @@ const REGISTRY: &[(&str, &str, &str)] = &[
     ("maggio3", PRATO, "VIA 1 MAGGIO 3"),
     ("giugno3", PRATO, "VIA 2 GIUGNO 3"),
     ("sp13km12", PRATO, "SP 13, KM 12"),
+    ("guanto1", PRATO, "VIA GUANTO 1"),
+    ("delguanto1", PRATO, "VIA DEL GUANTO 1"),
     ("fi-roma1", FIRENZE, "VIA ROMA 1"),
     ("fi-piazzaroma2", FIRENZE, "PIAZZA ROMA 2"),
     ("fi-roma1-again", FIRENZE, "VIA ROMA 1"),
@@ -275,6 +277,10 @@ fn near_miss_streets_of_the_same_comune_are_not_confused() {
         (PRATO, "VIA ROSSI", Some("1"), None, ComuneOnly),
         (FIRENZE, "ROMA", Some("1"), None, ComuneOnly),
         (PRATO, "VIA INESISTENTE", Some("3"), None, ComuneOnly),
+        // two registry streets alike but for a particle: its particles decide, else neither
+        (PRATO, "V. DEL GUANTO", Some("1"), Some("delguanto1"), N),
+        (PRATO, "V. GUANTO", Some("1"), Some("guanto1"), N),
+        (PRATO, "VIA VINCENZO GUANTO", Some("1"), None, ComuneOnly),
     ]);
     let units = registry();
     let m = Matcher::new(&units);
@@ -348,6 +354,17 @@ fn street_names_normalise() {
     assert_eq!(p("BORGO"), "BORGO");
     assert_eq!(p("VIA DEI MILLE"), "VIA MILLE");
     assert_eq!(p("VIA CIVILI"), "VIA CIVILI");
+}
+
+#[test]
+fn numbers_in_words_read_back() {
+    use super::normalise::{number_in_words, number_word};
+    for n in 1..=100 {
+        let w = number_in_words(n).unwrap();
+        assert_eq!(number_word(&w), Some(n), "{w}");
+    }
+    assert_eq!(number_in_words(28).as_deref(), Some("VENTOTTO"));
+    assert_eq!(number_in_words(0), None);
 }
 
 #[test]

@@ -20,7 +20,9 @@
 //!   ([`CiviciOptions::drop_streets`]) is left out of the registry, as civici and streets
 //!   missing from a registry are.
 //!
-//! Civici without a number in the list (`0`, `0/SNC`) become units at the start of their
+//! Streets of one comune that the list writes with the same letters and digits (spaces and
+//! punctuation aside) are one street. Civici without a number in the list (`0`, `0/SNC`)
+//! become units at the start of their
 //! street with the civico `SNC`. The truth is kept: each unit carries the street and civico
 //! as listed, and [`CiviciRegistry::streets`] says how each street was respelled or dropped,
 //! so that a benchmark can tell a right match from a wrong one.
@@ -35,7 +37,7 @@ use std::path::Path;
 use super::geom::{km_to_deg_lon, round7, Prepared, KM_PER_DEG};
 use super::reference;
 use super::rng::Rng;
-use crate::address::normalise::{number_word, roman, FIRST_NAMES};
+use crate::address::normalise::{light_key, number_in_words, roman, FIRST_NAMES};
 use crate::address::number::{parse_civico, Civico, NoNumber};
 use crate::error::{Error, Location, Result};
 use crate::io::read::address_cols::{QueryCols, QueryFields};
@@ -127,8 +129,11 @@ pub struct CiviciRegistry {
 /// Reads a list of civici (columns found as `bianca match` finds them: a comune code or
 /// name, a street, a civico) and builds the registry.
 pub fn from_civici(path: &Path, opts: &CiviciOptions) -> Result<CiviciRegistry> {
-    // (comune code, street) -> civici as listed, in list order
-    let mut streets: BTreeMap<(String, String), Vec<String>> = BTreeMap::new();
+    // (comune code, street's letters and digits) -> the street as first listed, and its
+    // civici as listed, in list order: the list writes some streets several ways that differ
+    // only in spaces or punctuation (`VIA DELL'UNIONE`, `VIA DELL' UNIONE`, `LOCALITA'<U+FFFD>`),
+    // and those are one street of the truth
+    let mut streets: BTreeMap<(String, String), (String, Vec<String>)> = BTreeMap::new();
     let mut rows = 0usize;
     let mut outside = 0usize;
     let comuni = reference::comuni()?;
@@ -188,7 +193,11 @@ pub fn from_civici(path: &Path, opts: &CiviciOptions) -> Result<CiviciRegistry> 
                 return Err(Error::input(at, "missing street"));
             }
             let civico = q.civico(&get).map(|c| c.into_owned()).unwrap_or_default();
-            streets.entry((code, street)).or_default().push(civico);
+            streets
+                .entry((code, light_key(&street)))
+                .or_insert_with(|| (street, Vec::new()))
+                .1
+                .push(civico);
             Ok(())
         },
     )?;
@@ -202,7 +211,7 @@ pub fn from_civici(path: &Path, opts: &CiviciOptions) -> Result<CiviciRegistry> 
         dropped_civici: 0,
         outside,
     };
-    for (s, ((code, listed), civici)) in streets.into_iter().enumerate() {
+    for (s, ((code, _), (listed, civici))) in streets.into_iter().enumerate() {
         let mut rng = Rng::stream(opts.seed, &[0xC1C1, s as u64]);
         let dropped = rng.chance(opts.drop_streets);
         let (registry, variant) = if rng.chance(opts.respell) {
@@ -415,8 +424,8 @@ fn respell(listed: &str, rng: &mut Rng) -> (String, Variant) {
             .or_else(|| tokens[i].parse().ok())
             .unwrap_or(0);
         if let Some(word) = word_of(n) {
-            let mut t = tokens.clone();
-            t[i] = word;
+            let mut t: Vec<&str> = tokens.clone();
+            t[i] = &word;
             options.push((t.join(" "), Variant::NumberInWords));
         }
     }
@@ -445,45 +454,8 @@ fn digits_to_word(t: &str) -> Option<u32> {
     t.parse::<u32>().ok().filter(|n| (1..=31).contains(n))
 }
 
-const WORDS: [&str; 32] = [
-    "",
-    "UNO",
-    "DUE",
-    "TRE",
-    "QUATTRO",
-    "CINQUE",
-    "SEI",
-    "SETTE",
-    "OTTO",
-    "NOVE",
-    "DIECI",
-    "UNDICI",
-    "DODICI",
-    "TREDICI",
-    "QUATTORDICI",
-    "QUINDICI",
-    "SEDICI",
-    "DICIASSETTE",
-    "DICIOTTO",
-    "DICIANNOVE",
-    "VENTI",
-    "VENTUNO",
-    "VENTIDUE",
-    "VENTITRE",
-    "VENTIQUATTRO",
-    "VENTICINQUE",
-    "VENTISEI",
-    "VENTISETTE",
-    "VENTOTTO",
-    "VENTINOVE",
-    "TRENTA",
-    "TRENTUNO",
-];
-
-fn word_of(n: u32) -> Option<&'static str> {
-    let w = *WORDS.get(n as usize)?;
-    // the matcher must read it back
-    (number_word(w) == Some(n)).then_some(w)
+fn word_of(n: u32) -> Option<String> {
+    number_in_words(n).filter(|_| n <= 31)
 }
 
 /// `VIA DELLA LIBERTÀ` → `Via Della Libertà`.
@@ -530,7 +502,7 @@ mod tests {
         }
         assert_eq!(seen.len(), 8, "{seen:?}");
         assert_eq!(title_case("LOCALITÀ L'ACQUA"), "Località L'Acqua");
-        assert_eq!(word_of(20), Some("VENTI"));
+        assert_eq!(word_of(20).as_deref(), Some("VENTI"));
     }
 
     #[test]
@@ -558,7 +530,7 @@ mod tests {
         assert_eq!(r.units.len(), 3);
         assert_eq!(r.streets.len(), 2);
         assert!(r.streets.iter().all(|s| s.variant != Variant::Same));
-        // streets in order of comune and name: LOCALITA' FIGLINE, then VIA ALDO MORO
+        // streets in order of comune and letters: LOCALITA' FIGLINE, then VIA ALDO MORO
         assert_eq!(r.truth[0], (0, "0/SNC".to_string()));
         assert_eq!(r.truth[1], (1, "7/A".to_string()));
         let a = r.units.address.as_ref().unwrap();
