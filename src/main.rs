@@ -56,6 +56,9 @@ enum Command {
     /// The store's schema: migrate, status.
     #[command(subcommand)]
     Db(cli::db::DbCommand),
+    /// Match a list of addresses (comune, street, civico) to a registry's units: every row
+    /// with the unit, its point, the method (exact ... unmatched) and a score.
+    Match(Box<cli::match_cmd::MatchArgs>),
     /// Generate a deterministic synthetic Tuscany (units, coverage, declarations).
     Synth(cli::synth::SynthArgs),
     /// Serve the latest snapshot: vector tiles, the JSON API (/api/v1) and metrics over HTTP.
@@ -110,6 +113,7 @@ fn main() -> std::process::ExitCode {
         Command::Datasets(c) => cli::snapshots::run_datasets(c, db),
         Command::Snapshots(c) => cli::snapshots::run(c, db),
         Command::Db(c) => cli::db::run(c, db),
+        Command::Match(a) => cli::match_cmd::run(a),
         Command::Synth(a) => cli::synth::run(a),
         Command::Rules(c) => cli::rules::run(c),
         Command::Serve(a) => cli::serve::run(a, db),

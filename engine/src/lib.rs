@@ -1,5 +1,7 @@
 //! bianca-engine: the domain and the algorithms of bianca, with no HTTP and no SQL.
 //!
+//! - [`address`]: matching addresses (comune, street, civico) to registry units: Italian
+//!   normalisation, fuzzy streets, the method of each match;
 //! - [`model`], [`units`]: housing units (columnar), offers, footprints, declarations;
 //! - [`io`]: reading every supported input format (reprojected to EPSG:4326) and writing
 //!   outputs atomically;
@@ -11,6 +13,7 @@
 //!   parsing, validation, the history and its reports "as of" a date;
 //! - [`synth`]: a deterministic synthetic Tuscany for demos, tests and benchmarks.
 
+pub mod address;
 pub mod areas;
 pub mod classify;
 pub mod error;

@@ -4,8 +4,9 @@ use super::output::{check_dir, current_year, pct, thousands, RejectTable, Staged
 use crate::progress;
 use anyhow::{bail, Context, Result};
 use bianca_api::store::{DatasetInfo, DatasetKind, NewSnapshot, Store, StoreError, StoredUnits};
+use bianca_engine::address::{place_declarations, Matcher, Method, Placed};
 use bianca_engine::classify::{build_index, classify, ClassifyOptions};
-use bianca_engine::io::read::{self, ReadOptions};
+use bianca_engine::io::read::{self, AddressedDeclaration, ReadOptions};
 use bianca_engine::io::write::Format;
 use bianca_engine::join::index::{GridIndex, GridOptions};
 use bianca_engine::model::Coverage;
@@ -34,7 +35,9 @@ pub struct ClassifyArgs {
     /// CRS of the coverage files when they do not say (CSV wkt).
     #[arg(long, value_name = "EPSG:N")]
     pub coverage_crs: Option<String>,
-    /// Per-address declarations (CSV: unit_id and the offer columns).
+    /// Per-address declarations: the offer columns and either `unit_id` or an address
+    /// (comune and address, or street and civico columns), matched to the registry like
+    /// `bianca match` (only exact, normalised and fuzzy_street matches are placed).
     #[arg(long, value_name = "FILE", num_args = 1..)]
     pub declarations: Vec<PathBuf>,
     /// Area polygons (e.g. comuni), used for units without a comune.
@@ -158,6 +161,7 @@ pub fn run(a: &ClassifyArgs, database_url: Option<&str>) -> Result<()> {
         rejects,
         area_info,
         unplaced,
+        by_address,
     } = inputs;
     let t_read = t0.elapsed();
     let t_index = t_read;
@@ -285,6 +289,33 @@ pub fn run(a: &ClassifyArgs, database_url: Option<&str>) -> Result<()> {
             cls.pairs as f64 / secs.max(1e-9) / 1e6,
             thousands(cls.declared_pairs)
         );
+        if let Some(p) = &by_address {
+            let total: usize = p.methods.iter().sum();
+            let per: Vec<String> = Method::ALL
+                .iter()
+                .zip(p.methods)
+                .filter(|(_, n)| *n > 0)
+                .map(|(m, n)| format!("{} {}", m.as_str(), thousands(n as u64)))
+                .collect();
+            eprintln!(
+                "  {} declarations keyed by address: {} placed on a unit ({})",
+                thousands(total as u64),
+                thousands(p.declarations.len() as u64),
+                per.join(", ")
+            );
+            if !p.not_placed.is_empty() {
+                eprintln!(
+                    "  warning: {} declarations by address not placed (no exact, normalised or fuzzy_street match: their offers are left out){}; e.g. {}",
+                    thousands(p.not_placed.len() as u64),
+                    if rejects_path.is_some() {
+                        ", listed in the rejects file"
+                    } else {
+                        ""
+                    },
+                    p.not_placed[0]
+                );
+            }
+        }
         if cls.unmatched_declarations > 0 {
             eprintln!(
                 "  warning: {} declarations name unit ids not in the registry",
@@ -387,6 +418,8 @@ struct Inputs {
     area_info: HashMap<String, AreaInfo>,
     /// Units in no area of `--areas`.
     unplaced: usize,
+    /// Declarations keyed by address, once matched to the registry.
+    by_address: Option<Placed>,
 }
 
 /// The store a `--snapshot` run reads from and writes to.
@@ -419,8 +452,21 @@ fn read_files(a: &ClassifyArgs, on_error: OnError, grid: GridOptions) -> Result<
         || read_coverage(a, &cov_opts, grid),
     );
     let (mut units, mut rejects) = units_read?;
-    let (coverage, coverage_rejects, index) = coverage_read?;
+    let (mut coverage, coverage_rejects, index, addressed) = coverage_read?;
     rejects.extend(coverage_rejects);
+    // declarations keyed by address: placed on the registry's units by the matcher
+    let by_address = (!addressed.is_empty()).then(|| {
+        sp.set_message("matching declarations' addresses");
+        let matcher = Matcher::new(&units);
+        let placed = place_declarations(&matcher, &units, &addressed);
+        coverage
+            .declarations
+            .extend(placed.declarations.iter().cloned());
+        if on_error == OnError::Skip {
+            rejects.extend(placed.not_placed.iter().cloned());
+        }
+        placed
+    });
     let mut area_info = HashMap::new();
     let mut unplaced = 0;
     if let Some(path) = &a.areas {
@@ -439,6 +485,7 @@ fn read_files(a: &ClassifyArgs, on_error: OnError, grid: GridOptions) -> Result<
         rejects,
         area_info,
         unplaced,
+        by_address,
     })
 }
 
@@ -536,6 +583,7 @@ fn read_store(
             rejects: Vec::new(),
             area_info: HashMap::new(),
             unplaced: 0,
+            by_address: None,
         },
         StoreRun {
             store,
@@ -547,14 +595,16 @@ fn read_store(
 }
 
 /// Reads every coverage and declarations file into one [`Coverage`] and builds the join
-/// index over its footprints.
+/// index over its footprints; declarations keyed by address come back apart, to be matched
+/// once the registry is read.
 fn read_coverage(
     a: &ClassifyArgs,
     opts: &ReadOptions,
     grid: GridOptions,
-) -> Result<(Coverage, Vec<Reject>, GridIndex)> {
+) -> Result<(Coverage, Vec<Reject>, GridIndex, Vec<AddressedDeclaration>)> {
     let mut coverage = Coverage::default();
     let mut rejects = Vec::new();
+    let mut addressed = Vec::new();
     for f in &a.coverage {
         let (fps, rj) = read::read_footprints(f, opts, &mut coverage.offers)
             .with_context(|| format!("reading coverage from {}", f.display()))?;
@@ -562,13 +612,14 @@ fn read_coverage(
         rejects.extend(rj);
     }
     for f in &a.declarations {
-        let (decl, rj) = read::read_declarations(f, opts, &mut coverage.offers)
+        let (decl, by_address, rj) = read::read_declarations(f, opts, &mut coverage.offers)
             .with_context(|| format!("reading declarations from {}", f.display()))?;
         coverage.declarations.extend(decl);
+        addressed.extend(by_address);
         rejects.extend(rj);
     }
     let index = build_index(&coverage, grid);
-    Ok((coverage, rejects, index))
+    Ok((coverage, rejects, index, addressed))
 }
 
 /// Where `--on-error skip` writes the rejected rows: `--rejects`, or NAME.rejects.csv beside

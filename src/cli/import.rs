@@ -6,8 +6,9 @@ use super::classify::OnErrorArg;
 use super::output::{thousands, RejectTable, Staged};
 use crate::progress;
 use anyhow::{bail, Context, Result};
-use bianca_api::store::{checksum_file, DatasetKind, Imported, NewDataset};
-use bianca_engine::io::read::{self, ReadOptions};
+use bianca_api::store::{checksum_file, DatasetKind, Imported, NewDataset, Store, StoredUnits};
+use bianca_engine::address::{place_declarations, Matcher, Placed};
+use bianca_engine::io::read::{self, AddressedDeclaration, ReadOptions};
 use bianca_engine::model::{Declaration, Footprint, Offers};
 use bianca_engine::units::Units;
 use bianca_engine::{areas, OnError, Reject};
@@ -20,7 +21,8 @@ pub enum ImportCommand {
     Units(ImportArgs),
     /// Operators' coverage footprints (the formats of `classify --coverage`).
     Coverage(ImportArgs),
-    /// Per-address declarations (the formats of `classify --declarations`).
+    /// Per-address declarations (the formats of `classify --declarations`); rows keyed by
+    /// address are matched to the latest stored registry.
     Declarations(ImportArgs),
     /// Administrative boundaries (comuni; provinces and regions are dissolved from them)
     /// for the map's areas layer. Replaces stored areas with the same codes.
@@ -171,8 +173,16 @@ pub fn run(c: &ImportCommand, database_url: Option<&str>) -> Result<()> {
             (Rows::Footprints(fps), rejects)
         }
         DatasetKind::Declarations => {
-            let (decl, rejects) = read::read_declarations(&a.file, &opts, &mut offers)
-                .with_context(|| format!("reading declarations from {file}"))?;
+            let (mut decl, by_address, mut rejects) =
+                read::read_declarations(&a.file, &opts, &mut offers)
+                    .with_context(|| format!("reading declarations from {file}"))?;
+            if !by_address.is_empty() {
+                sp.set_message("matching the declarations' addresses to the registry");
+                let placed = place_by_address(&mut store, &by_address, on_error, a.quiet)?;
+                decl.extend(placed.declarations);
+                rejects.extend(placed.not_placed);
+                rejects.sort_by_key(|r| r.at.row);
+            }
             (Rows::Declarations(decl), rejects)
         }
     };
@@ -227,6 +237,57 @@ pub fn run(c: &ImportCommand, database_url: Option<&str>) -> Result<()> {
     }
     report_rejects(&rejects, a.rejects.is_some());
     Ok(())
+}
+
+/// Places declarations keyed by address on the units of the store's latest registry (see
+/// [`bianca_engine::address::place_declarations`]). In fail mode one that cannot be placed
+/// stops the import; in skip mode they come back in `not_placed`.
+fn place_by_address(
+    store: &mut Store,
+    list: &[AddressedDeclaration],
+    on_error: OnError,
+    quiet: bool,
+) -> Result<Placed> {
+    let registry = store
+        .datasets()?
+        .into_iter()
+        .rev()
+        .find(|d| d.kind == DatasetKind::Units)
+        .with_context(|| {
+            format!(
+                "{} declarations are keyed by address, and the store {} has no registry to \
+                 match them against: `bianca import units FILE` first",
+                thousands(list.len() as u64),
+                store.url()
+            )
+        })?;
+    let StoredUnits { units, .. } = store
+        .load_units(&registry)
+        .with_context(|| format!("reading registry {} from the store", registry.name))?;
+    let placed = place_declarations(&Matcher::new(&units), &units, list);
+    if on_error == OnError::Fail {
+        if let Some(first) = placed.not_placed.first() {
+            bail!(
+                "{}: {} of {} declarations keyed by address cannot be placed on a unit of \
+                 registry {:?} (the first: row {}); nothing stored: `--on-error skip` stores \
+                 the others, `bianca match` shows every match",
+                first,
+                thousands(placed.not_placed.len() as u64),
+                thousands(list.len() as u64),
+                registry.name,
+                first.at.row.unwrap_or(0)
+            );
+        }
+    }
+    if !quiet {
+        eprintln!(
+            "  {} declarations keyed by address matched to registry {:?}: {} placed",
+            thousands(list.len() as u64),
+            registry.name,
+            thousands(placed.declarations.len() as u64)
+        );
+    }
+    Ok(placed)
 }
 
 /// What one file holds, as read (one value per run: the size difference does not matter).

@@ -4,6 +4,7 @@ pub mod classify;
 pub mod db;
 pub mod export_public;
 pub mod import;
+pub mod match_cmd;
 pub mod output;
 pub mod progress;
 pub mod rules;

@@ -103,6 +103,14 @@ fn by_name() -> &'static HashMap<String, Vec<&'static Comune>> {
     })
 }
 
+/// The comuni of the list named `name` (case, accents and apostrophes ignored; several
+/// regions may share a name; bilingual comuni are found by either name).
+pub fn comuni_named(name: &str) -> &'static [&'static Comune] {
+    by_name()
+        .get(&normalise_name(name))
+        .map_or(&[], Vec::as_slice)
+}
+
 /// Whether a region written in a file (`"Toscana"`, `"Trentino Alto Adige"`) is the
 /// list's region `c`.
 fn same_region(c: &Comune, region: &str) -> bool {

@@ -15,9 +15,13 @@
 //! generator uses its own PRNG ([`rng`]), and parallel work is split into pieces with their
 //! own streams, so neither the thread count nor a dependency's version changes the output.
 //!
+//! [`civici`] builds instead a registry from a list of civici (Infratel's), with spelling
+//! variants injected and the truth kept, to measure the address matcher on real names.
+//!
 //! The reference data (comuni boundaries, street names) is embedded from `data/synth/`;
 //! see `data/SOURCE.md` for its provenance and licences.
 
+pub mod civici;
 mod gen;
 mod geom;
 mod output;

@@ -1,8 +1,8 @@
 //! The static site's address search: the server's search index cut into small JSON files,
 //! so that the static map finds addresses with no server behind it.
 //!
-//! Every address is filed by the words of its street address (normalised as the server's
-//! search does: lower case, accents folded). Words shorter than 3 characters, numbers and
+//! Every address is filed by the words of its street address (normalised by
+//! [`normalise`]: lower case, accents folded). Words shorter than 3 characters, numbers and
 //! street types or particles ([`STOP`]: via, piazza, della, ...) do not file it (an address
 //! made of nothing else is filed by its longest word). A word goes under a *key*, its first
 //! [`KEY_CHARS`] characters (the whole word when shorter); a key whose file would hold more
@@ -18,9 +18,10 @@
 //!
 //! The viewer fetches, for each whole word of the query, the file of the longest key that
 //! begins it; for the last word (a prefix of 3 characters or more) also the files of the
-//! keys it begins (at most 8). Then it matches and ranks exactly as the server does
-//! (`search.rs`): every word whole, the last as a prefix, over the address and its
-//! comune's name. So a static search finds an address when the query has a word of 3
+//! keys it begins (at most 8). Then it matches and ranks as the server does (`search.rs`):
+//! every word whole, the last as a prefix, over the address and its comune's name; but on
+//! the words as written: unlike the server, the static search does not expand street-type
+//! abbreviations (`p.zza`), leave particles out, read numbers in words, nor correct typos. So a static search finds an address when the query has a word of 3
 //! characters or more of its street address that is not a street type ("roma",
 //! "garib"...): "via 12 firenze" finds comuni only. For the synthetic demo (200,000
 //! addresses) the index is a few thousand files of at most about 100 KB each.

@@ -7,6 +7,7 @@ use std::path::Path;
 use geo::{Geometry, MultiPolygon};
 use rayon::prelude::*;
 
+use super::address_cols::{QueryCols, QueryFields};
 use super::crs::Reprojector;
 use super::geometry::{check_lon_lat, check_valid, reproject_multipolygon, to_multipolygon};
 use super::offer_attrs::{parse_offer_attrs, REQUIRED_OFFER_COLUMNS};
@@ -176,23 +177,55 @@ impl OfferKey {
     }
 }
 
+/// A declaration keyed by address instead of a unit id, to be placed on a unit by the
+/// address matcher ([`crate::address::place_declarations`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct AddressedDeclaration {
+    /// The row (and the street field), for messages.
+    pub at: Location,
+    pub comune: String,
+    pub street: String,
+    /// The civico field, when the file has one.
+    pub civico: Option<String>,
+    pub offer: u32,
+}
+
+/// What identifies a declared row.
+enum DeclKey {
+    Id(String),
+    Address(AddressedDeclaration),
+}
+
 /// Reads declarations: a table (CSV, Parquet, or any GDAL format; geometry ignored) with
-/// `unit_id` and the offer columns of [`parse_offer_attrs`]. Rows with identical offer
-/// attributes share one offer; the source (kind Declarations) is added only on success.
-/// Unit ids are not checked against a registry here.
+/// the offer columns of [`parse_offer_attrs`] and, for each row, either a `unit_id` or an
+/// address: a comune (ISTAT code or name) and an address or street (and civico) column,
+/// named as in [`super::address_cols::QueryCols`]. A row with a blank `unit_id` and an
+/// address is keyed by its address; with neither it is an error on `unit_id`. Rows with
+/// identical offer attributes share one offer; the source (kind Declarations) is added
+/// only on success. Unit ids are not checked against a registry here, and addresses are
+/// not matched here: they come back as [`AddressedDeclaration`]s.
 pub fn read_declarations(
     path: &Path,
     opts: &ReadOptions,
     offers: &mut Offers,
-) -> Result<(Vec<Declaration>, Vec<Reject>)> {
-    let mut rows: Vec<(String, OfferAttrs)> = Vec::new();
+) -> Result<(Vec<Declaration>, Vec<AddressedDeclaration>, Vec<Reject>)> {
+    let mut rows: Vec<(DeclKey, OfferAttrs)> = Vec::new();
     let mut rejects = Vec::new();
+    let query_of = |cols: &Columns| {
+        QueryCols::find(&|k| cols.index(k), &QueryFields::default(), &|c| {
+            cols.missing(path, c)
+        })
+        .ok()
+    };
+    let mut query: Option<Option<QueryCols>> = None;
     visit(
         path,
         opts,
         false,
         &mut |cols: &Columns| {
-            cols.require(path, &["unit_id"])?;
+            if cols.index("unit_id").is_none() && query_of(cols).is_none() {
+                return Err(cols.missing(path, "unit_id (or comune and address)"));
+            }
             cols.require(path, &REQUIRED_OFFER_COLUMNS)
         },
         &mut |cols: &Columns, rec: Record| {
@@ -201,11 +234,31 @@ pub fn read_declarations(
                 if let Some(p) = &rec.problem {
                     return Err(Error::input(at.clone().field("unit_id"), p.clone()));
                 }
-                let unit_id = rec
-                    .get(cols, "unit_id")
-                    .ok_or_else(|| Error::input(at.clone().field("unit_id"), "missing value"))?;
+                let get = |i: usize| rec.values.get(i).and_then(|v| v.as_deref()).map(str::trim);
+                let query = query.get_or_insert_with(|| query_of(cols));
+                let key = match (rec.get(cols, "unit_id"), &*query) {
+                    (Some(id), _) => DeclKey::Id(id),
+                    (None, Some(q)) if !q.street(&get).is_empty() => {
+                        DeclKey::Address(AddressedDeclaration {
+                            at: at.clone().field(cols.names[q.street].as_str()),
+                            comune: get(q.comune).unwrap_or("").to_string(),
+                            street: q.street(&get).into_owned(),
+                            civico: q.civico(&get).map(|c| c.into_owned()),
+                            offer: 0,
+                        })
+                    }
+                    (None, Some(_)) => {
+                        return Err(Error::input(
+                            at.clone().field("unit_id"),
+                            "no unit_id and no address",
+                        ))
+                    }
+                    (None, None) => {
+                        return Err(Error::input(at.clone().field("unit_id"), "missing value"))
+                    }
+                };
                 let attrs = parse_offer_attrs(&|k| rec.get(cols, k), &at)?;
-                Ok((unit_id, attrs))
+                Ok((key, attrs))
             })();
             match parsed {
                 Ok(v) => rows.push(v),
@@ -216,14 +269,16 @@ pub fn read_declarations(
     )?;
     let source = offers.add_source(&path.display().to_string(), SourceKind::Declarations);
     let mut seen: HashMap<OfferKey, u32> = HashMap::new();
-    let declarations = rows
-        .into_iter()
-        .map(|(unit_id, attrs)| {
-            let offer = *seen
-                .entry(OfferKey::of(&attrs))
-                .or_insert_with(|| offers.push(&attrs, source));
-            Declaration { unit_id, offer }
-        })
-        .collect();
-    Ok((declarations, rejects))
+    let mut by_id = Vec::new();
+    let mut by_address = Vec::new();
+    for (key, attrs) in rows {
+        let offer = *seen
+            .entry(OfferKey::of(&attrs))
+            .or_insert_with(|| offers.push(&attrs, source));
+        match key {
+            DeclKey::Id(unit_id) => by_id.push(Declaration { unit_id, offer }),
+            DeclKey::Address(a) => by_address.push(AddressedDeclaration { offer, ..a }),
+        }
+    }
+    Ok((by_id, by_address, rejects))
 }

@@ -11,12 +11,14 @@
 //! reported as an unterminated quoted field). Values are trimmed. Rows are numbered by
 //! physical line, the header being line 1.
 
+use std::borrow::Cow;
 use std::fs::File;
 use std::io::Read;
 use std::path::Path;
 
 use rayon::prelude::*;
 
+use super::address_cols::AddressCols;
 use super::crs::Reprojector;
 use super::csv_header::{parse_header, split_line, strip_bom, CsvHeader};
 use super::offer_attrs::parse_f64;
@@ -40,7 +42,7 @@ struct Layout {
     y: usize,
     units: Option<usize>,
     comune: Option<usize>,
-    address: Option<usize>,
+    address: Option<AddressCols>,
     /// Header names, for messages.
     names: Vec<String>,
 }
@@ -189,7 +191,7 @@ fn layout(
         y,
         units: h.index("units"),
         comune: h.index("comune"),
-        address: h.index("address"),
+        address: AddressCols::find(&|k| h.index(k)),
         names: h.names.clone(),
     };
     Ok((layout, reprojector, coord_names))
@@ -268,7 +270,9 @@ fn parse_piece(
         }
         let field = |i: usize| src.get(spans[i].0..spans[i].1).unwrap_or("").trim();
         match parse_row(&field, l) {
-            Ok((id, x, y, units, comune, address)) => c.push(row, id, x, y, units, comune, address),
+            Ok((id, x, y, units, comune, address)) => {
+                c.push(row, id, x, y, units, comune, address.as_deref())
+            }
             Err((col, message)) => {
                 if c.bad(at().field(l.names[col].as_str()), message, on_error) {
                     break;
@@ -279,7 +283,7 @@ fn parse_piece(
     c
 }
 
-type Row<'a> = (&'a str, f64, f64, u32, u32, Option<&'a str>);
+type Row<'a> = (&'a str, f64, f64, u32, u32, Option<Cow<'a, str>>);
 
 /// Parses the values of one row; the error is (column index, message).
 fn parse_row<'a>(field: &dyn Fn(usize) -> &'a str, l: &Layout) -> Result<Row<'a>, (usize, String)> {
@@ -297,7 +301,7 @@ fn parse_row<'a>(field: &dyn Fn(usize) -> &'a str, l: &Layout) -> Result<Row<'a>
         Some(i) => parse_comune(field(i)).map_err(|m| (i, m))?,
         None => NO_COMUNE,
     };
-    let address = l.address.map(field);
+    let address = l.address.as_ref().map(|a| a.compose(&|i| Some(field(i))));
     Ok((id, x, y, units, comune, address))
 }
 

@@ -9,7 +9,8 @@
 //!
 //! Whatever this reader does not handle exactly like GDAL falls back to the GDAL path: a
 //! header geometry type other than Point, a needed column (`id`, `units`, `comune`,
-//! `address`) of a type other than integer or string, features with their own schema, no
+//! `address`) of a type other than integer or string, an address split in parts
+//! ([`super::address_cols`]), features with their own schema, no
 //! feature count in the header, and any malformed or truncated feature (GDAL stops reading
 //! there, and the fallback keeps that behaviour).
 
@@ -21,6 +22,7 @@ use flatgeobuf::{ColumnType, GeometryType};
 use gdal::vector::LayerAccess;
 use rayon::prelude::*;
 
+use super::address_cols::AddressCols;
 use super::crs::Reprojector;
 use super::csv_units::{parse_comune, parse_units};
 use super::ogr;
@@ -185,6 +187,9 @@ fn read_fast(path: &Path, opts: &ReadOptions) -> Fast<(Units, Vec<Reject>)> {
     drop(ds);
     let cols = Columns::new(names, reprojector_for(opts, own)?, true);
     cols.require(path, &["id"])?;
+    if AddressCols::find(&|k| cols.index(k)).is_some_and(|a| a.is_split()) {
+        return unsupported("the address is split in parts");
+    }
 
     let mut slot = vec![None; types.len()];
     let mut kinds = [None; 4];

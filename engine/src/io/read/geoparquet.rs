@@ -24,6 +24,7 @@ use parquet::arrow::arrow_reader::{
 };
 use rayon::prelude::*;
 
+use super::address_cols::AddressCols;
 use super::crs::Reprojector;
 use super::csv_units::{parse_comune, parse_coord, parse_units};
 use super::geometry::point_xy;
@@ -322,7 +323,8 @@ enum Coords {
 }
 
 /// Reads a registry: `id`, the point geometry (or `lon`/`lat`, or `x`/`y` with a CRS),
-/// optional `units`, `comune` (integer or text), `address`. Row groups are decoded in
+/// optional `units`, `comune` (integer or text), `address` (or its parts:
+/// [`super::address_cols`]). Row groups are decoded in
 /// parallel.
 pub fn read_parquet_units(path: &Path, opts: &ReadOptions) -> Result<(Units, Vec<Reject>)> {
     let (file, meta) = open_meta(path)?;
@@ -370,7 +372,7 @@ pub fn read_parquet_units(path: &Path, opts: &ReadOptions) -> Result<(Units, Vec
         coords,
         units: cols.index("units"),
         comune: cols.index("comune"),
-        address: cols.index("address"),
+        address: AddressCols::find(&|k| cols.index(k)),
         names: cols.names.clone(),
     };
     let md = meta.arrow.metadata().clone();
@@ -415,7 +417,7 @@ struct UnitCols {
     coords: Coords,
     units: Option<usize>,
     comune: Option<usize>,
-    address: Option<usize>,
+    address: Option<AddressCols>,
     names: Vec<String>,
 }
 
@@ -436,7 +438,9 @@ fn parse_batch(
     };
     let units = l.units.map(col);
     let comune = l.comune.map(col);
-    let address = l.address.map(col);
+    let address: Vec<(usize, Col)> = l.address.as_ref().map_or_else(Vec::new, |a| {
+        a.columns().into_iter().map(|k| (k, col(k))).collect()
+    });
     for i in 0..batch.num_rows() {
         let r = *row;
         *row += 1;
@@ -484,7 +488,17 @@ fn parse_batch(
                 }
                 _ => super::units_build::NO_COMUNE,
             };
-            let a = address.as_ref().map(|c| c.str_at(i).unwrap_or_default());
+            let a = l.address.as_ref().map(|a| {
+                let vals: Vec<(usize, Option<Cow<str>>)> =
+                    address.iter().map(|(k, c)| (*k, c.str_at(i))).collect();
+                a.compose(&|k| {
+                    vals.iter()
+                        .find(|(j, _)| *j == k)
+                        .and_then(|(_, v)| v.as_deref())
+                        .map(str::trim)
+                })
+                .into_owned()
+            });
             c.push(r, &idv, x, y, u, cm, a.as_deref().map(str::trim));
             Ok(())
         })();

@@ -17,6 +17,7 @@
 //! [`Reject`] and reading goes on; file-level problems (missing column, unknown CRS, empty
 //! file) always fail.
 
+pub mod address_cols;
 pub mod areas;
 pub mod crs;
 pub mod csv_header;
@@ -41,7 +42,7 @@ use crate::error::{OnError, Reject, Result};
 use crate::units::Units;
 
 pub use areas::{read_areas, Areas};
-pub use coverage::{read_declarations, read_footprints};
+pub use coverage::{read_declarations, read_footprints, AddressedDeclaration};
 pub use crs::Reprojector;
 pub use offer_attrs::parse_offer_attrs;
 
@@ -89,7 +90,8 @@ fn has_extension(path: &Path, ext: &str) -> bool {
 /// Columns: `id` (required, unique), `lon`/`lat` (CSV; or `x`/`y` with [`ReadOptions::crs`];
 /// other formats use the point geometry, or `lon`/`lat` columns in a Parquet file without
 /// geometry), `units` (integer >= 1, default 1), `comune` (ISTAT code, 1 to 6 digits,
-/// zero-padded to 6), `address`. A duplicate id is an error naming both rows (skip mode
+/// zero-padded to 6), `address`, or the address split in street type, street name, number
+/// and suffix columns ([`address_cols`], joined into `address`). A duplicate id is an error naming both rows (skip mode
 /// keeps the first). An input with no data rows is [`crate::Error::Empty`].
 pub fn read_units(path: &Path, opts: &ReadOptions) -> Result<(Units, Vec<Reject>)> {
     let (units, rejects) = match InputFormat::of(path) {

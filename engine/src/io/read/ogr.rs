@@ -10,6 +10,7 @@ use gdal::vector::LayerAccess;
 use gdal::{Dataset, DatasetOptions, GdalOpenFlags};
 use rayon::prelude::*;
 
+use super::address_cols::AddressCols;
 use super::crs::Reprojector;
 use super::csv_units::{parse_comune, parse_units};
 use super::geometry::point_xy;
@@ -109,7 +110,7 @@ pub fn visit(
 }
 
 /// Reads a registry from a point layer: `id` (required), optional `units`, `comune`,
-/// `address` attributes; coordinates from the point geometry (a one-point MultiPoint is
+/// `address` (or its parts: [`super::address_cols`]) attributes; coordinates from the point geometry (a one-point MultiPoint is
 /// accepted). Features are read in order, then reprojected and checked in parallel chunks.
 pub fn read_ogr_units(path: &Path, opts: &ReadOptions) -> Result<(Units, Vec<Reject>)> {
     read_units_from_records(path, opts, &mut |o, r| {
@@ -143,7 +144,7 @@ pub fn read_units_from_records(
             if stop {
                 return Ok(());
             }
-            has_address = cols.index("address").is_some();
+            has_address = AddressCols::find(&|k| cols.index(k)).is_some();
             if chunks
                 .last()
                 .is_none_or(|c| c.len() + c.rejects.len() >= CHUNK_ROWS)
@@ -202,8 +203,9 @@ fn unit_from_record(cols: &Columns, rec: &Record) -> Result<UnitRow, (&'static s
         parse_units(&rec.get(cols, "units").unwrap_or_default()).map_err(|m| ("units", m))?;
     let comune =
         parse_comune(&rec.get(cols, "comune").unwrap_or_default()).map_err(|m| ("comune", m))?;
-    let address = cols
-        .index("address")
-        .map(|_| rec.get(cols, "address").unwrap_or_default());
+    let address = AddressCols::find(&|k| cols.index(k)).map(|a| {
+        a.compose(&|i| rec.values.get(i).and_then(|v| v.as_deref()).map(str::trim))
+            .into_owned()
+    });
     Ok((id, x, y, units, comune, address))
 }

@@ -367,6 +367,68 @@ fn geojson_and_gpkg_units_read_back_and_reproject() {
 }
 
 #[test]
+fn split_address_columns_are_joined_in_every_format() {
+    let d = tempfile::tempdir().unwrap();
+    let want = ["VIA ROMA, 7/A", "STRADA PROVINCIALE 13", "P.ZZA DUOMO, 3"];
+    let csv = write(
+        d.path(),
+        "u.csv",
+        &format!(
+            "id;x;y;comune;dug;denominazione;civico;esponente\n\
+             a;{MM_X};4850000;100005;VIA;ROMA;7;A\n\
+             b;{MM_X};4850000;100005;;STRADA PROVINCIALE 13;;\n\
+             c;{MM_X};4850000;100005;P.ZZA;DUOMO;3;\n"
+        ),
+    );
+    let (u, _) = read_units(&csv, &crs("EPSG:3003")).unwrap();
+    let got: Vec<&str> = u.address.as_ref().unwrap().iter().collect();
+    assert_eq!(got, want);
+    assert!(close(u.lon[0], MM_LON) && close(u.lat[0], MM_LAT));
+
+    let fields = ["id", "street_type", "street_name", "number", "suffix"];
+    let rows: [(&[&str], &str); 3] = [
+        (&["a", "VIA", "ROMA", "7", "A"], "POINT (11 43)"),
+        (&["b", "", "STRADA PROVINCIALE 13", "", ""], "POINT (11 43)"),
+        (&["c", "P.ZZA", "DUOMO", "3", ""], "POINT (11 43)"),
+    ];
+    for (name, driver) in [("u.geojson", "GeoJSON"), ("u.fgb", "FlatGeobuf")] {
+        let p = d.path().join(name);
+        write_ogr(&p, driver, Some(4326), &fields, &rows);
+        let (u, _) = read_units(&p, &ReadOptions::default()).unwrap();
+        let got: Vec<&str> = u.address.as_ref().unwrap().iter().collect();
+        assert_eq!(got, want, "{name}");
+    }
+
+    let p = d.path().join("u.parquet");
+    let col = |v: [&str; 3]| Arc::new(StringArray::from(v.to_vec())) as ArrayRef;
+    write_parquet(
+        &p,
+        vec![
+            ("id", col(["a", "b", "c"])),
+            (
+                "lon",
+                Arc::new(Float64Array::from(vec![11.0; 3])) as ArrayRef,
+            ),
+            (
+                "lat",
+                Arc::new(Float64Array::from(vec![43.0; 3])) as ArrayRef,
+            ),
+            ("street_type", col(["VIA", "", "P.ZZA"])),
+            ("street", col(["ROMA", "STRADA PROVINCIALE 13", "DUOMO"])),
+            (
+                "house_number",
+                Arc::new(Int64Array::from(vec![Some(7), None, Some(3)])) as ArrayRef,
+            ),
+            ("suffix", col(["A", "", ""])),
+        ],
+        None,
+    );
+    let (u, _) = read_units(&p, &ReadOptions::default()).unwrap();
+    let got: Vec<&str> = u.address.as_ref().unwrap().iter().collect();
+    assert_eq!(got, want);
+}
+
+#[test]
 fn ogr_units_bad_features_name_feature_and_field() {
     let d = tempfile::tempdir().unwrap();
     let gj = write(
@@ -662,13 +724,53 @@ fn declarations_share_offers_and_report_bad_rows() {
         "{e}"
     );
     let mut offers = Offers::new();
-    let (decl, rejects) = read_declarations(&p, &skip(), &mut offers).unwrap();
+    let (decl, by_address, rejects) = read_declarations(&p, &skip(), &mut offers).unwrap();
+    assert!(by_address.is_empty());
     assert_eq!(decl.len(), 3);
     assert_eq!(rejects.len(), 1);
     assert_eq!(offers.len(), 2);
     assert_eq!(decl[0].offer, decl[1].offer);
     assert_eq!(decl[2].unit_id, "u3");
     assert_eq!(offers.sources[0].kind, SourceKind::Declarations);
+}
+
+#[test]
+fn declarations_keyed_by_address() {
+    let d = tempfile::tempdir().unwrap();
+    let p = write(
+        d.path(),
+        "decl.csv",
+        "unit_id;comune;indirizzo;operator;technology;down_mbps;up_mbps;status;year\n\
+         u1;;;OPA;FTTH;1000;300;existing;\n\
+         ;Prato;P.ZZA DUOMO 3;OPA;FTTH;1000;300;existing;\n\
+         ;100005;;OPA;FTTH;1000;300;existing;\n",
+    );
+    let mut offers = Offers::new();
+    let (decl, by_address, rejects) = read_declarations(&p, &skip(), &mut offers).unwrap();
+    assert_eq!(decl.len(), 1);
+    assert_eq!(by_address.len(), 1);
+    let a = &by_address[0];
+    assert_eq!(
+        (a.comune.as_str(), a.street.as_str()),
+        ("Prato", "P.ZZA DUOMO 3")
+    );
+    assert_eq!(a.civico, None);
+    assert_eq!(a.offer, decl[0].offer);
+    assert_eq!(a.at.row, Some(3));
+    assert_eq!(rejects.len(), 1);
+    assert!(
+        rejects[0].to_string().contains("row 4")
+            && rejects[0].message.contains("no unit_id and no address")
+    );
+    let p = write(
+        d.path(),
+        "nokey.csv",
+        "operator,technology,down_mbps,up_mbps,status,year\nOPA,FTTH,1000,300,existing,\n",
+    );
+    let e = read_declarations(&p, &skip(), &mut Offers::new())
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("unit_id (or comune and address)"), "{e}");
 }
 
 #[test]
