@@ -1,13 +1,15 @@
 //! Classifying a registry: for every unit, the offers that reach it (footprints through the
-//! join index, declarations by unit id), then every rule set's decision.
+//! join index, declarations by unit id, raster pixels sampled at the unit), then every rule
+//! set's decision.
 //!
 //! Units are visited in a spatially coherent order ([`crate::join::probe::spatial_order`]),
 //! in parallel chunks; results are columnar and come back in the registry's order.
 
 use crate::join::index::{GridIndex, GridOptions};
 use crate::join::probe::spatial_order;
+use crate::mobile::{sample, Sampler};
 use crate::model::{Coverage, TechMask, Technology};
-use crate::rules::{Decision, PreparedRules, RuleSet};
+use crate::rules::{Decision, PreparedRules, RasterSample, RuleSet};
 use crate::units::Units;
 use rayon::prelude::*;
 use std::collections::HashMap;
@@ -68,6 +70,8 @@ pub struct Classification {
     /// Units outside the bounding box of all footprints (many of them hint at swapped
     /// lon/lat or a wrong CRS).
     pub outside_coverage: u64,
+    /// Units with no value in at least one coverage raster (outside its extent, or nodata).
+    pub raster_unknown: u64,
 }
 
 /// Classifies every unit. `index` must have been built over `coverage.footprints` in order
@@ -111,6 +115,8 @@ pub fn classify(
     let pairs = AtomicU64::new(0);
     let declared_pairs = AtomicU64::new(0);
     let outside = AtomicU64::new(0);
+    let raster_unknown = AtomicU64::new(0);
+    let sampler = Sampler::new(&coverage.rasters);
     let nr = prepared.len();
     // results in visiting order, then gathered back to registry order
     let mut reach_sorted = vec![Reach::default(); n];
@@ -122,9 +128,19 @@ pub fn classify(
         .for_each(|((reach, decs), idx)| {
             let mut hits: Vec<u32> = Vec::with_capacity(64);
             let mut scratch: Vec<u32> = Vec::with_capacity(16);
-            let (mut p, mut dp, mut out) = (0u64, 0u64, 0u64);
+            let (mut p, mut dp, mut out, mut unknown) = (0u64, 0u64, 0u64, 0u64);
+            // the chunk's raster values, raster-major
+            let mut values: Vec<f32> = Vec::new();
+            let mut samples: Vec<RasterSample> = Vec::with_capacity(sampler.len());
+            if !sampler.is_empty() {
+                let lon: Vec<f64> = idx.iter().map(|&i| units.lon[i as usize]).collect();
+                let lat: Vec<f64> = idx.iter().map(|&i| units.lat[i as usize]).collect();
+                sampler.sample(&lon, &lat, &mut values, &mut sample::Scratch::default());
+            }
             for (k, &i) in idx.iter().enumerate() {
                 let i = i as usize;
+                sample::fill_samples(&coverage.rasters, &values, idx.len(), k, &mut samples);
+                unknown += u64::from(samples.iter().any(|s| s.value.is_nan()));
                 hits.clear();
                 let inside = index.probe(units.lon[i], units.lat[i], |fp| {
                     hits.push(fp_offer[fp as usize])
@@ -137,12 +153,13 @@ pub fn classify(
                         dp += list.len() as u64;
                     }
                 }
-                reach[k] = reach_of(&hits, coverage, &mut scratch);
+                reach[k] = reach_of(&hits, &samples, coverage, &mut scratch);
                 for (r, pr) in prepared.iter().enumerate() {
-                    decs[k * nr + r] = pr.decide(&hits, offers, &mut scratch);
+                    decs[k * nr + r] = pr.decide_with(&hits, &samples, offers, &mut scratch);
                 }
             }
             pairs.fetch_add(p, Ordering::Relaxed);
+            raster_unknown.fetch_add(unknown, Ordering::Relaxed);
             declared_pairs.fetch_add(dp, Ordering::Relaxed);
             outside.fetch_add(out, Ordering::Relaxed);
             progress(idx.len() as u64);
@@ -173,6 +190,7 @@ pub fn classify(
         declared_pairs: declared_pairs.into_inner(),
         unmatched_declarations: unmatched,
         outside_coverage: outside.into_inner(),
+        raster_unknown: raster_unknown.into_inner(),
     }
 }
 
@@ -185,7 +203,15 @@ pub fn build_index(coverage: &Coverage, grid: GridOptions) -> GridIndex {
     )
 }
 
-fn reach_of(hits: &[u32], coverage: &Coverage, scratch: &mut Vec<u32>) -> Reach {
+/// What reaches a unit, whatever the rule set: offers (`hits`) and raster pixels that
+/// reach it (see [`crate::mobile::reaches`]; a pixel of speed gives its speed as the best
+/// download speed, a pixel of signal gives none).
+fn reach_of(
+    hits: &[u32],
+    samples: &[RasterSample],
+    coverage: &Coverage,
+    scratch: &mut Vec<u32>,
+) -> Reach {
     let offers = &coverage.offers.offers;
     let mut r = Reach::default();
     for &h in hits {
@@ -194,13 +220,29 @@ fn reach_of(hits: &[u32], coverage: &Coverage, scratch: &mut Vec<u32>) -> Reach 
         r.best_up = r.best_up.max(o.up_mbps);
         r.technologies.insert(o.technology);
     }
+    let reaching = || {
+        samples
+            .iter()
+            .filter(|s| crate::mobile::reaches(s.kind, s.value))
+    };
+    for s in reaching() {
+        if s.kind != crate::model::ValueKind::RsrpDbm {
+            r.best_down = r.best_down.max(s.value);
+            r.best_up = r.best_up.max(s.up_mbps.unwrap_or(0.0));
+        }
+        r.technologies.insert(offers[s.offer as usize].technology);
+    }
     let mut count = |t: Technology| -> u8 {
         if !r.technologies.contains(t) {
             return 0;
         }
         scratch.clear();
-        for &h in hits {
-            let o = &offers[h as usize];
+        let nets = hits
+            .iter()
+            .copied()
+            .chain(reaching().map(|s| s.offer))
+            .map(|h| &offers[h as usize]);
+        for o in nets {
             if o.technology == t && !scratch.contains(&o.infrastructure) {
                 scratch.push(o.infrastructure);
             }

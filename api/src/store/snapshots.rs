@@ -494,6 +494,7 @@ impl Store {
             declared_pairs: info.declared_pairs as u64,
             unmatched_declarations: 0,
             outside_coverage: 0,
+            raster_unknown: 0,
         };
         Ok(StoredSnapshot {
             info,

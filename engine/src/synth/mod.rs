@@ -20,6 +20,7 @@
 mod gen;
 mod geom;
 mod output;
+pub mod rasters;
 mod reference;
 pub mod rng;
 
