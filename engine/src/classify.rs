@@ -54,7 +54,14 @@ pub struct Reach {
     /// Distinct networks with 4G / with 5G reaching the unit, existing or planned.
     pub networks_4g: u8,
     pub networks_5g: u8,
+    /// Operators with 4G / 5G reaching the unit: bit k for
+    /// [`Classification::mobile_operators`]`[k]` (the first 32 only).
+    pub ops_4g: u32,
+    pub ops_5g: u32,
 }
+
+/// At most this many mobile operators are told apart in [`Reach::ops_4g`] / `ops_5g`.
+pub const MAX_MOBILE_OPERATORS: usize = 32;
 
 /// The results of a classification run, aligned with the registry's rows.
 #[derive(Debug, Clone)]
@@ -72,6 +79,9 @@ pub struct Classification {
     pub outside_coverage: u64,
     /// Units with no value in at least one coverage raster (outside its extent, or nodata).
     pub raster_unknown: u64,
+    /// Operators of 4G / 5G offers, sorted by name (at most [`MAX_MOBILE_OPERATORS`]; more
+    /// are not told apart per operator).
+    pub mobile_operators: Vec<String>,
 }
 
 /// Classifies every unit. `index` must have been built over `coverage.footprints` in order
@@ -90,6 +100,7 @@ pub fn classify(
         .map(|r| PreparedRules::new(r, offers, opts.reference_year))
         .collect();
     let fp_offer: Vec<u32> = coverage.footprints.iter().map(|f| f.offer).collect();
+    let (mobile_operators, mobile_bit) = mobile_operators(coverage);
 
     // declarations: unit id -> offers (hash join)
     let mut declared: HashMap<&str, Vec<u32>> = HashMap::new();
@@ -153,7 +164,7 @@ pub fn classify(
                         dp += list.len() as u64;
                     }
                 }
-                reach[k] = reach_of(&hits, &samples, coverage, &mut scratch);
+                reach[k] = reach_of(&hits, &samples, coverage, &mobile_bit, &mut scratch);
                 for (r, pr) in prepared.iter().enumerate() {
                     decs[k * nr + r] = pr.decide_with(&hits, &samples, offers, &mut scratch);
                 }
@@ -191,7 +202,35 @@ pub fn classify(
         unmatched_declarations: unmatched,
         outside_coverage: outside.into_inner(),
         raster_unknown: raster_unknown.into_inner(),
+        mobile_operators,
     }
+}
+
+/// The operators of 4G / 5G offers, sorted, and per offer its bit in [`Reach::ops_4g`]
+/// (0 for other technologies and operators past [`MAX_MOBILE_OPERATORS`]).
+fn mobile_operators(coverage: &Coverage) -> (Vec<String>, Vec<u32>) {
+    let offers = &coverage.offers;
+    let mut names: Vec<&str> = offers
+        .offers
+        .iter()
+        .filter(|o| o.technology.is_mobile())
+        .map(|o| offers.names.name(o.operator))
+        .collect();
+    names.sort_unstable();
+    names.dedup();
+    names.truncate(MAX_MOBILE_OPERATORS);
+    let bits = offers
+        .offers
+        .iter()
+        .map(|o| {
+            let name = offers.names.name(o.operator);
+            match names.iter().position(|n| *n == name) {
+                Some(k) if o.technology.is_mobile() => 1u32 << k,
+                _ => 0,
+            }
+        })
+        .collect();
+    (names.into_iter().map(str::to_string).collect(), bits)
 }
 
 /// The join index over the footprints of `coverage`, in order.
@@ -204,12 +243,13 @@ pub fn build_index(coverage: &Coverage, grid: GridOptions) -> GridIndex {
 }
 
 /// What reaches a unit, whatever the rule set: offers (`hits`) and raster pixels that
-/// reach it (see [`crate::mobile::reaches`]; a pixel of speed gives its speed as the best
-/// download speed, a pixel of signal gives none).
+/// reach it (see [`crate::mobile::reaches`]; a pixel of speed gives its speed, in whole
+/// Mbit/s rounded down, as the best download speed; a pixel of signal gives none).
 fn reach_of(
     hits: &[u32],
     samples: &[RasterSample],
     coverage: &Coverage,
+    mobile_bit: &[u32],
     scratch: &mut Vec<u32>,
 ) -> Reach {
     let offers = &coverage.offers.offers;
@@ -227,7 +267,7 @@ fn reach_of(
     };
     for s in reaching() {
         if s.kind != crate::model::ValueKind::RsrpDbm {
-            r.best_down = r.best_down.max(s.value);
+            r.best_down = r.best_down.max(s.value.floor());
             r.best_up = r.best_up.max(s.up_mbps.unwrap_or(0.0));
         }
         r.technologies.insert(offers[s.offer as usize].technology);
@@ -251,5 +291,12 @@ fn reach_of(
     };
     r.networks_4g = count(Technology::Mobile4g);
     r.networks_5g = count(Technology::Mobile5g);
+    for h in hits.iter().copied().chain(reaching().map(|s| s.offer)) {
+        match offers[h as usize].technology {
+            Technology::Mobile4g => r.ops_4g |= mobile_bit[h as usize],
+            Technology::Mobile5g => r.ops_5g |= mobile_bit[h as usize],
+            _ => {}
+        }
+    }
     r
 }

@@ -415,6 +415,10 @@ impl Store {
                 technologies,
                 networks_4g: u8::try_from(n4).unwrap_or(u8::MAX),
                 networks_5g: u8::try_from(n5).unwrap_or(u8::MAX),
+                // per-operator mobile reach is not stored (only `--mobile-stats` of a
+                // file run uses it)
+                ops_4g: 0,
+                ops_5g: 0,
             };
             seen += 1;
         }
@@ -495,6 +499,7 @@ impl Store {
             unmatched_declarations: 0,
             outside_coverage: 0,
             raster_unknown: 0,
+            mobile_operators: Vec::new(),
         };
         Ok(StoredSnapshot {
             info,

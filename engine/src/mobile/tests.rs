@@ -343,6 +343,34 @@ fn units_against_rasters_nodata_and_outside_are_unknown_not_white() {
     assert_eq!(cls.reach[1].best_down, 40.0);
     assert_eq!(cls.reach[5].networks_4g, 0);
     assert_eq!(cls.reach[2].networks_4g, 0);
+    // mobile statistics: 4G where a speed above 0 reaches (units 0, 1, 3, 4 of Alfa, the last
+    // of Beta); mobile white: the 0 pixel, the nodata one and the outside one
+    assert_eq!(cls.mobile_operators, ["Alfa", "Beta"]);
+    let st = crate::stats::compute_with(&units, &cls, &|_| None, true);
+    let total = st.rows.last().unwrap();
+    assert_eq!(total.units_4g, 5);
+    assert_eq!(total.mobile, vec![3, 4, 1, 0, 0]);
+    let col = |name: &str| {
+        let c = crate::table::Table::columns(&st)
+            .iter()
+            .position(|c| c.name == name)
+            .unwrap();
+        crate::table::Table::value(&st, st.rows.len() - 1, c)
+    };
+    assert_eq!(col("units_mobile_white"), crate::table::Value::Int(3));
+    assert_eq!(col("share_units_4g"), crate::table::Value::Float(0.625));
+    assert_eq!(col("units_4g_Alfa"), crate::table::Value::Int(4));
+    assert_eq!(
+        col("share_units_4g_Beta"),
+        crate::table::Value::Float(0.125)
+    );
+    assert_eq!(col("units_5g_Beta"), crate::table::Value::Int(0));
+    // without the flag the table is as before
+    let plain = crate::stats::compute(&units, &cls, &|_| None);
+    assert_eq!(
+        crate::table::Table::columns(&plain).len() + 4 + 8,
+        crate::table::Table::columns(&st).len()
+    );
 }
 
 // ---------------------------------------------------------------------------------------

@@ -76,7 +76,7 @@ pub const RASTERS: [RasterSpec; 6] = [
         planned: None,
         town_sites: 1.0,
         min_town_pop: 0.0,
-        rural_sites: 180,
+        rural_sites: 70,
     },
     RasterSpec {
         operator: MOBITRE,
@@ -104,8 +104,8 @@ pub const RASTERS: [RasterSpec; 6] = [
         operator: ONDAWEB,
         technology: Technology::Mobile4g,
         crs: "EPSG:32632",
-        value: ValueKind::DownMbps,
-        up_mbps: Some(8.0),
+        value: ValueKind::RsrpDbm,
+        up_mbps: None,
         planned: None,
         town_sites: 0.5,
         min_town_pop: 1_000.0,
@@ -132,7 +132,7 @@ pub fn speed_of(value: ValueKind, t: Technology, rsrp: f64) -> f32 {
     match (value, t) {
         (ValueKind::RsrpDbm, _) => rsrp.max(-140.0) as f32,
         (ValueKind::PeakDownMbps, Technology::Mobile5g) => ramp(-112.0, 10.0, 600.0),
-        (ValueKind::PeakDownMbps, _) => ramp(-115.0, 4.0, 150.0),
+        (ValueKind::PeakDownMbps, _) => ramp(-112.0, 3.0, 120.0),
         (ValueKind::DownMbps, _) => ramp(-118.0, 5.0, 150.0),
     }
 }
