@@ -8,13 +8,18 @@ pub fn enabled() -> bool {
     std::io::stderr().is_terminal() && std::env::var_os("CI").is_none()
 }
 
-/// A bar counting `total` items, hidden when progress is disabled.
+/// A bar counting `total` units, hidden when progress is disabled.
 pub fn bar(total: u64, what: &str) -> ProgressBar {
+    bar_of(total, what, "units")
+}
+
+/// A bar counting `total` `items` (pixels, hexagons...), hidden when progress is disabled.
+pub fn bar_of(total: u64, what: &str, items: &str) -> ProgressBar {
     let pb = ProgressBar::with_draw_target(Some(total), draw_target());
     pb.set_style(
-        ProgressStyle::with_template(
-            "{msg:>12} [{bar:40.cyan/blue}] {human_pos}/{human_len} units, {elapsed} elapsed, {eta} to go",
-        )
+        ProgressStyle::with_template(&format!(
+            "{{msg:>12}} [{{bar:40.cyan/blue}}] {{human_pos}}/{{human_len}} {items}, {{elapsed}} elapsed, {{eta}} to go"
+        ))
         .unwrap_or_else(|_| ProgressStyle::default_bar())
         .progress_chars("=> "),
     );

@@ -27,13 +27,17 @@ pub struct ClassifyArgs {
     /// CRS of the registry's coordinates when the file does not say (CSV x/y), e.g. EPSG:3003.
     #[arg(long, value_name = "EPSG:N")]
     pub units_crs: Option<String>,
-    /// Coverage footprints (polygons with operator, technology, down_mbps, up_mbps, status,
-    /// year...). Repeat or list several.
+    /// Coverage: footprints (polygons with operator, technology, down_mbps, up_mbps, status,
+    /// year...) or rasters (GeoTIFF or any GDAL raster: one offer per band, described by
+    /// the OPERATOR, TECHNOLOGY, VALUE, STATUS, YEAR, UP_MBPS metadata items). Repeat or
+    /// list several.
     #[arg(long, value_name = "FILE", num_args = 1.., required_unless_present = "snapshot")]
     pub coverage: Vec<PathBuf>,
-    /// CRS of the coverage files when they do not say (CSV wkt).
+    /// CRS of the coverage files when they do not say (CSV wkt, rasters without a CRS).
     #[arg(long, value_name = "EPSG:N")]
     pub coverage_crs: Option<String>,
+    #[command(flatten)]
+    pub raster: super::coverage::RasterArgs,
     /// Per-address declarations (CSV: unit_id and the offer columns).
     #[arg(long, value_name = "FILE", num_args = 1..)]
     pub declarations: Vec<PathBuf>,
@@ -57,6 +61,10 @@ pub struct ClassifyArgs {
     /// Per-area statistics (comuni, provinces, regions, total): .csv or .json.
     #[arg(long, value_name = "FILE")]
     pub stats: Option<PathBuf>,
+    /// Add mobile columns to --stats: shares of housing units with 4G and 5G, units reached
+    /// by no 4G / 5G network (mobile white), and per mobile operator its 4G and 5G units.
+    #[arg(long, conflicts_with = "snapshot")]
+    pub mobile_stats: bool,
     /// `full` (every class, counts and shares, every rule set) or `peers` (the per-comune
     /// table of the peer benchmark; needs eu2013-nga and eu2023-gigabit).
     #[arg(long, value_name = "FORMAT", default_value = "full")]
@@ -137,6 +145,9 @@ pub fn run(a: &ClassifyArgs, database_url: Option<&str>) -> Result<()> {
             );
         }
     }
+    if a.mobile_stats && (a.stats.is_none() || a.stats_format == StatsFormat::Peers) {
+        bail!("--mobile-stats adds columns to --stats FILE (format full)");
+    }
     if a.stats_format == StatsFormat::Peers && a.stats.is_none() {
         bail!("--stats-format peers needs --stats FILE");
     }
@@ -186,7 +197,12 @@ pub fn run(a: &ClassifyArgs, database_url: Option<&str>) -> Result<()> {
     if let Some(out) = &a.out {
         staged.write(out, &UnitTable::new(&units, &cls))?;
     }
-    let st = stats::compute(&units, &cls, &|code| area_info.get(code).cloned());
+    let st = stats::compute_with(
+        &units,
+        &cls,
+        &|code| area_info.get(code).cloned(),
+        a.mobile_stats,
+    );
     if let Some(path) = &a.stats {
         match a.stats_format {
             StatsFormat::Full => staged.write(path, &st)?,
@@ -244,6 +260,9 @@ pub fn run(a: &ClassifyArgs, database_url: Option<&str>) -> Result<()> {
             thousands(coverage.declarations.len() as u64),
             reference_year
         );
+        for line in super::coverage::describe_rasters(&coverage) {
+            eprintln!("  raster {line}");
+        }
         if let Some(t) = total {
             for (r, (name, classes)) in st.rules.iter().enumerate() {
                 eprintln!(
@@ -270,7 +289,7 @@ pub fn run(a: &ClassifyArgs, database_url: Option<&str>) -> Result<()> {
                 }
                 if counts.addresses_on_unknown > 0 {
                     eprintln!(
-                        "  {} addresses ({} units) had offers with unknown data (missing peak speed); {} of them are undecided (class unknown)",
+                        "  {} addresses ({} units) had offers with unknown data (missing peak speed, or no raster value); {} of them are undecided (class unknown)",
                         thousands(counts.addresses_on_unknown),
                         thousands(counts.units_on_unknown),
                         thousands(counts.addresses[classes.len()])
@@ -285,6 +304,12 @@ pub fn run(a: &ClassifyArgs, database_url: Option<&str>) -> Result<()> {
             cls.pairs as f64 / secs.max(1e-9) / 1e6,
             thousands(cls.declared_pairs)
         );
+        if cls.raster_unknown > 0 {
+            eprintln!(
+                "  {} addresses lie outside a coverage raster or on a nodata pixel: unknown for that raster (their class is unknown unless other networks decide it)",
+                thousands(cls.raster_unknown)
+            );
+        }
         if cls.unmatched_declarations > 0 {
             eprintln!(
                 "  warning: {} declarations name unit ids not in the registry",
@@ -416,7 +441,7 @@ fn read_files(a: &ClassifyArgs, on_error: OnError, grid: GridOptions) -> Result<
             read::read_units(units_path, &units_opts)
                 .with_context(|| format!("reading units from {}", units_path.display()))
         },
-        || read_coverage(a, &cov_opts, grid),
+        || super::coverage::read_coverage(&a.coverage, &a.declarations, &cov_opts, &a.raster, grid),
     );
     let (mut units, mut rejects) = units_read?;
     let (coverage, coverage_rejects, index) = coverage_read?;
@@ -544,31 +569,6 @@ fn read_store(
             rows,
         },
     ))
-}
-
-/// Reads every coverage and declarations file into one [`Coverage`] and builds the join
-/// index over its footprints.
-fn read_coverage(
-    a: &ClassifyArgs,
-    opts: &ReadOptions,
-    grid: GridOptions,
-) -> Result<(Coverage, Vec<Reject>, GridIndex)> {
-    let mut coverage = Coverage::default();
-    let mut rejects = Vec::new();
-    for f in &a.coverage {
-        let (fps, rj) = read::read_footprints(f, opts, &mut coverage.offers)
-            .with_context(|| format!("reading coverage from {}", f.display()))?;
-        coverage.footprints.extend(fps);
-        rejects.extend(rj);
-    }
-    for f in &a.declarations {
-        let (decl, rj) = read::read_declarations(f, opts, &mut coverage.offers)
-            .with_context(|| format!("reading declarations from {}", f.display()))?;
-        coverage.declarations.extend(decl);
-        rejects.extend(rj);
-    }
-    let index = build_index(&coverage, grid);
-    Ok((coverage, rejects, index))
 }
 
 /// Where `--on-error skip` writes the rejected rows: `--rejects`, or NAME.rejects.csv beside
