@@ -10,6 +10,9 @@
 #                                             memory (scripts/bench-serve.sh, 1M units)
 #   scripts/bench.sh progress [ROWS]          progress uploads and reports: time, memory
 #                                             (scripts/bench-progress.sh, 1M rows)
+#   scripts/bench.sh mobile [UNITS]           mobile rasters: classify 1M units against four
+#                                             operators' rasters, Italia 5G pixels and H3
+#                                             hexagons of Tuscany (scripts/bench-mobile.sh)
 #                                             ENGINES: default "sedonadb geopandas duckdb"
 # Env: PEERS_DIR (../shared/peers), BENCH_DIR (.bench), PEERS_VENV (/tmp/peers/venv),
 #      PEERS_DATA (BENCH_DIR/data), REPEATS (1), SKIP_PEERS=1 to time bianca alone.
@@ -20,6 +23,7 @@ cd "$(dirname "$0")/.."
 if [ "${1:-}" = store ]; then shift; exec bash scripts/bench-store.sh "$@"; fi
 if [ "${1:-}" = serve ]; then shift; exec bash scripts/bench-serve.sh "$@"; fi
 if [ "${1:-}" = progress ]; then shift; exec bash scripts/bench-progress.sh "$@"; fi
+if [ "${1:-}" = mobile ]; then shift; exec bash scripts/bench-mobile.sh "$@"; fi
 ROOT=$(pwd)
 SIZE=${1:-medium}; shift || true
 ENGINES=${*:-sedonadb geopandas duckdb}
