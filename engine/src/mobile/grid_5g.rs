@@ -471,3 +471,85 @@ fn reproject_polygon(r: &Reprojector, p: Polygon<f64>) -> Result<Polygon<f64>> {
         holes.iter().map(ring).collect::<Result<_>>()?,
     ))
 }
+
+/// Reads back the eligible areas written by `bianca grid italia-5g --out-polygons` (any
+/// polygon layer GDAL reads, first layer): `id`, `pixels`, `addresses`, `units` (integers,
+/// 0 when absent), `population` (optional) and the (multi)polygon, reprojected to lon/lat
+/// when the layer has another CRS. Errors name the file, the feature and the field.
+pub fn read_areas(path: &std::path::Path) -> Result<Vec<EligibleArea>> {
+    use crate::error::Location;
+    let ds = gdal::Dataset::open(path).map_err(|e| Error::Format {
+        path: path.to_path_buf(),
+        message: format!("cannot open it as a vector layer ({e})"),
+    })?;
+    let mut layer = ds.layer(0).map_err(|e| Error::Format {
+        path: path.to_path_buf(),
+        message: format!("no layer ({e})"),
+    })?;
+    let reproject = match layer.spatial_ref() {
+        Some(srs) => Some(Reprojector::from_spatial_ref(&srs, "the layer's CRS")?),
+        None => None,
+    };
+    let defn = layer.defn();
+    let index = |name: &str| defn.field_index(name).ok();
+    let (fid, fpix, faddr, funits, fpop) = (
+        index("id"),
+        index("pixels"),
+        index("addresses"),
+        index("units"),
+        index("population"),
+    );
+    let mut out = Vec::new();
+    for (k, f) in layer.features().enumerate() {
+        let at = || Location::file(path).row(k as u64 + 1);
+        let int = |i: Option<usize>, name: &str| -> Result<u64> {
+            match i {
+                None => Ok(0),
+                Some(i) => match f.field_as_integer64(i) {
+                    Ok(Some(v)) if v >= 0 => Ok(v as u64),
+                    Ok(None) => Ok(0),
+                    _ => Err(Error::input(at().field(name), "not a whole number >= 0")),
+                },
+            }
+        };
+        let geometry = f
+            .geometry()
+            .ok_or_else(|| Error::input(at().field("geometry"), "missing geometry"))?
+            .to_geo()
+            .map_err(|e| Error::input(at().field("geometry"), e.to_string()))?;
+        let mp = match geometry {
+            geo::Geometry::Polygon(p) => MultiPolygon::new(vec![p]),
+            geo::Geometry::MultiPolygon(mp) => mp,
+            _ => {
+                return Err(Error::input(
+                    at().field("geometry"),
+                    "not a polygon or multipolygon",
+                ))
+            }
+        };
+        let mp = match &reproject {
+            Some(r) if !r.is_identity() => MultiPolygon::new(
+                mp.0.into_iter()
+                    .map(|p| reproject_polygon(r, p))
+                    .collect::<Result<_>>()?,
+            ),
+            _ => mp,
+        };
+        let population = match fpop.map(|i| f.field_as_double(i)) {
+            Some(Ok(v)) => v,
+            Some(Err(_)) => {
+                return Err(Error::input(at().field("population"), "not a number"));
+            }
+            None => None,
+        };
+        out.push(EligibleArea {
+            id: u32::try_from(int(fid, "id")?).unwrap_or(u32::MAX),
+            pixels: int(fpix, "pixels")?,
+            geometry: mp,
+            addresses: int(faddr, "addresses")?,
+            units: int(funits, "units")?,
+            population,
+        });
+    }
+    Ok(out)
+}

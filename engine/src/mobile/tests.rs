@@ -886,3 +886,34 @@ fn written_pixels_read_back_with_their_grid() {
     assert_eq!(&b.values[..3], &[0.0, 1.0, 2.0]);
     assert!(b.values[3].is_nan(), "nodata");
 }
+
+#[test]
+fn eligible_areas_round_trip_through_their_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("areas.geojson");
+    let a = grid_5g::EligibleArea {
+        id: 7,
+        pixels: 12,
+        geometry: rect(11.0, 43.0, 11.01, 43.01),
+        addresses: 3,
+        units: 5,
+        population: Some(11.5),
+    };
+    let columns = [
+        crate::table::Column::new("id", crate::table::ColumnType::Int),
+        crate::table::Column::new("pixels", crate::table::ColumnType::Int),
+        crate::table::Column::new("addresses", crate::table::ColumnType::Int),
+        crate::table::Column::new("units", crate::table::ColumnType::Int),
+        crate::table::Column::new("population", crate::table::ColumnType::Float),
+    ];
+    use crate::table::Value::{Float, Int};
+    let rows = [crate::io::write::PolygonRow {
+        geometry: &a.geometry,
+        values: vec![Int(7), Int(12), Int(3), Int(5), Float(11.5)],
+    }];
+    crate::io::write::write_polygons(&p, &columns, &rows).unwrap();
+    let back = grid_5g::read_areas(&p).unwrap();
+    assert_eq!(back, vec![a]);
+    let e = grid_5g::read_areas(&dir.path().join("none.geojson")).unwrap_err();
+    assert!(e.to_string().contains("none.geojson"), "{e}");
+}
