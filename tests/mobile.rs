@@ -170,89 +170,86 @@ fn metadata_can_be_overridden_and_bad_rasters_are_named() {
         .expect("gdal_translate (gdal-bin)");
     assert!(st.success());
     let stats = t.path().join("s.csv");
-    ok(&[
-        "classify",
-        "--units",
-        s(&units),
-        "--coverage",
-        s(&tagged),
-        "--rules",
-        "it-5g",
-        "--stats",
-        s(&stats),
-        "--mobile-stats",
-    ]);
+    // classify the tagged raster under it-5g with mobile statistics, then `extra`
+    let run = |extra: &[&str], expect_ok: bool| {
+        let mut args = vec![
+            "classify",
+            "--units",
+            s(&units),
+            "--coverage",
+            s(&tagged),
+            "--rules",
+            "it-5g",
+            "--stats",
+            s(&stats),
+            "--mobile-stats",
+        ];
+        args.extend_from_slice(extra);
+        if expect_ok {
+            ok(&args)
+        } else {
+            fail(&args)
+        }
+    };
+    run(&[], true);
     let (h, _) = csv_rows(&stats);
     assert!(h.iter().any(|c| c == "units_5g_Zeta"), "{h:?}");
     // and the command line overrides the file
-    ok(&[
-        "classify",
-        "--units",
-        s(&units),
-        "--coverage",
-        s(&tagged),
-        "--rules",
-        "it-5g",
-        "--stats",
-        s(&stats),
-        "--mobile-stats",
-        "--raster-operator",
-        "Eta",
-        "--raster-technology",
-        "4G",
-    ]);
+    run(
+        &["--raster-operator", "Eta", "--raster-technology", "4G"],
+        true,
+    );
     let (h, _) = csv_rows(&stats);
     assert!(h.iter().any(|c| c == "units_4g_Eta"), "{h:?}");
-    let err = fail(&[
-        "classify",
-        "--units",
-        s(&units),
-        "--coverage",
-        s(&tagged),
-        "--rules",
-        "it-5g",
-        "--stats",
-        s(&stats),
-        "--raster-value",
-        "dbm",
-    ]);
+    let err = run(&["--raster-value", "dbm"], false);
     assert!(
         err.contains("tagged.tif, band 1: VALUE: unknown value kind \"dbm\""),
         "{err}"
     );
 }
 
-#[test]
-fn italia_5g_pixels_and_areas_agree() {
+/// `bianca grid KIND` on the synthetic footprints and rasters, with the comuni as territory
+/// and the registry, then `extra`; returns the summary.
+fn grid(kind: &str, extra: &[&str]) -> String {
     let d = data();
-    let t = tmp();
-    let (tif, gj) = (t.path().join("e.tif"), t.path().join("e.geojson"));
-    let (fgb, comuni, units, pop) = (
+    let (fgb, comuni, units) = (
         d.join("coverage.fgb"),
         d.join("comuni.geojson"),
         d.join("units.csv"),
-        d.join("population.tif"),
     );
-    let mut args = vec!["grid", "italia-5g", "--coverage", s(&fgb)];
     let r = rasters();
+    let mut args = vec!["grid", kind, "--coverage", s(&fgb)];
     args.extend(r.iter().map(|p| s(p)));
     args.extend([
         "--areas",
         s(&comuni),
         "--units",
         s(&units),
-        "--population",
-        s(&pop),
         "--reference-year",
         "2025",
-        "--pixel-m",
-        "500",
-        "--out-raster",
-        s(&tif),
-        "--out-polygons",
-        s(&gj),
     ]);
-    let err = ok(&args);
+    args.extend_from_slice(extra);
+    ok(&args)
+}
+
+#[test]
+fn italia_5g_pixels_and_areas_agree() {
+    let t = tmp();
+    let (tif, gj) = (t.path().join("e.tif"), t.path().join("e.geojson"));
+    let pop = data().join("population.tif");
+    let err = grid(
+        "italia-5g",
+        &[
+            "--population",
+            s(&pop),
+            "--pixel-m",
+            "500",
+            "--out-raster",
+            s(&tif),
+            "--out-polygons",
+            s(&gj),
+        ],
+    );
     // the pixels of the GeoTIFF
     let ds = gdal::Dataset::open(&tif).unwrap();
     assert_eq!(ds.spatial_ref().unwrap().auth_code().unwrap(), 3035);
@@ -290,30 +287,9 @@ fn italia_5g_pixels_and_areas_agree() {
 
 #[test]
 fn h3_hexagons_per_operator_and_technology() {
-    let d = data();
     let t = tmp();
     let out = t.path().join("h.csv");
-    let (fgb, comuni, units) = (
-        d.join("coverage.fgb"),
-        d.join("comuni.geojson"),
-        d.join("units.csv"),
-    );
-    let mut args = vec!["grid", "h3", "--coverage", s(&fgb)];
-    let r = rasters();
-    args.extend(r.iter().map(|p| s(p)));
-    args.extend([
-        "--areas",
-        s(&comuni),
-        "--units",
-        s(&units),
-        "--resolution",
-        "7",
-        "--reference-year",
-        "2025",
-        "--out",
-        s(&out),
-    ]);
-    let err = ok(&args);
+    let err = grid("h3", &["--resolution", "7", "--out", s(&out)]);
     assert!(err.contains("hexagons of resolution 7"), "{err}");
     let (h, rows) = csv_rows(&out);
     assert_eq!(

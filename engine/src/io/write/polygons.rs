@@ -4,15 +4,13 @@
 use std::path::Path;
 
 use gdal::spatial_ref::{AxisMappingStrategy, SpatialRef};
-use gdal::vector::{
-    Feature, FieldDefn, LayerAccess, LayerOptions, OGRFieldType, OGRwkbGeometryType, ToGdal,
-};
+use gdal::vector::{Feature, LayerAccess, LayerOptions, OGRwkbGeometryType, ToGdal};
 use gdal::DriverManager;
 use geo::MultiPolygon;
 
 use super::atomic::AtomicFile;
 use crate::error::{Error, Result};
-use crate::table::{Column, ColumnType, Value};
+use crate::table::{Column, Value};
 
 /// One feature: a lon/lat multipolygon and one value per column.
 #[derive(Debug, Clone)]
@@ -63,27 +61,13 @@ pub fn write_polygons(path: &Path, columns: &[Column], rows: &[PolygonRow<'_>]) 
                 options: Some(options),
             })
             .map_err(|e| err("creating the layer", e))?;
-        for c in columns {
-            let ty = match c.ty {
-                ColumnType::Str => OGRFieldType::OFTString,
-                ColumnType::Int => OGRFieldType::OFTInteger64,
-                ColumnType::Float => OGRFieldType::OFTReal,
-            };
-            FieldDefn::new(&c.name, ty)
-                .and_then(|f| f.add_to_layer(&layer))
-                .map_err(|e| err(&format!("creating field {:?}", c.name), e))?;
-        }
+        super::ogr::add_fields(&layer, columns, &err)?;
         for (i, row) in rows.iter().enumerate() {
             let at = |what: &str| format!("feature {}: {what}", i + 1);
             let mut f = Feature::new(layer.defn()).map_err(|e| err(&at("new feature"), e))?;
             for (col, v) in row.values.iter().enumerate() {
-                let set = match *v {
-                    Value::Str(s) => f.set_field_string(col, s),
-                    Value::Int(n) => f.set_field_integer64(col, n),
-                    Value::Float(x) => f.set_field_double(col, x),
-                    Value::Null => f.set_field_null(col),
-                };
-                set.map_err(|e| err(&at(&columns[col].name), e))?;
+                super::ogr::set_field(&mut f, col, *v)
+                    .map_err(|e| err(&at(&columns[col].name), e))?;
             }
             let g = row
                 .geometry
