@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The quick start: builds bianca, generates the synthetic Tuscany demo data (once), imports
 # it into the embedded store (out/demo/bianca.db, no server needed), classifies it into a
-# snapshot, prints the summary and serves it (tiles and API) on http://127.0.0.1:8080/.
+# snapshot, classifies the Italia 5G grid from the mobile rasters, prints the summary and
+# serves it (tiles and API, with the mobile white areas) on http://127.0.0.1:8080/.
 # Per-unit results and statistics also go to ./out/demo/.
 #   scripts/demo.sh [--units N] [--bind ADDR:PORT] [--no-serve]
 set -euo pipefail
@@ -26,8 +27,8 @@ DATA=out/demo/data
 mkdir -p out/demo
 
 DB=out/demo/bianca.db
-if [ ! -f "$DATA/units.csv" ] || [ "$(cat "$DATA/.units" 2>/dev/null)" != "$UNITS" ]; then
-  "$BIANCA" synth --units "$UNITS" --out "$DATA"
+if [ ! -f "$DATA/population.tif" ] || [ "$(cat "$DATA/.units" 2>/dev/null)" != "$UNITS" ]; then
+  "$BIANCA" synth --units "$UNITS" --out "$DATA" --rasters
   echo "$UNITS" > "$DATA/.units"
   # a store of other demo data would mix two coverages: start it afresh
   rm -f "$DB" "$DB-wal" "$DB-shm" out/demo/planner.token
@@ -47,11 +48,18 @@ fi
   --out out/demo/units.gpkg \
   --stats out/demo/stats.csv
 
+# mobile: the Italia 5G pixels of Tuscany against footprints and the operators' rasters, and
+# the mobile white areas the map shows in its mobile view (the store keeps no rasters)
+"$BIANCA" grid italia-5g --coverage "$DATA/coverage.fgb" "$DATA"/mobile_*.tif \
+  --areas "$DATA/comuni.geojson" --units "$DATA/units.csv" --population "$DATA/population.tif" \
+  --reference-year 2025 --out-raster out/demo/italia5g.tif --out-polygons out/demo/mobile_white.gpkg
+
 echo
 "$BIANCA" --database-url "$DB" snapshots list
 echo
 echo "Store: $DB (bianca --database-url $DB snapshots list|export|diff)"
 echo "Per-unit results: out/demo/units.gpkg (open it in QGIS); statistics: out/demo/stats.csv"
+echo "Italia 5G: out/demo/italia5g.tif (pixels), out/demo/mobile_white.gpkg (eligible areas)"
 
 # a planner token for the demo (the full view: exact speeds, confidential datasets)
 if [ ! -s out/demo/planner.token ]; then
@@ -66,5 +74,5 @@ if [ "$SERVE" = 1 ]; then
   echo "  public map:        http://$BIND/"
   echo "  planner workspace: http://$BIND/planner   (token: $(cat out/demo/planner.token))"
   echo "  API:               http://$BIND/api/v1/   (OpenAPI: /api/v1/openapi.json)"
-  exec "$BIANCA" --database-url "$DB" serve --bind "$BIND"
+  exec "$BIANCA" --database-url "$DB" serve --bind "$BIND" --mobile-areas out/demo/mobile_white.gpkg
 fi

@@ -54,13 +54,17 @@ pub struct Reach {
     /// Distinct networks with 4G / with 5G reaching the unit, existing or planned.
     pub networks_4g: u8,
     pub networks_5g: u8,
-    /// Operators with 4G / 5G reaching the unit: bit k for
-    /// [`Classification::mobile_operators`]`[k]` (the first 32 only).
+}
+
+/// The mobile operators reaching a unit, existing or planned: bit k stands for
+/// [`Classification::mobile_operators`]`[k]` (the first [`MAX_MOBILE_OPERATORS`] only).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct MobileOps {
     pub ops_4g: u32,
     pub ops_5g: u32,
 }
 
-/// At most this many mobile operators are told apart in [`Reach::ops_4g`] / `ops_5g`.
+/// At most this many mobile operators are told apart in [`MobileOps`].
 pub const MAX_MOBILE_OPERATORS: usize = 32;
 
 /// The results of a classification run, aligned with the registry's rows.
@@ -82,6 +86,9 @@ pub struct Classification {
     /// Operators of 4G / 5G offers, sorted by name (at most [`MAX_MOBILE_OPERATORS`]; more
     /// are not told apart per operator).
     pub mobile_operators: Vec<String>,
+    /// Per unit, the mobile operators reaching it; empty when not known (a stored
+    /// snapshot keeps no per-operator reach).
+    pub mobile_ops: Vec<MobileOps>,
 }
 
 /// Classifies every unit. `index` must have been built over `coverage.footprints` in order
@@ -131,12 +138,14 @@ pub fn classify(
     let nr = prepared.len();
     // results in visiting order, then gathered back to registry order
     let mut reach_sorted = vec![Reach::default(); n];
+    let mut ops_sorted = vec![MobileOps::default(); n];
     let mut dec_sorted = vec![Decision::default(); n * nr];
     reach_sorted
         .par_chunks_mut(CHUNK)
+        .zip(ops_sorted.par_chunks_mut(CHUNK))
         .zip(dec_sorted.par_chunks_mut(CHUNK * nr.max(1)))
         .zip(order.par_chunks(CHUNK))
-        .for_each(|((reach, decs), idx)| {
+        .for_each(|(((reach, ops), decs), idx)| {
             let mut hits: Vec<u32> = Vec::with_capacity(64);
             let mut scratch: Vec<u32> = Vec::with_capacity(16);
             let (mut p, mut dp, mut out, mut unknown) = (0u64, 0u64, 0u64, 0u64);
@@ -164,7 +173,7 @@ pub fn classify(
                         dp += list.len() as u64;
                     }
                 }
-                reach[k] = reach_of(&hits, &samples, coverage, &mobile_bit, &mut scratch);
+                (reach[k], ops[k]) = reach_of(&hits, &samples, coverage, &mobile_bit, &mut scratch);
                 for (r, pr) in prepared.iter().enumerate() {
                     decs[k * nr + r] = pr.decide_with(&hits, &samples, offers, &mut scratch);
                 }
@@ -182,6 +191,8 @@ pub fn classify(
     }
     let reach: Vec<Reach> = inv.par_iter().map(|&k| reach_sorted[k as usize]).collect();
     drop(reach_sorted);
+    let mobile_ops: Vec<MobileOps> = inv.par_iter().map(|&k| ops_sorted[k as usize]).collect();
+    drop(ops_sorted);
     let rules_out = rules
         .iter()
         .enumerate()
@@ -203,10 +214,11 @@ pub fn classify(
         outside_coverage: outside.into_inner(),
         raster_unknown: raster_unknown.into_inner(),
         mobile_operators,
+        mobile_ops,
     }
 }
 
-/// The operators of 4G / 5G offers, sorted, and per offer its bit in [`Reach::ops_4g`]
+/// The operators of 4G / 5G offers, sorted, and per offer its bit in [`MobileOps`]
 /// (0 for other technologies and operators past [`MAX_MOBILE_OPERATORS`]).
 fn mobile_operators(coverage: &Coverage) -> (Vec<String>, Vec<u32>) {
     let offers = &coverage.offers;
@@ -251,7 +263,7 @@ fn reach_of(
     coverage: &Coverage,
     mobile_bit: &[u32],
     scratch: &mut Vec<u32>,
-) -> Reach {
+) -> (Reach, MobileOps) {
     let offers = &coverage.offers.offers;
     let mut r = Reach::default();
     for &h in hits {
@@ -291,12 +303,13 @@ fn reach_of(
     };
     r.networks_4g = count(Technology::Mobile4g);
     r.networks_5g = count(Technology::Mobile5g);
+    let mut m = MobileOps::default();
     for h in hits.iter().copied().chain(reaching().map(|s| s.offer)) {
         match offers[h as usize].technology {
-            Technology::Mobile4g => r.ops_4g |= mobile_bit[h as usize],
-            Technology::Mobile5g => r.ops_5g |= mobile_bit[h as usize],
+            Technology::Mobile4g => m.ops_4g |= mobile_bit[h as usize],
+            Technology::Mobile5g => m.ops_5g |= mobile_bit[h as usize],
             _ => {}
         }
     }
-    r
+    (r, m)
 }

@@ -146,7 +146,8 @@ pub fn compute_with(
     mobile: bool,
 ) -> Stats {
     let n_classes: Vec<usize> = cls.rules.iter().map(|r| r.class_names.len()).collect();
-    let n_ops = if mobile {
+    // per-operator columns only where the run knows its units' operators
+    let n_ops = if mobile && cls.mobile_ops.len() == units.len() {
         cls.mobile_operators.len()
     } else {
         0
@@ -182,10 +183,11 @@ pub fn compute_with(
                         row.mobile[0] += u;
                     }
                     for k in 0..n_ops {
-                        if reach.ops_4g & (1 << k) != 0 {
+                        let ops = cls.mobile_ops[i];
+                        if ops.ops_4g & (1 << k) != 0 {
                             row.mobile[1 + k] += u;
                         }
-                        if reach.ops_5g & (1 << k) != 0 {
+                        if ops.ops_5g & (1 << k) != 0 {
                             row.mobile[1 + n_ops + k] += u;
                         }
                     }
@@ -280,7 +282,7 @@ pub fn compute_with(
         .iter()
         .map(|r| (r.name.clone(), r.class_names.clone()))
         .collect();
-    let mobile_operators = if mobile {
+    let mobile_operators = if n_ops > 0 {
         cls.mobile_operators.clone()
     } else {
         Vec::new()

@@ -415,10 +415,6 @@ impl Store {
                 technologies,
                 networks_4g: u8::try_from(n4).unwrap_or(u8::MAX),
                 networks_5g: u8::try_from(n5).unwrap_or(u8::MAX),
-                // per-operator mobile reach is not stored (only `--mobile-stats` of a
-                // file run uses it)
-                ops_4g: 0,
-                ops_5g: 0,
             };
             seen += 1;
         }
@@ -499,7 +495,10 @@ impl Store {
             unmatched_declarations: 0,
             outside_coverage: 0,
             raster_unknown: 0,
+            // per-operator mobile reach is not stored (only `--mobile-stats` of a file
+            // run uses it)
             mobile_operators: Vec::new(),
+            mobile_ops: Vec::new(),
         };
         Ok(StoredSnapshot {
             info,
