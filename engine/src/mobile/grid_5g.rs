@@ -353,6 +353,17 @@ fn add_population(
     areas: &mut [EligibleArea],
 ) -> Result<()> {
     let grid = pc.grid;
+    // pixel areas compare only in metres
+    let geographic = SpatialRef::from_definition(&pop.crs_key)
+        .map(|s| s.is_geographic())
+        .unwrap_or(false);
+    if geographic {
+        return Err(Error::Invalid(format!(
+            "{}: the population raster is in a geographic CRS ({}); give one in a projected CRS \
+             (e.g. the 1 km EPSG:3035 census grid) so that pixel areas compare",
+            pop.label, pop.crs_key
+        )));
+    }
     let [_, a, b, _, d, e] = pop.geo_transform;
     let ratio = grid.size * grid.size / (a * e - b * d).abs();
     let to_lon_lat = Reprojector::from_crs(GRID_CRS)?;

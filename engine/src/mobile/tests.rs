@@ -822,6 +822,11 @@ fn eligible_pixels_dissolve_into_areas_with_units_and_population() {
         label: "pop".into(),
     };
     let areas = grid_5g::dissolve(&pc, Some(&units), Some(&pop)).unwrap();
+    // a population raster in degrees is refused: its pixel areas are not comparable
+    let mut geographic = pop.clone();
+    geographic.crs_key = "EPSG:4326".into();
+    let e = grid_5g::dissolve(&pc, None, Some(&geographic)).unwrap_err();
+    assert!(e.to_string().contains("geographic CRS"), "{e}");
     assert_eq!(areas.len(), 3);
     let ring = &areas[0];
     assert_eq!((ring.pixels, ring.addresses, ring.units), (8, 2, 2));
