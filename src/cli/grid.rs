@@ -212,6 +212,7 @@ fn italia_5g(a: &Italia5gArgs) -> Result<()> {
         None => None,
     };
     let r = read_inputs(&a.inputs)?;
+    let t_read = t0.elapsed();
     summary_header(&a.inputs, &r);
     let bbox = match (&r.areas, &r.units) {
         (Some(ar), _) => geo::MultiPolygon::new(
@@ -298,13 +299,21 @@ fn italia_5g(a: &Italia5gArgs) -> Result<()> {
         if let Some(n) = n_areas {
             eprintln!("  {} dissolved eligible areas", thousands(n as u64));
         }
-        eprintln!(
-            "  time: classify {:.2}s, total {:.2}s",
-            t_classify.as_secs_f64(),
-            t0.elapsed().as_secs_f64()
-        );
+        print_times(t0, t_read, t_classify);
     }
     Ok(())
+}
+
+/// The summary's last line: reading, classifying (from the end of reading), writing.
+fn print_times(t0: Instant, t_read: std::time::Duration, t_classify: std::time::Duration) {
+    let total = t0.elapsed();
+    eprintln!(
+        "  time: read {:.2}s, classify {:.2}s, write {:.2}s, total {:.2}s",
+        t_read.as_secs_f64(),
+        (t_classify - t_read).as_secs_f64(),
+        (total - t_classify).as_secs_f64(),
+        total.as_secs_f64()
+    );
 }
 
 fn units_bbox(u: &Units) -> Option<geo::Rect<f64>> {
@@ -364,6 +373,7 @@ fn h3(a: &H3Args) -> Result<()> {
         .map(|r| rules::load(r))
         .collect::<Result<Vec<_>, _>>()?;
     let r = read_inputs(&a.inputs)?;
+    let t_read = t0.elapsed();
     summary_header(&a.inputs, &r);
     let cells = match (&r.areas, &r.units) {
         (Some(ar), _) => h3_grid::cells_in_areas(&ar.geometries, res)?,
@@ -401,11 +411,7 @@ fn h3(a: &H3Args) -> Result<()> {
                 thousands(unknown)
             );
         }
-        eprintln!(
-            "  time: classify {:.2}s, total {:.2}s",
-            t_classify.as_secs_f64(),
-            t0.elapsed().as_secs_f64()
-        );
+        print_times(t0, t_read, t_classify);
     }
     Ok(())
 }
