@@ -916,9 +916,15 @@ fn eligible_areas_round_trip_through_their_file() {
         geometry: &a.geometry,
         values: vec![Int(7), Int(12), Int(3), Int(5), Float(11.5)],
     }];
-    crate::io::write::write_polygons(&p, &columns, &rows).unwrap();
-    let back = grid_5g::read_areas(&p).unwrap();
-    assert_eq!(back, vec![a]);
+    for ext in ["geojson", "gpkg", "fgb"] {
+        let p = p.with_extension(ext);
+        crate::io::write::write_polygons(&p, &columns, &rows).unwrap();
+        let back = grid_5g::read_areas(&p).unwrap();
+        assert_eq!(back, vec![a.clone()], "{ext}");
+    }
+    let e =
+        crate::io::write::write_polygons(&p.with_extension("csv"), &columns, &rows).unwrap_err();
+    assert!(e.to_string().contains(".geojson, .gpkg or .fgb"), "{e}");
     let e = grid_5g::read_areas(&dir.path().join("none.geojson")).unwrap_err();
     assert!(e.to_string().contains("none.geojson"), "{e}");
 }
