@@ -328,3 +328,65 @@ fn h3_hexagons_per_operator_and_technology() {
         );
     }
 }
+
+#[test]
+fn a_regional_registry_reads_only_its_part_of_the_rasters_with_the_same_results() {
+    let d = data();
+    let t = tmp();
+    // the units around Florence only: the rasters are then read only around them
+    let (h, rows) = csv_rows(&d.join("units.csv"));
+    let (lon, lat) = (
+        h.iter().position(|c| c == "lon").unwrap(),
+        h.iter().position(|c| c == "lat").unwrap(),
+    );
+    let near = |r: &Vec<String>| {
+        let (x, y): (f64, f64) = (r[lon].parse().unwrap(), r[lat].parse().unwrap());
+        (11.0..11.5).contains(&x) && (43.6..43.9).contains(&y)
+    };
+    let mut w = csv::Writer::from_path(t.path().join("florence.csv")).unwrap();
+    w.write_record(&h).unwrap();
+    let mut n = 0;
+    for r in rows.iter().filter(|r| near(r)) {
+        w.write_record(r).unwrap();
+        n += 1;
+    }
+    w.flush().unwrap();
+    assert!(n > 100, "{n} units near Florence");
+    let classify = |units: &Path, out: &Path| {
+        let mut args = vec!["classify", "--units", s(units), "--coverage"];
+        let r = rasters();
+        args.extend(r.iter().map(|p| s(p)));
+        args.extend([
+            "--rules",
+            "it-5g,fcc-4g-5-1",
+            "--reference-year",
+            "2025",
+            "--out",
+            s(out),
+        ]);
+        ok(&args);
+        let (h, rows) = csv_rows(out);
+        let keep: Vec<usize> = [
+            "id",
+            "class",
+            "class_fcc_4g_5_1",
+            "networks_4g",
+            "best_down_mbps",
+        ]
+        .iter()
+        .map(|c| h.iter().position(|x| x == c).unwrap())
+        .collect();
+        rows.iter()
+            .map(|r| keep.iter().map(|&i| r[i].clone()).collect::<Vec<_>>())
+            .collect::<Vec<_>>()
+    };
+    let (all, part) = (t.path().join("all.csv"), t.path().join("part.csv"));
+    let whole = classify(&d.join("units.csv"), &all);
+    let regional = classify(&t.path().join("florence.csv"), &part);
+    assert_eq!(regional.len(), n);
+    let by_id: std::collections::HashMap<&str, &Vec<String>> =
+        whole.iter().map(|r| (r[0].as_str(), r)).collect();
+    for r in &regional {
+        assert_eq!(&r, by_id.get(r[0].as_str()).unwrap(), "unit {}", r[0]);
+    }
+}

@@ -434,17 +434,25 @@ fn read_files(a: &ClassifyArgs, on_error: OnError, grid: GridOptions) -> Result<
         crs: a.coverage_crs.clone(),
         on_error,
     };
-    // the registry on one side; the coverage and its join index on the other: both have
-    // serial stretches, so running them side by side keeps both cores busy
+    // the registry on one side; the footprints and their join index on the other: both
+    // have serial stretches, so running them side by side keeps both cores busy; then the
+    // rasters, read only around the registry
+    let (vectors, rasters) = super::coverage::split(&a.coverage);
     let (units_read, coverage_read) = rayon::join(
         || {
             read::read_units(units_path, &units_opts)
                 .with_context(|| format!("reading units from {}", units_path.display()))
         },
-        || super::coverage::read_coverage(&a.coverage, &a.declarations, &cov_opts, &a.raster, grid),
+        || super::coverage::read_vectors(&vectors, &a.declarations, &cov_opts, grid),
     );
     let (mut units, mut rejects) = units_read?;
-    let (coverage, coverage_rejects, index) = coverage_read?;
+    let (mut coverage, coverage_rejects, index) = coverage_read?;
+    let window = super::coverage::units_box(&units);
+    super::coverage::add_rasters(
+        &mut coverage,
+        &rasters,
+        &a.raster.options(cov_opts.crs.clone(), window),
+    )?;
     rejects.extend(coverage_rejects);
     let mut area_info = HashMap::new();
     let mut unplaced = 0;

@@ -1,11 +1,15 @@
-//! Reading coverage files, vector or raster, shared by `classify` and `grid`.
+//! Reading coverage files, vector or raster, shared by `classify` and `grid`: footprints and
+//! declarations first (beside the registry), then the rasters, of which only the pixels
+//! around what will be sampled are read.
 
 use anyhow::{Context, Result};
 use bianca_engine::classify::build_index;
 use bianca_engine::io::read::{self, RasterOptions, ReadOptions};
 use bianca_engine::join::index::{GridIndex, GridOptions};
 use bianca_engine::model::Coverage;
+use bianca_engine::units::Units;
 use bianca_engine::Reject;
+use rayon::prelude::*;
 use std::path::PathBuf;
 
 /// Options of coverage rasters: they override the rasters' own GDAL metadata items
@@ -36,7 +40,9 @@ pub struct RasterArgs {
 }
 
 impl RasterArgs {
-    pub fn options(&self, crs: Option<String>) -> RasterOptions {
+    /// The options of every raster of a run: `crs` for rasters without one, `window` the
+    /// lon/lat box that will be sampled (only its pixels are read).
+    pub fn options(&self, crs: Option<String>, window: Option<[f64; 4]>) -> RasterOptions {
         RasterOptions {
             crs,
             operator: self.raster_operator.clone(),
@@ -46,29 +52,27 @@ impl RasterArgs {
             year: self.raster_year.clone(),
             value: self.raster_value.clone(),
             up_mbps: self.raster_up_mbps.clone(),
+            window,
         }
     }
 }
 
-/// Reads every coverage file (footprints, or rasters: any file GDAL opens as a raster) and
-/// declarations file into one [`Coverage`], and builds the join index over its footprints.
-pub fn read_coverage(
+/// Coverage files sorted by kind: rasters are those GDAL opens as one.
+pub fn split(files: &[PathBuf]) -> (Vec<PathBuf>, Vec<PathBuf>) {
+    files.iter().cloned().partition(|f| !read::is_raster(f))
+}
+
+/// Reads the footprint and declarations files into one [`Coverage`] and builds the join
+/// index over its footprints (rasters come after, with [`add_rasters`]).
+pub fn read_vectors(
     coverage: &[PathBuf],
     declarations: &[PathBuf],
     opts: &ReadOptions,
-    rasters: &RasterArgs,
     grid: GridOptions,
 ) -> Result<(Coverage, Vec<Reject>, GridIndex)> {
     let mut cov = Coverage::default();
     let mut rejects = Vec::new();
-    let raster_opts = rasters.options(opts.crs.clone());
     for f in coverage {
-        if read::is_raster(f) {
-            let bands = read::read_raster(f, &raster_opts, &mut cov.offers)
-                .with_context(|| format!("reading the coverage raster {}", f.display()))?;
-            cov.rasters.extend(bands);
-            continue;
-        }
         let (fps, rj) = read::read_footprints(f, opts, &mut cov.offers)
             .with_context(|| format!("reading coverage from {}", f.display()))?;
         cov.footprints.extend(fps);
@@ -82,6 +86,37 @@ pub fn read_coverage(
     }
     let index = build_index(&cov, grid);
     Ok((cov, rejects, index))
+}
+
+/// Adds the coverage rasters to `cov`: the files decode in parallel, then their offers are
+/// added in the order given. `opts.window`: only the pixels around it are read.
+pub fn add_rasters(cov: &mut Coverage, files: &[PathBuf], opts: &RasterOptions) -> Result<()> {
+    let decoded = files
+        .par_iter()
+        .map(|f| {
+            read::raster::decode_raster(f, opts)
+                .with_context(|| format!("reading the coverage raster {}", f.display()))
+        })
+        .collect::<Result<Vec<_>>>()?;
+    for (f, d) in files.iter().zip(decoded) {
+        let bands = read::raster::register(f, d, &mut cov.offers);
+        cov.rasters.extend(bands);
+    }
+    Ok(())
+}
+
+/// The lon/lat box (west, south, east, north) of the units, `None` when there are none.
+pub fn units_box(u: &Units) -> Option<[f64; 4]> {
+    if u.is_empty() {
+        return None;
+    }
+    let fold = |v: &[f64], f: fn(f64, f64) -> f64, init: f64| v.iter().copied().fold(init, f);
+    Some([
+        fold(&u.lon, f64::min, f64::INFINITY),
+        fold(&u.lat, f64::min, f64::INFINITY),
+        fold(&u.lon, f64::max, f64::NEG_INFINITY),
+        fold(&u.lat, f64::max, f64::NEG_INFINITY),
+    ])
 }
 
 /// One line per raster for a run's summary: `file band 1: TelcoUno 4G rsrp_dbm (EPSG:32632, 2874 x 2602 px)`.

@@ -17,7 +17,7 @@ use bianca_engine::table::{Column, ColumnType, Value};
 use bianca_engine::units::Units;
 use geo::BoundingRect;
 
-use super::coverage::{describe_rasters, read_coverage, RasterArgs};
+use super::coverage::{add_rasters, describe_rasters, read_vectors, split, units_box, RasterArgs};
 use super::output::{check_dir, current_year, thousands};
 use crate::progress;
 
@@ -120,6 +120,17 @@ struct Read {
     areas: Option<read::Areas>,
     units: Option<Units>,
     reference_year: i32,
+    /// The coverage files GDAL opens as rasters, read by [`Read::add_rasters`].
+    rasters: Vec<PathBuf>,
+}
+
+impl Read {
+    /// Reads the rasters, only their pixels around the lon/lat box `window` (what the grid
+    /// will sample).
+    fn add_rasters(&mut self, i: &GridInputs, window: Option<[f64; 4]>) -> Result<()> {
+        let opts = i.raster.options(i.coverage_crs.clone(), window);
+        add_rasters(&mut self.coverage, &self.rasters, &opts)
+    }
 }
 
 fn read_inputs(i: &GridInputs) -> Result<Read> {
@@ -135,8 +146,8 @@ fn read_inputs(i: &GridInputs) -> Result<Read> {
         crs: i.coverage_crs.clone(),
         ..Default::default()
     };
-    let (coverage, _, index) =
-        read_coverage(&i.coverage, &[], &opts, &i.raster, GridOptions::default())?;
+    let (vectors, rasters) = split(&i.coverage);
+    let (coverage, _, index) = read_vectors(&vectors, &[], &opts, GridOptions::default())?;
     let areas = match &i.areas {
         Some(p) => Some(
             read::read_areas(p, &i.area_field, &ReadOptions::default())
@@ -166,6 +177,7 @@ fn read_inputs(i: &GridInputs) -> Result<Read> {
         areas,
         units,
         reference_year,
+        rasters,
     })
 }
 
@@ -211,9 +223,7 @@ fn italia_5g(a: &Italia5gArgs) -> Result<()> {
         ),
         None => None,
     };
-    let r = read_inputs(&a.inputs)?;
-    let t_read = t0.elapsed();
-    summary_header(&a.inputs, &r);
+    let mut r = read_inputs(&a.inputs)?;
     let bbox = match (&r.areas, &r.units) {
         (Some(ar), _) => geo::MultiPolygon::new(
             ar.geometries
@@ -222,10 +232,15 @@ fn italia_5g(a: &Italia5gArgs) -> Result<()> {
                 .collect(),
         )
         .bounding_rect(),
-        (None, Some(u)) => units_bbox(u),
+        (None, Some(u)) => units_box(u).map(|b| geo::Rect::new((b[0], b[1]), (b[2], b[3]))),
         (None, None) => None,
     }
     .context("the territory is empty")?;
+    // every classified pixel centre lies in the territory's box
+    let (lo, hi) = (bbox.min(), bbox.max());
+    r.add_rasters(&a.inputs, Some([lo.x, lo.y, hi.x, hi.y]))?;
+    let t_read = t0.elapsed();
+    summary_header(&a.inputs, &r);
     let grid = Grid::covering(bbox, a.pixel_m)?;
     let territory = r
         .areas
@@ -316,23 +331,6 @@ fn print_times(t0: Instant, t_read: std::time::Duration, t_classify: std::time::
     );
 }
 
-fn units_bbox(u: &Units) -> Option<geo::Rect<f64>> {
-    if u.is_empty() {
-        return None;
-    }
-    let fold = |v: &[f64], f: fn(f64, f64) -> f64, init: f64| v.iter().copied().fold(init, f);
-    Some(geo::Rect::new(
-        (
-            fold(&u.lon, f64::min, f64::INFINITY),
-            fold(&u.lat, f64::min, f64::INFINITY),
-        ),
-        (
-            fold(&u.lon, f64::max, f64::NEG_INFINITY),
-            fold(&u.lat, f64::max, f64::NEG_INFINITY),
-        ),
-    ))
-}
-
 fn write_areas(path: &Path, areas: &[grid_5g::EligibleArea], size: f64) -> Result<()> {
     let columns = [
         Column::new("id", ColumnType::Int),
@@ -372,14 +370,31 @@ fn h3(a: &H3Args) -> Result<()> {
         .iter()
         .map(|r| rules::load(r))
         .collect::<Result<Vec<_>, _>>()?;
-    let r = read_inputs(&a.inputs)?;
-    let t_read = t0.elapsed();
-    summary_header(&a.inputs, &r);
+    let mut r = read_inputs(&a.inputs)?;
     let cells = match (&r.areas, &r.units) {
         (Some(ar), _) => h3_grid::cells_in_areas(&ar.geometries, res)?,
         (None, Some(u)) => h3_grid::cells_of_points(&u.lon, &u.lat, res),
         (None, None) => Vec::new(),
     };
+    // the hexagons' centres are what is sampled
+    let centres = h3_grid::centres(&cells);
+    let (lon, lat): (Vec<f64>, Vec<f64>) = centres.iter().copied().unzip();
+    let window = (!cells.is_empty()).then(|| {
+        let (x0, x1) = lon
+            .iter()
+            .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &v| {
+                (a.min(v), b.max(v))
+            });
+        let (y0, y1) = lat
+            .iter()
+            .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &v| {
+                (a.min(v), b.max(v))
+            });
+        [x0, y0, x1, y1]
+    });
+    r.add_rasters(&a.inputs, window)?;
+    let t_read = t0.elapsed();
+    summary_header(&a.inputs, &r);
     let pb = progress::bar_of(cells.len() as u64, "hexagons", "hexagons");
     let hex = h3_grid::classify_hexagons(
         cells,

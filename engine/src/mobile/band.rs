@@ -33,20 +33,26 @@ impl Band {
     /// The pixel `(col, row)` holding the point `(x, y)` in the band's CRS, or `None` when the
     /// point is outside the raster (or not finite).
     pub fn pixel(&self, x: f64, y: f64) -> Option<(usize, usize)> {
-        let [x0, a, b, y0, d, e] = self.geo_transform;
-        let (dx, dy) = (x - x0, y - y0);
-        let (col, row) = if b == 0.0 && d == 0.0 {
-            // north-up: exact for points on pixel edges
-            (dx / a, dy / e)
-        } else {
-            let det = a * e - b * d;
-            ((e * dx - b * dy) / det, (a * dy - d * dx) / det)
-        };
+        let (col, row) = Self::fractional_pixel(&self.geo_transform, x, y);
         let (col, row) = (col.floor(), row.floor());
         if !(col >= 0.0 && row >= 0.0 && col < self.width as f64 && row < self.height as f64) {
             return None;
         }
         Some((col as usize, row as usize))
+    }
+
+    /// Pixel/line coordinates of `(x, y)` through the inverse of geotransform `gt` (not
+    /// floored: pixel `(c, r)` holds `[c, c + 1) x [r, r + 1)`).
+    pub fn fractional_pixel(gt: &[f64; 6], x: f64, y: f64) -> (f64, f64) {
+        let [x0, a, b, y0, d, e] = *gt;
+        let (dx, dy) = (x - x0, y - y0);
+        if b == 0.0 && d == 0.0 {
+            // north-up: exact for points on pixel edges
+            (dx / a, dy / e)
+        } else {
+            let det = a * e - b * d;
+            ((e * dx - b * dy) / det, (a * dy - d * dx) / det)
+        }
     }
 
     /// The value of the pixel holding `(x, y)` (band CRS), or `None` when the point is

@@ -68,6 +68,17 @@ pub fn cells_of_points(lon: &[f64], lat: &[f64], res: Resolution) -> Vec<CellInd
     cells
 }
 
+/// The centre (lon, lat) of every cell.
+pub fn centres(cells: &[CellIndex]) -> Vec<(f64, f64)> {
+    cells
+        .par_iter()
+        .map(|&c| {
+            let ll = LatLng::from(c);
+            (ll.lng(), ll.lat())
+        })
+        .collect()
+}
+
 /// One column of the result: a rule set, an operator and a technology.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct HexLayer {
@@ -164,13 +175,7 @@ pub fn classify_hexagons(
                 .collect()
         })
         .collect();
-    let centres: Vec<(f64, f64)> = cells
-        .par_iter()
-        .map(|&c| {
-            let ll = LatLng::from(c);
-            (ll.lng(), ll.lat())
-        })
-        .collect();
+    let centres = centres(&cells);
     let nl = layers.len();
     let mut status = vec![NOT_COVERED; cells.len() * nl];
     let probe = PointProbe::new(coverage, index);

@@ -928,3 +928,67 @@ fn eligible_areas_round_trip_through_their_file() {
     let e = grid_5g::read_areas(&dir.path().join("none.geojson")).unwrap_err();
     assert!(e.to_string().contains("none.geojson"), "{e}");
 }
+
+#[test]
+fn a_window_reads_only_the_pixels_around_it_and_samples_the_same_values() {
+    let dir = tempfile::tempdir().unwrap();
+    // 200 x 150 pixels of 100 m in UTM 32N around Florence, each valued by its position
+    let (w, h) = (200usize, 150usize);
+    let gt = [671000.0, 100.0, 0.0, 4857000.0, 0.0, -100.0];
+    let px: Vec<f32> = (0..w * h).map(|k| k as f32).collect();
+    let p = tif(
+        &dir.path().join("big.tif"),
+        Some("EPSG:32632"),
+        gt,
+        (w, h),
+        &[(px, vec![])],
+        &MD_4G,
+    );
+    let full = read_raster(&p, &RasterOptions::default(), &mut Offers::new()).unwrap();
+    let window = [11.24, 43.77, 11.26, 43.79];
+    let opts = RasterOptions {
+        window: Some(window),
+        ..Default::default()
+    };
+    let part = read_raster(&p, &opts, &mut Offers::new()).unwrap();
+    let (fb, pb) = (&full[0].band, &part[0].band);
+    assert!(
+        pb.width < 40 && pb.height < 40 && pb.width > 10,
+        "{} x {}",
+        pb.width,
+        pb.height
+    );
+    assert_eq!(pb.values.len(), pb.width * pb.height);
+    // every point of the box samples as from the whole raster
+    let (sf, sp) = (Sampler::new(&full), Sampler::new(&part));
+    let mut lon = Vec::new();
+    let mut lat = Vec::new();
+    for i in 0..=20 {
+        for j in 0..=20 {
+            lon.push(window[0] + (window[2] - window[0]) * f64::from(i) / 20.0);
+            lat.push(window[1] + (window[3] - window[1]) * f64::from(j) / 20.0);
+        }
+    }
+    let (mut a, mut b) = (Vec::new(), Vec::new());
+    sf.sample(&lon, &lat, &mut a, &mut Default::default());
+    sp.sample(&lon, &lat, &mut b, &mut Default::default());
+    assert!(a.iter().all(|v| !v.is_nan()));
+    assert_eq!(a, b);
+    // the window's corner pixel is the whole raster's pixel at the same place
+    let (x, y) = pb.centre(0, 0);
+    assert_eq!(pb.value_at(x, y), fb.value_at(x, y));
+    // a box that misses the raster reads nothing: every point there is unknown
+    let far = RasterOptions {
+        window: Some([14.0, 40.0, 14.1, 40.1]),
+        ..Default::default()
+    };
+    let none = read_raster(&p, &far, &mut Offers::new()).unwrap();
+    assert_eq!(
+        (
+            none[0].band.width * none[0].band.height,
+            none[0].band.values.len()
+        ),
+        (0, 0)
+    );
+    assert_eq!(none[0].band.value_at(x, y), None);
+}

@@ -17,7 +17,10 @@
 //!
 //! Pixels equal to the band's nodata value (and NaN pixels) have no data; the band's scale
 //! and offset, when set, are applied. The raster must have a CRS (or [`RasterOptions::crs`])
-//! and a geotransform. Bands are read whole into memory as `f32`.
+//! and a geotransform. Bands are read into memory as `f32`: whole, or only the pixels
+//! around [`RasterOptions::window`] (a national raster read for one region's registry).
+//! Reading is split in two so that several files decode in parallel: [`decode_raster`]
+//! (no shared state) then [`register`] (adds the offers).
 
 use std::path::Path;
 use std::sync::Arc;
@@ -43,6 +46,10 @@ pub struct RasterOptions {
     pub year: Option<String>,
     pub value: Option<String>,
     pub up_mbps: Option<String>,
+    /// Read only the pixels covering this lon/lat box (west, south, east, north), plus one
+    /// pixel around: points outside it then find no pixel (unknown), so give the extent
+    /// of everything that will be sampled.
+    pub window: Option<[f64; 4]>,
 }
 
 impl RasterOptions {
@@ -90,6 +97,22 @@ pub fn read_raster(
     opts: &RasterOptions,
     offers: &mut Offers,
 ) -> Result<Vec<RasterCoverage>> {
+    let decoded = decode_raster(path, opts)?;
+    Ok(register(path, decoded, offers))
+}
+
+/// One band as decoded, before its offer is registered.
+#[derive(Debug, Clone)]
+pub struct DecodedBand {
+    pub attrs: OfferAttrs,
+    pub kind: ValueKind,
+    pub up_mbps: Option<f32>,
+    pub band: Band,
+}
+
+/// The first half of [`read_raster`]: opens, checks and reads every band, touching nothing
+/// shared (several files may decode at once).
+pub fn decode_raster(path: &Path, opts: &RasterOptions) -> Result<Vec<DecodedBand>> {
     let err = |band: Option<usize>, message: String| Error::Raster {
         path: path.to_path_buf(),
         band,
@@ -101,24 +124,88 @@ pub fn read_raster(
         || path.display().to_string(),
         |n| n.to_string_lossy().into_owned(),
     );
+    let (w, h) = ds.raster_size();
+    let window = match opts.window {
+        Some(b) => pixel_window(&g, b, (w, h))?,
+        None => (0, 0, w, h),
+    };
     let mut read = Vec::new();
     for b in 1..=ds.raster_count() {
         let band = ds
             .rasterband(b)
             .map_err(|e| err(Some(b), format!("cannot open the band ({e})")))?;
-        let attrs = band_attrs(ds, &band, opts).map_err(|m| err(Some(b), m))?;
-        read.push((attrs, g.band(&band, b, &name)?));
-    }
-    let source = offers.add_source(&path.display().to_string(), SourceKind::Raster);
-    Ok(read
-        .into_iter()
-        .map(|((attrs, kind, up), band)| RasterCoverage {
-            offer: offers.push(&attrs, source),
+        let (attrs, kind, up_mbps) = band_attrs(ds, &band, opts).map_err(|m| err(Some(b), m))?;
+        read.push(DecodedBand {
+            attrs,
             kind,
-            up_mbps: up,
-            band: Arc::new(band),
+            up_mbps,
+            band: g.band(&band, b, &name, window)?,
+        });
+    }
+    Ok(read)
+}
+
+/// The second half of [`read_raster`]: one source for the file, one offer per band.
+pub fn register(path: &Path, bands: Vec<DecodedBand>, offers: &mut Offers) -> Vec<RasterCoverage> {
+    let source = offers.add_source(&path.display().to_string(), SourceKind::Raster);
+    bands
+        .into_iter()
+        .map(|d| RasterCoverage {
+            offer: offers.push(&d.attrs, source),
+            kind: d.kind,
+            up_mbps: d.up_mbps,
+            band: Arc::new(d.band),
         })
-        .collect())
+        .collect()
+}
+
+/// The pixels `(col, row, width, height)` of a raster of `size` covering the lon/lat box
+/// `[west, south, east, north]`, one pixel wider on every side, clipped to the raster
+/// (empty when they do not meet). The box's edges are densified before projecting; a box
+/// that cannot be projected at all gives the whole raster.
+fn pixel_window(
+    g: &OpenGrid,
+    b: [f64; 4],
+    size: (usize, usize),
+) -> Result<(usize, usize, usize, usize)> {
+    let steps = 32;
+    let (mut xs, mut ys) = (Vec::new(), Vec::new());
+    for k in 0..=steps {
+        let t = f64::from(k) / f64::from(steps);
+        let lon = b[0] + t * (b[2] - b[0]);
+        let lat = b[1] + t * (b[3] - b[1]);
+        for (x, y) in [(lon, b[1]), (lon, b[3]), (b[0], lat), (b[2], lat)] {
+            xs.push(x);
+            ys.push(y);
+        }
+    }
+    g.to_crs.transform(&mut xs, &mut ys)?;
+    let (mut c0, mut r0, mut c1, mut r1) = (
+        f64::INFINITY,
+        f64::INFINITY,
+        f64::NEG_INFINITY,
+        f64::NEG_INFINITY,
+    );
+    for (&x, &y) in xs.iter().zip(&ys) {
+        if !(x.is_finite() && y.is_finite()) {
+            continue;
+        }
+        let (c, r) = crate::mobile::Band::fractional_pixel(&g.geo_transform, x, y);
+        (c0, c1, r0, r1) = (c0.min(c), c1.max(c), r0.min(r), r1.max(r));
+    }
+    if !c0.is_finite() {
+        return Ok((0, 0, size.0, size.1));
+    }
+    let clamp = |v: f64, n: usize| v.clamp(0.0, n as f64) as usize;
+    let (c0, c1) = (
+        clamp(c0.floor() - 1.0, size.0),
+        clamp(c1.ceil() + 1.0, size.0),
+    );
+    let (r0, r1) = (
+        clamp(r0.floor() - 1.0, size.1),
+        clamp(r1.ceil() + 1.0, size.1),
+    );
+    Ok((c0, r0, c1.saturating_sub(c0), r1.saturating_sub(r0)))
 }
 
 /// An open raster with its grid: CRS and geotransform.
@@ -179,18 +266,27 @@ fn open_grid(path: &Path, crs: Option<&str>) -> Result<OpenGrid> {
 }
 
 impl OpenGrid {
-    /// Band `b` (1-based) of the raster, read whole.
-    fn band(&self, band: &RasterBand, b: usize, name: &str) -> Result<Band> {
-        let values = band_values(band).map_err(|message| Error::Raster {
+    /// Band `b` (1-based) of the raster: the pixels of `window` (col, row, width, height),
+    /// with the geotransform moved to the window's corner.
+    fn band(
+        &self,
+        band: &RasterBand,
+        b: usize,
+        name: &str,
+        window: (usize, usize, usize, usize),
+    ) -> Result<Band> {
+        let values = band_values(band, window).map_err(|message| Error::Raster {
             path: self.path.clone(),
             band: Some(b),
             message,
         })?;
-        let (width, height) = band.size();
+        let (c, r, width, height) = window;
+        let [x0, a, bb, y0, d, e] = self.geo_transform;
+        let (c, r) = (c as f64, r as f64);
         Ok(Band {
             width,
             height,
-            geo_transform: self.geo_transform,
+            geo_transform: [x0 + c * a + r * bb, a, bb, y0 + c * d + r * e, d, e],
             to_crs: self.to_crs.clone(),
             crs_key: self.crs_key.clone(),
             values,
@@ -212,7 +308,8 @@ pub fn read_band(path: &Path, b: usize, crs: Option<&str>) -> Result<Band> {
         || path.display().to_string(),
         |n| n.to_string_lossy().into_owned(),
     );
-    g.band(&band, b, &name)
+    let size = g.dataset.raster_size();
+    g.band(&band, b, &name, (0, 0, size.0, size.1))
 }
 
 /// The offer a band stands for, what its pixels measure and its upload speed.
@@ -289,10 +386,18 @@ fn band_attrs(
     ))
 }
 
-/// The band's pixels as f32, nodata as NaN, scale and offset applied.
-fn band_values(band: &RasterBand) -> std::result::Result<Vec<f32>, String> {
+/// The pixels of `window` (col, row, width, height) as f32, nodata as NaN, scale and offset
+/// applied.
+fn band_values(
+    band: &RasterBand,
+    (c, r, w, h): (usize, usize, usize, usize),
+) -> std::result::Result<Vec<f32>, String> {
+    if w == 0 || h == 0 {
+        return Ok(Vec::new());
+    }
+    let at = |v: usize| isize::try_from(v).map_err(|_| format!("window offset {v} too large"));
     let buf = band
-        .read_band_as::<f32>()
+        .read_as::<f32>((at(c)?, at(r)?), (w, h), (w, h), None)
         .map_err(|e| format!("cannot read the pixels ({e})"))?;
     let (_, mut values) = buf.into_shape_and_vec();
     let nodata = band.no_data_value().map(|v| v as f32);
