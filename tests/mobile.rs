@@ -43,6 +43,18 @@ fn rasters() -> Vec<PathBuf> {
     v
 }
 
+/// `classify --units UNITS --coverage COVERAGE... RASTERS... --rules it-5g,fcc-4g-5-1
+/// --reference-year 2025 EXTRA...`; returns the summary.
+fn classify_rasters(units: &Path, coverage: &[&str], extra: &[&str]) -> String {
+    let r = rasters();
+    let mut args = vec!["classify", "--units", s(units), "--coverage"];
+    args.extend_from_slice(coverage);
+    args.extend(r.iter().map(|p| s(p)));
+    args.extend(["--rules", "it-5g,fcc-4g-5-1", "--reference-year", "2025"]);
+    args.extend_from_slice(extra);
+    ok(&args)
+}
+
 fn csv_rows(p: &Path) -> (Vec<String>, Vec<Vec<String>>) {
     let mut r = csv::Reader::from_path(p).unwrap();
     let h = r.headers().unwrap().iter().map(String::from).collect();
@@ -61,20 +73,11 @@ fn rasters_and_footprints_classify_together_with_mobile_statistics() {
     let t = tmp();
     let (out, stats) = (t.path().join("u.csv"), t.path().join("s.csv"));
     let (units, fgb) = (d.join("units.csv"), d.join("coverage.fgb"));
-    let mut args = vec!["classify", "--units", s(&units), "--coverage", s(&fgb)];
-    args.extend(r.iter().map(|p| s(p)));
-    args.extend([
-        "--rules",
-        "it-5g,fcc-4g-5-1",
-        "--reference-year",
-        "2025",
-        "--out",
-        s(&out),
-        "--stats",
-        s(&stats),
-        "--mobile-stats",
-    ]);
-    let err = ok(&args);
+    let err = classify_rasters(
+        &units,
+        &[s(&fgb)],
+        &["--out", s(&out), "--stats", s(&stats), "--mobile-stats"],
+    );
     assert!(
         err.contains("raster mobile_TelcoUno_4G.tif band 1: TelcoUno 4G rsrp_dbm (EPSG:32632"),
         "{err}"
@@ -353,18 +356,7 @@ fn a_regional_registry_reads_only_its_part_of_the_rasters_with_the_same_results(
     w.flush().unwrap();
     assert!(n > 100, "{n} units near Florence");
     let classify = |units: &Path, out: &Path| {
-        let mut args = vec!["classify", "--units", s(units), "--coverage"];
-        let r = rasters();
-        args.extend(r.iter().map(|p| s(p)));
-        args.extend([
-            "--rules",
-            "it-5g,fcc-4g-5-1",
-            "--reference-year",
-            "2025",
-            "--out",
-            s(out),
-        ]);
-        ok(&args);
+        classify_rasters(units, &[], &["--out", s(out)]);
         let (h, rows) = csv_rows(out);
         let keep: Vec<usize> = [
             "id",
