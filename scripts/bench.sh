@@ -13,6 +13,9 @@
 #   scripts/bench.sh match [ROWS]             address matching on Infratel's civici lists:
 #                                             shares per method, right/wrong, time for 1M
 #                                             (scripts/bench-match.sh)
+#   scripts/bench.sh mobile [UNITS]           mobile rasters: classify 1M units against four
+#                                             operators' rasters, Italia 5G pixels and H3
+#                                             hexagons of Tuscany (scripts/bench-mobile.sh)
 #                                             ENGINES: default "sedonadb geopandas duckdb"
 # Env: PEERS_DIR (../shared/peers), BENCH_DIR (.bench), PEERS_VENV (/tmp/peers/venv),
 #      PEERS_DATA (BENCH_DIR/data), REPEATS (1), SKIP_PEERS=1 to time bianca alone.
@@ -24,6 +27,7 @@ if [ "${1:-}" = store ]; then shift; exec bash scripts/bench-store.sh "$@"; fi
 if [ "${1:-}" = serve ]; then shift; exec bash scripts/bench-serve.sh "$@"; fi
 if [ "${1:-}" = progress ]; then shift; exec bash scripts/bench-progress.sh "$@"; fi
 if [ "${1:-}" = match ]; then shift; exec bash scripts/bench-match.sh "$@"; fi
+if [ "${1:-}" = mobile ]; then shift; exec bash scripts/bench-mobile.sh "$@"; fi
 ROOT=$(pwd)
 SIZE=${1:-medium}; shift || true
 ENGINES=${*:-sedonadb geopandas duckdb}

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The quick start: builds bianca, generates the synthetic Tuscany demo data, imports
 # it into the embedded store (out/demo/bianca.db, no server needed) with the rollout
-# uploads (BUL open data and synthetic monthly files), classifies it into a
-# snapshot, prints the summary and serves it (tiles and API) on http://127.0.0.1:8080/.
+# uploads (BUL open data and synthetic monthly files), classifies it into a snapshot,
+# classifies the Italia 5G grid from the mobile rasters, prints the summary and serves it
+# (tiles and API, with the mobile white areas) on http://127.0.0.1:8080/.
 # Per-unit results and statistics also go to ./out/demo/.
 #   scripts/demo.sh [--units N] [--bind ADDR:PORT] [--no-serve]
 set -euo pipefail
@@ -30,8 +31,8 @@ DB=out/demo/bianca.db
 # the data is generated each time (about a second; the same seed gives the same bytes); when
 # it differs from the stored demo's (another --units, another bianca version), a store of
 # the other data would mix two coverages: start it afresh
-"$BIANCA" synth --units "$UNITS" --out "$DATA" 2> out/demo/synth.log
-SUM=$(cd "$DATA" && cat units.csv coverage.fgb declarations.csv comuni.geojson progress/*.csv | sha256sum | cut -c1-16)
+"$BIANCA" synth --units "$UNITS" --out "$DATA" --rasters 2> out/demo/synth.log
+SUM=$(cd "$DATA" && cat units.csv coverage.fgb declarations.csv comuni.geojson progress/*.csv *.tif | sha256sum | cut -c1-16)
 if [ "$(cat "$DATA/.checksum" 2>/dev/null)" != "$SUM" ]; then
   rm -f "$DB" "$DB-wal" "$DB-shm" out/demo/planner.token
   echo "$SUM" > "$DATA/.checksum"
@@ -64,11 +65,18 @@ echo "Rollout progress: $(grep -c 'stored as upload' out/demo/progress-uploads.l
   --out out/demo/units.gpkg \
   --stats out/demo/stats.csv
 
+# mobile: the Italia 5G pixels of Tuscany against footprints and the operators' rasters, and
+# the mobile white areas the map shows in its mobile view (the store keeps no rasters)
+"$BIANCA" grid italia-5g --coverage "$DATA/coverage.fgb" "$DATA"/mobile_*.tif \
+  --areas "$DATA/comuni.geojson" --units "$DATA/units.csv" --population "$DATA/population.tif" \
+  --reference-year 2025 --out-raster out/demo/italia5g.tif --out-polygons out/demo/mobile_white.gpkg
+
 echo
 "$BIANCA" --database-url "$DB" snapshots list
 echo
 echo "Store: $DB (bianca --database-url $DB snapshots list|export|diff)"
 echo "Per-unit results: out/demo/units.gpkg (open it in QGIS); statistics: out/demo/stats.csv"
+echo "Italia 5G: out/demo/italia5g.tif (pixels), out/demo/mobile_white.gpkg (eligible areas)"
 
 # a planner token for the demo (the full view: exact speeds, confidential datasets)
 if [ ! -s out/demo/planner.token ]; then
@@ -83,5 +91,5 @@ if [ "$SERVE" = 1 ]; then
   echo "  public map:        http://$BIND/"
   echo "  planner workspace: http://$BIND/planner   (token: $(cat out/demo/planner.token))"
   echo "  API:               http://$BIND/api/v1/   (OpenAPI: /api/v1/openapi.json)"
-  exec "$BIANCA" --database-url "$DB" serve --bind "$BIND"
+  exec "$BIANCA" --database-url "$DB" serve --bind "$BIND" --mobile-areas out/demo/mobile_white.gpkg
 fi

@@ -59,8 +59,12 @@ enum Command {
     /// Match a list of addresses (comune, street, civico) to a registry's units: every row
     /// with the unit, its point, the method (exact ... unmatched) and a score.
     Match(Box<cli::match_cmd::MatchArgs>),
-    /// Generate a deterministic synthetic Tuscany (units, coverage, declarations).
+    /// Generate a deterministic synthetic Tuscany (units, coverage, declarations, and with
+    /// --rasters mobile coverage rasters).
     Synth(cli::synth::SynthArgs),
+    /// Classify grids as the mobile plans do: Italia 5G pixels, FCC-style H3 hexagons.
+    #[command(subcommand)]
+    Grid(cli::grid::GridCommand),
     /// Serve the latest snapshot: vector tiles, the JSON API (/api/v1) and metrics over HTTP.
     Serve(cli::serve::ServeArgs),
     /// Write the public map as a static site: viewer, PMTiles archive, statistics.
@@ -115,6 +119,7 @@ fn main() -> std::process::ExitCode {
         Command::Db(c) => cli::db::run(c, db),
         Command::Match(a) => cli::match_cmd::run(a),
         Command::Synth(a) => cli::synth::run(a),
+        Command::Grid(c) => cli::grid::run(c),
         Command::Rules(c) => cli::rules::run(c),
         Command::Serve(a) => cli::serve::run(a, db),
         Command::Tokens(c) => cli::tokens::run(c, db),

@@ -1,13 +1,15 @@
 //! Classifying a registry: for every unit, the offers that reach it (footprints through the
-//! join index, declarations by unit id), then every rule set's decision.
+//! join index, declarations by unit id, raster pixels sampled at the unit), then every rule
+//! set's decision.
 //!
 //! Units are visited in a spatially coherent order ([`crate::join::probe::spatial_order`]),
 //! in parallel chunks; results are columnar and come back in the registry's order.
 
 use crate::join::index::{GridIndex, GridOptions};
 use crate::join::probe::spatial_order;
+use crate::mobile::{sample, Sampler};
 use crate::model::{Coverage, TechMask, Technology};
-use crate::rules::{Decision, PreparedRules, RuleSet};
+use crate::rules::{Decision, PreparedRules, RasterSample, RuleSet};
 use crate::units::Units;
 use rayon::prelude::*;
 use std::collections::HashMap;
@@ -54,6 +56,17 @@ pub struct Reach {
     pub networks_5g: u8,
 }
 
+/// The mobile operators reaching a unit, existing or planned: bit k stands for
+/// [`Classification::mobile_operators`]`[k]` (the first [`MAX_MOBILE_OPERATORS`] only).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct MobileOps {
+    pub ops_4g: u32,
+    pub ops_5g: u32,
+}
+
+/// At most this many mobile operators are told apart in [`MobileOps`].
+pub const MAX_MOBILE_OPERATORS: usize = 32;
+
 /// The results of a classification run, aligned with the registry's rows.
 #[derive(Debug, Clone)]
 pub struct Classification {
@@ -68,6 +81,14 @@ pub struct Classification {
     /// Units outside the bounding box of all footprints (many of them hint at swapped
     /// lon/lat or a wrong CRS).
     pub outside_coverage: u64,
+    /// Units with no value in at least one coverage raster (outside its extent, or nodata).
+    pub raster_unknown: u64,
+    /// Operators of 4G / 5G offers, sorted by name (at most [`MAX_MOBILE_OPERATORS`]; more
+    /// are not told apart per operator).
+    pub mobile_operators: Vec<String>,
+    /// Per unit, the mobile operators reaching it; empty when not known (a stored
+    /// snapshot keeps no per-operator reach).
+    pub mobile_ops: Vec<MobileOps>,
 }
 
 /// Classifies every unit. `index` must have been built over `coverage.footprints` in order
@@ -86,6 +107,7 @@ pub fn classify(
         .map(|r| PreparedRules::new(r, offers, opts.reference_year))
         .collect();
     let fp_offer: Vec<u32> = coverage.footprints.iter().map(|f| f.offer).collect();
+    let (mobile_operators, mobile_bit) = mobile_operators(coverage);
 
     // declarations: unit id -> offers (hash join)
     let mut declared: HashMap<&str, Vec<u32>> = HashMap::new();
@@ -111,20 +133,34 @@ pub fn classify(
     let pairs = AtomicU64::new(0);
     let declared_pairs = AtomicU64::new(0);
     let outside = AtomicU64::new(0);
+    let raster_unknown = AtomicU64::new(0);
+    let sampler = Sampler::new(&coverage.rasters);
     let nr = prepared.len();
     // results in visiting order, then gathered back to registry order
     let mut reach_sorted = vec![Reach::default(); n];
+    let mut ops_sorted = vec![MobileOps::default(); n];
     let mut dec_sorted = vec![Decision::default(); n * nr];
     reach_sorted
         .par_chunks_mut(CHUNK)
+        .zip(ops_sorted.par_chunks_mut(CHUNK))
         .zip(dec_sorted.par_chunks_mut(CHUNK * nr.max(1)))
         .zip(order.par_chunks(CHUNK))
-        .for_each(|((reach, decs), idx)| {
+        .for_each(|(((reach, ops), decs), idx)| {
             let mut hits: Vec<u32> = Vec::with_capacity(64);
             let mut scratch: Vec<u32> = Vec::with_capacity(16);
-            let (mut p, mut dp, mut out) = (0u64, 0u64, 0u64);
+            let (mut p, mut dp, mut out, mut unknown) = (0u64, 0u64, 0u64, 0u64);
+            // the chunk's raster values, raster-major
+            let mut values: Vec<f32> = Vec::new();
+            let mut samples: Vec<RasterSample> = Vec::with_capacity(sampler.len());
+            if !sampler.is_empty() {
+                let lon: Vec<f64> = idx.iter().map(|&i| units.lon[i as usize]).collect();
+                let lat: Vec<f64> = idx.iter().map(|&i| units.lat[i as usize]).collect();
+                sampler.sample(&lon, &lat, &mut values, &mut sample::Scratch::default());
+            }
             for (k, &i) in idx.iter().enumerate() {
                 let i = i as usize;
+                sample::fill_samples(&coverage.rasters, &values, idx.len(), k, &mut samples);
+                unknown += u64::from(samples.iter().any(|s| s.value.is_nan()));
                 hits.clear();
                 let inside = index.probe(units.lon[i], units.lat[i], |fp| {
                     hits.push(fp_offer[fp as usize])
@@ -137,12 +173,13 @@ pub fn classify(
                         dp += list.len() as u64;
                     }
                 }
-                reach[k] = reach_of(&hits, coverage, &mut scratch);
+                (reach[k], ops[k]) = reach_of(&hits, &samples, coverage, &mobile_bit, &mut scratch);
                 for (r, pr) in prepared.iter().enumerate() {
-                    decs[k * nr + r] = pr.decide(&hits, offers, &mut scratch);
+                    decs[k * nr + r] = pr.decide_with(&hits, &samples, offers, &mut scratch);
                 }
             }
             pairs.fetch_add(p, Ordering::Relaxed);
+            raster_unknown.fetch_add(unknown, Ordering::Relaxed);
             declared_pairs.fetch_add(dp, Ordering::Relaxed);
             outside.fetch_add(out, Ordering::Relaxed);
             progress(idx.len() as u64);
@@ -154,6 +191,8 @@ pub fn classify(
     }
     let reach: Vec<Reach> = inv.par_iter().map(|&k| reach_sorted[k as usize]).collect();
     drop(reach_sorted);
+    let mobile_ops: Vec<MobileOps> = inv.par_iter().map(|&k| ops_sorted[k as usize]).collect();
+    drop(ops_sorted);
     let rules_out = rules
         .iter()
         .enumerate()
@@ -173,7 +212,37 @@ pub fn classify(
         declared_pairs: declared_pairs.into_inner(),
         unmatched_declarations: unmatched,
         outside_coverage: outside.into_inner(),
+        raster_unknown: raster_unknown.into_inner(),
+        mobile_operators,
+        mobile_ops,
     }
+}
+
+/// The operators of 4G / 5G offers, sorted, and per offer its bit in [`MobileOps`]
+/// (0 for other technologies and operators past [`MAX_MOBILE_OPERATORS`]).
+fn mobile_operators(coverage: &Coverage) -> (Vec<String>, Vec<u32>) {
+    let offers = &coverage.offers;
+    let mut names: Vec<&str> = offers
+        .offers
+        .iter()
+        .filter(|o| o.technology.is_mobile())
+        .map(|o| offers.names.name(o.operator))
+        .collect();
+    names.sort_unstable();
+    names.dedup();
+    names.truncate(MAX_MOBILE_OPERATORS);
+    let bits = offers
+        .offers
+        .iter()
+        .map(|o| {
+            let name = offers.names.name(o.operator);
+            match names.iter().position(|n| *n == name) {
+                Some(k) if o.technology.is_mobile() => 1u32 << k,
+                _ => 0,
+            }
+        })
+        .collect();
+    (names.into_iter().map(str::to_string).collect(), bits)
 }
 
 /// The join index over the footprints of `coverage`, in order.
@@ -185,7 +254,16 @@ pub fn build_index(coverage: &Coverage, grid: GridOptions) -> GridIndex {
     )
 }
 
-fn reach_of(hits: &[u32], coverage: &Coverage, scratch: &mut Vec<u32>) -> Reach {
+/// What reaches a unit, whatever the rule set: offers (`hits`) and raster pixels that
+/// reach it (see [`crate::mobile::reaches`]; a pixel of speed gives its speed, in whole
+/// Mbit/s rounded down, as the best download speed; a pixel of signal gives none).
+fn reach_of(
+    hits: &[u32],
+    samples: &[RasterSample],
+    coverage: &Coverage,
+    mobile_bit: &[u32],
+    scratch: &mut Vec<u32>,
+) -> (Reach, MobileOps) {
     let offers = &coverage.offers.offers;
     let mut r = Reach::default();
     for &h in hits {
@@ -194,13 +272,29 @@ fn reach_of(hits: &[u32], coverage: &Coverage, scratch: &mut Vec<u32>) -> Reach 
         r.best_up = r.best_up.max(o.up_mbps);
         r.technologies.insert(o.technology);
     }
+    let reaching = || {
+        samples
+            .iter()
+            .filter(|s| crate::mobile::reaches(s.kind, s.value))
+    };
+    for s in reaching() {
+        if s.kind != crate::model::ValueKind::RsrpDbm {
+            r.best_down = r.best_down.max(s.value.floor());
+            r.best_up = r.best_up.max(s.up_mbps.unwrap_or(0.0));
+        }
+        r.technologies.insert(offers[s.offer as usize].technology);
+    }
     let mut count = |t: Technology| -> u8 {
         if !r.technologies.contains(t) {
             return 0;
         }
         scratch.clear();
-        for &h in hits {
-            let o = &offers[h as usize];
+        let nets = hits
+            .iter()
+            .copied()
+            .chain(reaching().map(|s| s.offer))
+            .map(|h| &offers[h as usize]);
+        for o in nets {
             if o.technology == t && !scratch.contains(&o.infrastructure) {
                 scratch.push(o.infrastructure);
             }
@@ -209,5 +303,13 @@ fn reach_of(hits: &[u32], coverage: &Coverage, scratch: &mut Vec<u32>) -> Reach 
     };
     r.networks_4g = count(Technology::Mobile4g);
     r.networks_5g = count(Technology::Mobile5g);
-    r
+    let mut m = MobileOps::default();
+    for h in hits.iter().copied().chain(reaching().map(|s| s.offer)) {
+        match offers[h as usize].technology {
+            Technology::Mobile4g => m.ops_4g |= mobile_bit[h as usize],
+            Technology::Mobile5g => m.ops_5g |= mobile_bit[h as usize],
+            _ => {}
+        }
+    }
+    (r, m)
 }

@@ -72,6 +72,14 @@ pub enum Error {
     /// A file format the engine cannot read or write.
     #[error("{path}: {message}")]
     Format { path: PathBuf, message: String },
+    /// A raster that cannot be used: no CRS or geotransform, a missing or bad metadata item
+    /// (`band` names the 1-based band when the problem is one band's).
+    #[error("{}{}: {message}", path.display(), band.map(|b| format!(", band {b}")).unwrap_or_default())]
+    Raster {
+        path: PathBuf,
+        band: Option<usize>,
+        message: String,
+    },
     /// A rule set that cannot be loaded.
     #[error("rule set {name}: {message}")]
     Rules { name: String, message: String },

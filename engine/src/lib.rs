@@ -7,7 +7,9 @@
 //!   outputs atomically;
 //! - [`join`]: the point-in-polygon join (index / probe / refine) and its brute-force oracle;
 //! - [`rules`]: rule sets (TOML) and their evaluation per unit;
-//! - [`classify`]: the parallel classification of a registry;
+//! - [`classify`]: the parallel classification of a registry (footprints, declarations and
+//!   coverage rasters);
+//! - [`mobile`]: coverage rasters, their sampling, and the Italia 5G and H3 grids;
 //! - [`stats`]: per-area statistics;
 //! - [`progress`]: deployment progress uploads (BUL per comune, per address, mobile sites):
 //!   parsing, validation, the history and its reports "as of" a date;
@@ -20,6 +22,7 @@ pub mod error;
 pub mod io;
 pub mod istat;
 pub mod join;
+pub mod mobile;
 pub mod model;
 pub mod progress;
 pub mod rules;

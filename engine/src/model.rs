@@ -2,7 +2,8 @@
 //!
 //! An [`Offer`] is one operator's network serving a place. It reaches housing units in one of
 //! three ways: a [`Footprint`] polygon (spatial join), a [`Declaration`] naming a unit id
-//! (attribute join), or a raster (sampled per unit; a later module).
+//! (attribute join), or a [`RasterCoverage`] band sampled at each unit (mobile coverage; see
+//! [`crate::mobile`]).
 
 use std::collections::HashMap;
 use std::fmt;
@@ -262,6 +263,8 @@ pub struct SourceInfo {
 pub enum SourceKind {
     Footprints,
     Declarations,
+    /// A coverage raster (one offer per band).
+    Raster,
 }
 
 /// All offers of one run, with the operator / infrastructure names they refer to.
@@ -330,12 +333,67 @@ pub struct Declaration {
     pub offer: u32,
 }
 
+/// What the pixels of a coverage raster measure (the raster's `VALUE` metadata item).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ValueKind {
+    /// Expected download speed, Mbit/s (`down_mbps`).
+    DownMbps,
+    /// Download speed at peak hours, Mbit/s (`peak_down_mbps`).
+    PeakDownMbps,
+    /// Reference signal received power, dBm (`rsrp_dbm`); a rule set's `[[signal]]` table
+    /// maps it to speeds.
+    RsrpDbm,
+}
+
+impl ValueKind {
+    pub const ALL: [ValueKind; 3] = [
+        ValueKind::DownMbps,
+        ValueKind::PeakDownMbps,
+        ValueKind::RsrpDbm,
+    ];
+
+    /// The spelling of the `VALUE` metadata item.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ValueKind::DownMbps => "down_mbps",
+            ValueKind::PeakDownMbps => "peak_down_mbps",
+            ValueKind::RsrpDbm => "rsrp_dbm",
+        }
+    }
+}
+
+impl FromStr for ValueKind {
+    type Err = String;
+    /// `down_mbps`, `peak_down_mbps` or `rsrp_dbm`, case-insensitive.
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let t = s.trim().to_ascii_lowercase();
+        ValueKind::ALL
+            .into_iter()
+            .find(|k| k.as_str() == t)
+            .ok_or_else(|| {
+                format!("unknown value kind {s:?} (expected down_mbps, peak_down_mbps or rsrp_dbm)")
+            })
+    }
+}
+
+/// One band of a coverage raster: the offer it stands for (operator, technology, status,
+/// year; its speeds are per pixel) and its pixels.
+#[derive(Debug, Clone)]
+pub struct RasterCoverage {
+    pub offer: u32,
+    pub kind: ValueKind,
+    /// Upload speed of the whole band (`UP_MBPS`), when the raster says; unknown otherwise.
+    pub up_mbps: Option<f32>,
+    pub band: std::sync::Arc<crate::mobile::Band>,
+}
+
 /// Everything that reaches units in one run: offers and the ways they reach units.
 #[derive(Debug, Clone, Default)]
 pub struct Coverage {
     pub offers: Offers,
     pub footprints: Vec<Footprint>,
     pub declarations: Vec<Declaration>,
+    pub rasters: Vec<RasterCoverage>,
 }
 
 #[cfg(test)]

@@ -66,11 +66,16 @@ pub struct AreaRow {
     pub units_5g: u64,
     /// Sum over addresses (not weighted by units) of the best download speed.
     pub sum_best_down: f64,
+    /// With mobile statistics ([`compute_with`]): housing units reached by no 4G / 5G
+    /// network, then per mobile operator (in [`Stats::mobile_operators`] order) units with its
+    /// 4G, then units with its 5G. Empty otherwise.
+    pub mobile: Vec<u64>,
 }
 
 impl AreaRow {
-    fn empty(n_classes: &[usize]) -> Self {
+    fn empty(n_classes: &[usize], n_mobile: usize) -> Self {
         AreaRow {
+            mobile: vec![0; n_mobile],
             rules: n_classes
                 .iter()
                 .map(|&n| ClassCounts {
@@ -89,6 +94,9 @@ impl AreaRow {
         self.units_4g += o.units_4g;
         self.units_5g += o.units_5g;
         self.sum_best_down += o.sum_best_down;
+        for (a, b) in self.mobile.iter_mut().zip(&o.mobile) {
+            *a += b;
+        }
         for (a, b) in self.rules.iter_mut().zip(&o.rules) {
             for (x, y) in a.addresses.iter_mut().zip(&b.addresses) {
                 *x += y;
@@ -110,6 +118,10 @@ pub struct Stats {
     /// Comuni (sorted by code; units without a comune last, code ""), then provinces,
     /// regions, and the total.
     pub rows: Vec<AreaRow>,
+    /// With mobile statistics: the mobile operators of [`AreaRow::mobile`]; else empty.
+    pub mobile_operators: Vec<String>,
+    /// Whether the mobile columns are present.
+    mobile: bool,
     columns: Vec<Column>,
 }
 
@@ -120,7 +132,27 @@ pub fn compute(
     cls: &Classification,
     info: &(dyn Fn(&str) -> Option<AreaInfo> + Sync),
 ) -> Stats {
+    compute_with(units, cls, info, false)
+}
+
+/// Like [`compute`]; with `mobile`, also the mobile columns: shares of housing units with
+/// 4G and with 5G, housing units reached by no 4G / 5G network at all (*mobile white*:
+/// existing or planned, any speed; a rule set such as `it-5g` gives the plans' own
+/// definition), and per mobile operator the housing units with its 4G and with its 5G.
+pub fn compute_with(
+    units: &Units,
+    cls: &Classification,
+    info: &(dyn Fn(&str) -> Option<AreaInfo> + Sync),
+    mobile: bool,
+) -> Stats {
     let n_classes: Vec<usize> = cls.rules.iter().map(|r| r.class_names.len()).collect();
+    // per-operator columns only where the run knows its units' operators
+    let n_ops = if mobile && cls.mobile_ops.len() == units.len() {
+        cls.mobile_operators.len()
+    } else {
+        0
+    };
+    let n_mobile = if mobile { 1 + 2 * n_ops } else { 0 };
     let n_areas = units.comune_codes.len() + 1; // last slot: no comune
     let slot = |c: Sym| {
         if c == NO_AREA {
@@ -132,7 +164,7 @@ pub fn compute(
     let per_area = (0..units.len())
         .into_par_iter()
         .fold(
-            || vec![AreaRow::empty(&n_classes); n_areas],
+            || vec![AreaRow::empty(&n_classes, n_mobile); n_areas],
             |mut acc, i| {
                 let row = &mut acc[slot(units.comune[i])];
                 let u = units.units[i] as u64;
@@ -146,6 +178,20 @@ pub fn compute(
                     row.units_5g += u;
                 }
                 row.sum_best_down += reach.best_down as f64;
+                if mobile {
+                    if reach.networks_4g == 0 && reach.networks_5g == 0 {
+                        row.mobile[0] += u;
+                    }
+                    for k in 0..n_ops {
+                        let ops = cls.mobile_ops[i];
+                        if ops.ops_4g & (1 << k) != 0 {
+                            row.mobile[1 + k] += u;
+                        }
+                        if ops.ops_5g & (1 << k) != 0 {
+                            row.mobile[1 + n_ops + k] += u;
+                        }
+                    }
+                }
                 for (r, rr) in cls.rules.iter().enumerate() {
                     let d = rr.decisions[i];
                     let c = (d.class as usize).min(n_classes[r]);
@@ -161,7 +207,7 @@ pub fn compute(
             },
         )
         .reduce(
-            || vec![AreaRow::empty(&n_classes); n_areas],
+            || vec![AreaRow::empty(&n_classes, n_mobile); n_areas],
             |mut a, b| {
                 for (x, y) in a.iter_mut().zip(&b) {
                     x.add(y);
@@ -173,7 +219,7 @@ pub fn compute(
     let mut comuni: BTreeMap<String, AreaRow> = BTreeMap::new();
     let mut provinces: BTreeMap<String, AreaRow> = BTreeMap::new();
     let mut regions: BTreeMap<String, AreaRow> = BTreeMap::new();
-    let mut total = AreaRow::empty(&n_classes);
+    let mut total = AreaRow::empty(&n_classes, n_mobile);
     total.level = Some(Level::Total);
     total.name = "total".into();
     let mut no_comune = None;
@@ -205,7 +251,7 @@ pub fn compute(
             .or_else(|| reference.map(|c| c.region_code.to_string()));
         if let Some(p) = province {
             let e = provinces.entry(p.clone()).or_insert_with(|| {
-                let mut r = AreaRow::empty(&n_classes);
+                let mut r = AreaRow::empty(&n_classes, n_mobile);
                 r.level = Some(Level::Province);
                 r.name = istat::province_name(&p).unwrap_or_default().to_string();
                 r.code = p;
@@ -215,7 +261,7 @@ pub fn compute(
         }
         if let Some(g) = region {
             let e = regions.entry(g.clone()).or_insert_with(|| {
-                let mut r = AreaRow::empty(&n_classes);
+                let mut r = AreaRow::empty(&n_classes, n_mobile);
                 r.level = Some(Level::Region);
                 r.name = istat::region_name(&g).unwrap_or_default().to_string();
                 r.code = g;
@@ -236,10 +282,31 @@ pub fn compute(
         .iter()
         .map(|r| (r.name.clone(), r.class_names.clone()))
         .collect();
-    let columns = stats_columns(&rules);
+    let mobile_operators = if n_ops > 0 {
+        cls.mobile_operators.clone()
+    } else {
+        Vec::new()
+    };
+    let mut columns = stats_columns(&rules);
+    if mobile {
+        use ColumnType::*;
+        columns.push(Column::new("share_units_4g", Float));
+        columns.push(Column::new("share_units_5g", Float));
+        columns.push(Column::new("units_mobile_white", Int));
+        columns.push(Column::new("share_units_mobile_white", Float));
+        for t in ["4g", "5g"] {
+            for op in &mobile_operators {
+                let op = crate::table::identifier(op);
+                columns.push(Column::new(format!("units_{t}_{op}"), Int));
+                columns.push(Column::new(format!("share_units_{t}_{op}"), Float));
+            }
+        }
+    }
     Stats {
         rules,
         rows,
+        mobile_operators,
+        mobile,
         columns,
     }
 }
@@ -327,7 +394,20 @@ impl Table for Stats {
         match k {
             0 => Value::Int(r.units_4g as i64),
             1 => Value::Int(r.units_5g as i64),
-            _ => Value::Float(r.sum_best_down),
+            2 => Value::Float(r.sum_best_down),
+            _ if !self.mobile => Value::Null,
+            3 => share(r.units_4g, r.units),
+            4 => share(r.units_5g, r.units),
+            5 => Value::Int(r.mobile[0] as i64),
+            6 => share(r.mobile[0], r.units),
+            k => {
+                // per operator and technology: count, share
+                let j = 1 + (k - 7) / 2;
+                match (k - 7) % 2 {
+                    0 => Value::Int(r.mobile[j] as i64),
+                    _ => share(r.mobile[j], r.units),
+                }
+            }
         }
     }
 }

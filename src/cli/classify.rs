@@ -6,7 +6,7 @@ use anyhow::{bail, Context, Result};
 use bianca_api::store::{DatasetInfo, DatasetKind, NewSnapshot, Store, StoreError, StoredUnits};
 use bianca_engine::address::{place_declarations, Matcher, Method, Placed};
 use bianca_engine::classify::{build_index, classify, ClassifyOptions};
-use bianca_engine::io::read::{self, AddressedDeclaration, ReadOptions};
+use bianca_engine::io::read::{self, ReadOptions};
 use bianca_engine::io::write::Format;
 use bianca_engine::join::index::{GridIndex, GridOptions};
 use bianca_engine::model::Coverage;
@@ -28,13 +28,17 @@ pub struct ClassifyArgs {
     /// CRS of the registry's coordinates when the file does not say (CSV x/y), e.g. EPSG:3003.
     #[arg(long, value_name = "EPSG:N")]
     pub units_crs: Option<String>,
-    /// Coverage footprints (polygons with operator, technology, down_mbps, up_mbps, status,
-    /// year...). Repeat or list several.
+    /// Coverage: footprints (polygons with operator, technology, down_mbps, up_mbps, status,
+    /// year...) or rasters (GeoTIFF or any GDAL raster: one offer per band, described by
+    /// the OPERATOR, TECHNOLOGY, VALUE, STATUS, YEAR, UP_MBPS metadata items). Repeat or
+    /// list several.
     #[arg(long, value_name = "FILE", num_args = 1.., required_unless_present = "snapshot")]
     pub coverage: Vec<PathBuf>,
-    /// CRS of the coverage files when they do not say (CSV wkt).
+    /// CRS of the coverage files when they do not say (CSV wkt, rasters without a CRS).
     #[arg(long, value_name = "EPSG:N")]
     pub coverage_crs: Option<String>,
+    #[command(flatten)]
+    pub raster: super::coverage::RasterArgs,
     /// Per-address declarations: the offer columns and either `unit_id` or an address
     /// (comune and address, or street and civico columns), matched to the registry like
     /// `bianca match` (only exact, normalised and fuzzy_street matches are placed).
@@ -60,6 +64,10 @@ pub struct ClassifyArgs {
     /// Per-area statistics (comuni, provinces, regions, total): .csv or .json.
     #[arg(long, value_name = "FILE")]
     pub stats: Option<PathBuf>,
+    /// Add mobile columns to --stats: shares of housing units with 4G and 5G, units reached
+    /// by no 4G / 5G network (mobile white), and per mobile operator its 4G and 5G units.
+    #[arg(long, conflicts_with = "snapshot")]
+    pub mobile_stats: bool,
     /// `full` (every class, counts and shares, every rule set) or `peers` (the per-comune
     /// table of the peer benchmark; needs eu2013-nga and eu2023-gigabit).
     #[arg(long, value_name = "FORMAT", default_value = "full")]
@@ -140,6 +148,9 @@ pub fn run(a: &ClassifyArgs, database_url: Option<&str>) -> Result<()> {
             );
         }
     }
+    if a.mobile_stats && (a.stats.is_none() || a.stats_format == StatsFormat::Peers) {
+        bail!("--mobile-stats adds columns to --stats FILE (format full)");
+    }
     if a.stats_format == StatsFormat::Peers && a.stats.is_none() {
         bail!("--stats-format peers needs --stats FILE");
     }
@@ -190,7 +201,12 @@ pub fn run(a: &ClassifyArgs, database_url: Option<&str>) -> Result<()> {
     if let Some(out) = &a.out {
         staged.write(out, &UnitTable::new(&units, &cls))?;
     }
-    let st = stats::compute(&units, &cls, &|code| area_info.get(code).cloned());
+    let st = stats::compute_with(
+        &units,
+        &cls,
+        &|code| area_info.get(code).cloned(),
+        a.mobile_stats,
+    );
     if let Some(path) = &a.stats {
         match a.stats_format {
             StatsFormat::Full => staged.write(path, &st)?,
@@ -248,6 +264,9 @@ pub fn run(a: &ClassifyArgs, database_url: Option<&str>) -> Result<()> {
             thousands(coverage.declarations.len() as u64),
             reference_year
         );
+        for line in super::coverage::describe_rasters(&coverage) {
+            eprintln!("  raster {line}");
+        }
         if let Some(t) = total {
             for (r, (name, classes)) in st.rules.iter().enumerate() {
                 eprintln!(
@@ -274,7 +293,7 @@ pub fn run(a: &ClassifyArgs, database_url: Option<&str>) -> Result<()> {
                 }
                 if counts.addresses_on_unknown > 0 {
                     eprintln!(
-                        "  {} addresses ({} units) had offers with unknown data (missing peak speed); {} of them are undecided (class unknown)",
+                        "  {} addresses ({} units) had offers with unknown data (missing peak speed, or no raster value); {} of them are undecided (class unknown)",
                         thousands(counts.addresses_on_unknown),
                         thousands(counts.units_on_unknown),
                         thousands(counts.addresses[classes.len()])
@@ -315,6 +334,12 @@ pub fn run(a: &ClassifyArgs, database_url: Option<&str>) -> Result<()> {
                     p.not_placed[0]
                 );
             }
+        }
+        if cls.raster_unknown > 0 {
+            eprintln!(
+                "  {} addresses lie outside a coverage raster or on a nodata pixel: unknown for that raster (their class is unknown unless other networks decide it)",
+                thousands(cls.raster_unknown)
+            );
         }
         if cls.unmatched_declarations > 0 {
             eprintln!(
@@ -442,17 +467,25 @@ fn read_files(a: &ClassifyArgs, on_error: OnError, grid: GridOptions) -> Result<
         crs: a.coverage_crs.clone(),
         on_error,
     };
-    // the registry on one side; the coverage and its join index on the other: both have
-    // serial stretches, so running them side by side keeps both cores busy
+    // the registry on one side; the footprints and their join index on the other: both
+    // have serial stretches, so running them side by side keeps both cores busy; then the
+    // rasters, read only around the registry
+    let (vectors, rasters) = super::coverage::split(&a.coverage);
     let (units_read, coverage_read) = rayon::join(
         || {
             read::read_units(units_path, &units_opts)
                 .with_context(|| format!("reading units from {}", units_path.display()))
         },
-        || read_coverage(a, &cov_opts, grid),
+        || super::coverage::read_vectors(&vectors, &a.declarations, &cov_opts, grid),
     );
     let (mut units, mut rejects) = units_read?;
     let (mut coverage, coverage_rejects, index, addressed) = coverage_read?;
+    let window = super::coverage::units_box(&units);
+    super::coverage::add_rasters(
+        &mut coverage,
+        &rasters,
+        &a.raster.options(cov_opts.crs.clone(), window),
+    )?;
     rejects.extend(coverage_rejects);
     // declarations keyed by address: placed on the registry's units by the matcher
     let by_address = (!addressed.is_empty()).then(|| {
@@ -592,34 +625,6 @@ fn read_store(
             rows,
         },
     ))
-}
-
-/// Reads every coverage and declarations file into one [`Coverage`] and builds the join
-/// index over its footprints; declarations keyed by address come back apart, to be matched
-/// once the registry is read.
-fn read_coverage(
-    a: &ClassifyArgs,
-    opts: &ReadOptions,
-    grid: GridOptions,
-) -> Result<(Coverage, Vec<Reject>, GridIndex, Vec<AddressedDeclaration>)> {
-    let mut coverage = Coverage::default();
-    let mut rejects = Vec::new();
-    let mut addressed = Vec::new();
-    for f in &a.coverage {
-        let (fps, rj) = read::read_footprints(f, opts, &mut coverage.offers)
-            .with_context(|| format!("reading coverage from {}", f.display()))?;
-        coverage.footprints.extend(fps);
-        rejects.extend(rj);
-    }
-    for f in &a.declarations {
-        let (decl, by_address, rj) = read::read_declarations(f, opts, &mut coverage.offers)
-            .with_context(|| format!("reading declarations from {}", f.display()))?;
-        coverage.declarations.extend(decl);
-        addressed.extend(by_address);
-        rejects.extend(rj);
-    }
-    let index = build_index(&coverage, grid);
-    Ok((coverage, rejects, index, addressed))
 }
 
 /// Where `--on-error skip` writes the rejected rows: `--rejects`, or NAME.rejects.csv beside

@@ -1,8 +1,10 @@
 //! The subcommands: argument structs and the glue from arguments to the engine.
 
 pub mod classify;
+pub mod coverage;
 pub mod db;
 pub mod export_public;
+pub mod grid;
 pub mod import;
 pub mod match_cmd;
 pub mod output;

@@ -50,6 +50,10 @@ pub struct ServeArgs {
     /// (the most recently used); each takes about as much memory as the served one.
     #[arg(long, value_name = "N", default_value_t = 2, value_parser = clap::value_parser!(u16).range(1..=16))]
     pub keep_snapshots: u16,
+    /// Mobile white areas to serve as the `mobile_white` tile layer (the --out-polygons of
+    /// `bianca grid italia-5g`: .geojson, .gpkg, .fgb).
+    #[arg(long, value_name = "FILE")]
+    pub mobile_areas: Option<std::path::PathBuf>,
 }
 
 /// Checks `--basemap-style`.
@@ -79,6 +83,7 @@ pub fn run(a: &ServeArgs, database_url: Option<&str>) -> Result<()> {
         upload_limit: a.upload_limit_mb << 20,
         basemap_style: a.basemap_style.clone(),
         keep_snapshots: usize::from(a.keep_snapshots),
+        mobile_areas: a.mobile_areas.clone(),
     };
     eprintln!(
         "bianca serve: loading the snapshot from {} ...",

@@ -34,6 +34,13 @@ pub struct SynthArgs {
     /// Output directory (created if needed).
     #[arg(long)]
     out: PathBuf,
+    /// Also write mobile coverage rasters (GeoTIFF, four operators' 4G/5G from antenna sites
+    /// and a path-loss model, in EPSG:32632, 32633 and 3035) and a 1 km population grid.
+    #[arg(long)]
+    rasters: bool,
+    /// Pixel size of the mobile rasters, metres.
+    #[arg(long, value_name = "M", default_value_t = 100.0, requires = "rasters")]
+    raster_pixel_m: f64,
 }
 
 pub fn run(args: &SynthArgs) -> anyhow::Result<()> {
@@ -47,8 +54,15 @@ pub fn run(args: &SynthArgs) -> anyhow::Result<()> {
     };
     let data = synth::generate(&opts).context("generating the synthetic data")?;
     let generated = t0.elapsed();
-    let summary = synth::write(&data, &args.out)
+    let mut summary = synth::write(&data, &args.out)
         .with_context(|| format!("writing the synthetic data to {}", args.out.display()))?;
+    if args.rasters {
+        let sp = crate::progress::spinner("rendering the mobile rasters");
+        let files = synth::rasters::write_rasters(&data, &args.out, args.raster_pixel_m)
+            .with_context(|| format!("writing the mobile rasters to {}", args.out.display()))?;
+        sp.finish_and_clear();
+        summary.files.extend(files);
+    }
     let total = t0.elapsed();
     eprintln!(
         "synth: seed {}: {} addresses ({} housing units) in {} comuni, {} footprints, {} declarations",

@@ -15,7 +15,7 @@ export const BIN = process.env.BIANCA_BIN
 export const SHOTS = process.env.BIANCA_SCREENSHOTS
   ?? join(process.env.CARGO_TARGET_DIR ?? join(ROOT, "target"), "browser-screenshots");
 
-function bianca(args) {
+export function bianca(args) {
   const env = { ...process.env };
   delete env.DATABASE_URL;
   return execFileSync(BIN, args, { env, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });

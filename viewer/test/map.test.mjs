@@ -4,8 +4,8 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { mkdirSync, writeFileSync, readFileSync } from "node:fs";
-import { startServer, launch, openPage, idle, colourCounts, SHOTS } from "./fixture.mjs";
+import { mkdirSync, writeFileSync, readFileSync, readdirSync } from "node:fs";
+import { startServer, launch, openPage, idle, colourCounts, bianca, SHOTS } from "./fixture.mjs";
 import { serveStatic } from "./static-server.mjs";
 
 let server;
@@ -571,5 +571,44 @@ test("the exported static site renders the same public layers with no bianca beh
   } finally {
     site2.close();
     host.close();
+  }
+});
+
+test("the mobile view draws the mobile white areas (Italia 5G) from the server's tiles", async () => {
+  // without --mobile-areas there is no such layer, and the map does not ask for it
+  assert.equal((await json(`${server.base}/tiles/mobile_white.json`)).status, 404);
+  // synthetic mobile rasters, the Italia 5G grid at 500 m, its dissolved eligible areas
+  const data = join(server.dir, "mobile");
+  bianca(["synth", "--units", "20000", "--seed", "7", "--out", data, "--rasters", "--raster-pixel-m", "500"]);
+  const rasters = readdirSync(data).filter((f) => f.startsWith("mobile_")).map((f) => join(data, f));
+  assert.equal(rasters.length, 6);
+  const areasFile = join(server.dir, "mobile-white.geojson");
+  bianca(["grid", "italia-5g", "--coverage", join(data, "coverage.fgb"), ...rasters,
+    "--areas", join(data, "comuni.geojson"), "--units", join(data, "units.csv"),
+    "--reference-year", "2025", "--pixel-m", "500", "--out-polygons", areasFile, "-q"]);
+  const areas = JSON.parse(readFileSync(areasFile, "utf8")).features;
+  assert.ok(areas.length > 5, `${areas.length} areas`);
+  const other = await server.serve(["--mobile-areas", areasFile]);
+  try {
+    const tj = await json(`${other.base}/tiles/mobile_white.json`);
+    assert.equal(tj.status, 200);
+    assert.equal(tj.body.vector_layers[0].id, "mobile_white");
+    const { page, errors } = await openPage(browser, `${other.base}/`);
+    await idle(page);
+    const drawn = () => page.evaluate(() => window.bianca.map.queryRenderedFeatures({ layers: ["mobile-white"] }).length);
+    // hidden in the classes view, drawn in the mobile view with its legend entry
+    assert.equal(await drawn(), 0);
+    await page.check("input[name=mode][value=mobile]");
+    await idle(page);
+    const n = await drawn();
+    assert.ok(n > 5, `${n} mobile white features drawn`);
+    const props = await page.evaluate(() => window.bianca.map.queryRenderedFeatures({ layers: ["mobile-white"] })[0].properties);
+    assert.ok(props.pixels > 0 && "units" in props, JSON.stringify(props));
+    assert.match(await page.textContent("#legend"), /Aree bianche mobili/);
+    await page.screenshot({ path: join(SHOTS, "public-mobile-white.png") });
+    assert.deepEqual(errors, []);
+    await page.close();
+  } finally {
+    await other.stop();
   }
 });

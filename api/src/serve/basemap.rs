@@ -37,11 +37,21 @@ pub fn check_style_url(url: &str) -> Result<String, ServeError> {
     Ok(url.to_string())
 }
 
-/// The map's configuration as the served pages carry it (`<script id="map-config">`):
-/// `None` when there is nothing to configure.
-pub fn page_config(basemap_style: Option<&str>) -> Option<String> {
-    let url = basemap_style?;
-    let json = serde_json::json!({ "basemap_style": url }).to_string();
+/// The map's configuration as the served pages carry it (`<script id="map-config">`): the
+/// basemap, and whether the server has the `mobile_white` layer; `None` when there is
+/// nothing to configure.
+pub fn page_config(basemap_style: Option<&str>, mobile_white: bool) -> Option<String> {
+    if basemap_style.is_none() && !mobile_white {
+        return None;
+    }
+    let mut cfg = serde_json::Map::new();
+    if let Some(url) = basemap_style {
+        cfg.insert("basemap_style".into(), url.into());
+    }
+    if mobile_white {
+        cfg.insert("mobile_white".into(), true.into());
+    }
+    let json = serde_json::Value::Object(cfg).to_string();
     // inside <script>: no "</script>" can be closed by the data
     Some(json.replace('<', "\\u003c"))
 }
@@ -84,13 +94,17 @@ mod tests {
 
     #[test]
     fn the_config_cannot_close_its_script() {
-        let c = page_config(Some("https://x.org/</script>")).unwrap();
+        let c = page_config(Some("https://x.org/</script>"), false).unwrap();
         assert!(!c.contains('<'), "{c}");
         let html = with_config(&format!("<body>{CONFIG_PLACEHOLDER}</body>"), &c);
         assert!(
             html.contains(r#"{"basemap_style":"https://x.org/\u003c/script>"}"#),
             "{html}"
         );
-        assert_eq!(page_config(None), None);
+        assert_eq!(page_config(None, false), None);
+        assert_eq!(
+            page_config(None, true).as_deref(),
+            Some(r#"{"mobile_white":true}"#)
+        );
     }
 }

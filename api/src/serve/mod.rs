@@ -64,6 +64,9 @@ pub struct ServeOptions {
     /// Snapshots other than the served one that planners may view, kept loaded at most
     /// (the most recently used; see [`loaded`]).
     pub keep_snapshots: usize,
+    /// Mobile white areas (`bianca grid italia-5g --out-polygons`) for the `mobile_white`
+    /// tile layer.
+    pub mobile_areas: Option<std::path::PathBuf>,
 }
 
 /// The attribution of the data the demo and the usual inputs come from.
@@ -85,6 +88,7 @@ impl Default for ServeOptions {
             upload_limit: 512 << 20,
             basemap_style: None,
             keep_snapshots: 2,
+            mobile_areas: None,
         }
     }
 }
@@ -151,6 +155,8 @@ pub struct AppState {
     others: Mutex<loaded::Recent<loaded::Slot>>,
     /// The store's URL, for the connections that load snapshots.
     url: String,
+    /// The `mobile_white` layer's areas ([`ServeOptions::mobile_areas`]).
+    pub mobile_white: Option<Arc<tiles::mobile::MobileWhite>>,
 }
 
 impl AppState {
@@ -402,6 +408,12 @@ pub fn state(url: &str, opts: ServeOptions) -> Result<Arc<AppState>, ServeError>
     let progress = progress::ProgressCell::load(&mut store)?;
     let items = (opts.cache_bytes / 16_384).max(64) as usize;
     let keep_snapshots = opts.keep_snapshots;
+    let mobile_white = match &opts.mobile_areas {
+        Some(p) => Some(Arc::new(tiles::mobile::MobileWhite::load(p).map_err(
+            |e| ServeError::Config(format!("reading the mobile white areas: {e}")),
+        )?)),
+        None => None,
+    };
     let cache = TileCache::with_weighter(items, opts.cache_bytes, TileWeight);
     Ok(Arc::new(AppState {
         current: RwLock::new(Arc::new(Current {
@@ -424,6 +436,7 @@ pub fn state(url: &str, opts: ServeOptions) -> Result<Arc<AppState>, ServeError>
         progress,
         others: Mutex::new(loaded::Recent::new(keep_snapshots)),
         url: url.to_string(),
+        mobile_white,
     }))
 }
 

@@ -202,6 +202,7 @@ pub fn export_public(
                     full: false,
                     filter: Filter::default(),
                     compare: None,
+                    mobile: None,
                 };
                 let mut layers = vec![areas_layer::layer(&s, &q)];
                 if t.z < units_layer::MIN_ZOOM {

@@ -494,6 +494,11 @@ impl Store {
             declared_pairs: info.declared_pairs as u64,
             unmatched_declarations: 0,
             outside_coverage: 0,
+            raster_unknown: 0,
+            // per-operator mobile reach is not stored (only `--mobile-stats` of a file
+            // run uses it)
+            mobile_operators: Vec::new(),
+            mobile_ops: Vec::new(),
         };
         Ok(StoredSnapshot {
             info,

@@ -9,8 +9,8 @@
 mod eval;
 mod spec;
 
-pub use eval::{Decision, PreparedRules, Qual, UNKNOWN_CLASS};
-pub use spec::{Bound, Classes, Horizon, Qualify, RuleSet, SpeedKind, Tier};
+pub use eval::{Decision, PreparedRules, Qual, RasterSample, UNKNOWN_CLASS};
+pub use spec::{Bound, Classes, Horizon, Qualify, RuleSet, Signal, SpeedKind, Tier};
 
 use crate::error::{Error, Result};
 use std::path::Path;
@@ -35,6 +35,18 @@ pub const PRESETS: &[(&str, &str)] = &[
     ),
     ("bead", include_str!("../../../data/rules/bead.toml")),
     ("it-5g", include_str!("../../../data/rules/it-5g.toml")),
+    (
+        "fcc-4g-5-1",
+        include_str!("../../../data/rules/fcc-4g-5-1.toml"),
+    ),
+    (
+        "fcc-5g-7-1",
+        include_str!("../../../data/rules/fcc-5g-7-1.toml"),
+    ),
+    (
+        "fcc-5g-35-3",
+        include_str!("../../../data/rules/fcc-5g-35-3.toml"),
+    ),
 ];
 
 /// Loads a rule set by preset name or, when `name_or_path` names an existing file or ends

@@ -90,6 +90,16 @@ pub enum Classes {
     BestSpeed { tiers: Vec<Tier> },
 }
 
+/// One row of a rule set's `[[signal]]` table: what a raster of signal level (RSRP) gives.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Signal {
+    /// The technology the row applies to; `None` = every technology.
+    pub technology: Option<Technology>,
+    pub min_rsrp_dbm: f32,
+    pub down_mbps: f32,
+    pub up_mbps: f32,
+}
+
 /// A named, versioned classification policy.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RuleSet {
@@ -101,9 +111,29 @@ pub struct RuleSet {
     pub qualify: Qualify,
     pub horizon: Horizon,
     pub classes: Classes,
+    /// How rasters of signal level map to speeds: the first row (in file order) for the
+    /// technology whose `min_rsrp_dbm` the value reaches. Empty when the rule set has none.
+    pub signal: Vec<Signal>,
 }
 
 impl RuleSet {
+    /// The (download, upload) speeds the `[[signal]]` table gives a raster pixel of
+    /// technology `t` with signal `rsrp_dbm`: the first row for `t` (or for every technology)
+    /// whose threshold the value reaches; (0, 0) below every row. `None` when the table has
+    /// no row for `t`: the speed is then unknown.
+    pub fn signal_speeds(&self, t: Technology, rsrp_dbm: f32) -> Option<(f32, f32)> {
+        let mut rows = self
+            .signal
+            .iter()
+            .filter(|s| s.technology.is_none_or(|st| st == t))
+            .peekable();
+        rows.peek()?;
+        Some(
+            rows.find(|s| rsrp_dbm >= s.min_rsrp_dbm)
+                .map_or((0.0, 0.0), |s| (s.down_mbps, s.up_mbps)),
+        )
+    }
+
     /// The class names, in class-index order.
     pub fn class_names(&self) -> Vec<&str> {
         match &self.classes {
@@ -195,6 +225,45 @@ impl RuleSet {
             .map(|l| l.trim_start_matches('#').trim_start())
             .collect::<Vec<_>>()
             .join("\n");
+        let mut signal: Vec<Signal> = Vec::with_capacity(raw.signal.len());
+        for (i, row) in raw.signal.iter().enumerate() {
+            let at = format!("signal row {}", i + 1);
+            let technology = match &row.technology {
+                Some(t) => Some(
+                    t.parse::<Technology>()
+                        .map_err(|e| err(format!("{at}: technology: {e}")))?,
+                ),
+                None => None,
+            };
+            if !(-200.0..=0.0).contains(&row.min_rsrp_dbm) {
+                return Err(err(format!(
+                    "{at}: min_rsrp_dbm = {} is not a signal level in dBm (-200 to 0)",
+                    row.min_rsrp_dbm
+                )));
+            }
+            if !(row.down_mbps >= 0.0 && row.up_mbps >= 0.0) {
+                return Err(err(format!("{at}: speeds must be >= 0")));
+            }
+            // rows for the same technology from the strongest signal down, else a later row
+            // could never apply
+            if let Some(prev) = signal.iter().rev().find(|s| {
+                s.technology == technology || s.technology.is_none() || technology.is_none()
+            }) {
+                if prev.min_rsrp_dbm <= row.min_rsrp_dbm {
+                    return Err(err(format!(
+                        "{at}: min_rsrp_dbm = {} after a row with {}: list the rows of a \
+                         technology from the strongest signal down",
+                        row.min_rsrp_dbm, prev.min_rsrp_dbm
+                    )));
+                }
+            }
+            signal.push(Signal {
+                technology,
+                min_rsrp_dbm: row.min_rsrp_dbm,
+                down_mbps: row.down_mbps,
+                up_mbps: row.up_mbps,
+            });
+        }
         Ok(RuleSet {
             name: raw.name,
             version: raw.version,
@@ -210,6 +279,7 @@ impl RuleSet {
             },
             horizon,
             classes,
+            signal,
         })
     }
 }
@@ -225,6 +295,17 @@ struct RawRuleSet {
     qualify: RawQualify,
     horizon: RawHorizon,
     classes: RawClasses,
+    #[serde(default)]
+    signal: Vec<RawSignal>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawSignal {
+    technology: Option<String>,
+    min_rsrp_dbm: f32,
+    down_mbps: f32,
+    up_mbps: f32,
 }
 
 fn one() -> u32 {

@@ -37,7 +37,7 @@ fn decide(rule: &str, attrs: &[OfferAttrs]) -> (String, Decision) {
 #[test]
 fn every_preset_parses_and_documents_itself() {
     let all = presets().unwrap();
-    assert_eq!(all.len(), 6);
+    assert_eq!(all.len(), 9);
     for r in &all {
         assert!(!r.description.is_empty(), "{} has no description", r.name);
         assert!(preset_text(&r.name).is_some());
@@ -177,4 +177,177 @@ fn bad_rule_files_are_rejected_with_the_reason() {
     assert!(e.to_string().contains("exactly one"), "{e}");
     let e = load("no-such-rule").unwrap_err();
     assert!(e.to_string().contains("eu2013-nga"), "{e}");
+}
+
+/// Decides one unit reached by raster pixels `(operator, technology, kind, value, up)`
+/// (and the footprint offers `attrs`) under preset `rule`, reference year 2025.
+fn decide_rasters(
+    rule: &str,
+    attrs: &[OfferAttrs],
+    pixels: &[(&str, Technology, crate::model::ValueKind, f32, Option<f32>)],
+) -> String {
+    let rs = load(rule).unwrap();
+    let mut offers = Offers::new();
+    let src = offers.add_source("test", SourceKind::Footprints);
+    let hits: Vec<u32> = attrs.iter().map(|a| offers.push(a, src)).collect();
+    let samples: Vec<RasterSample> = pixels
+        .iter()
+        .map(|&(op, t, kind, value, up)| {
+            let mut a = offer(op, op, t, f64::NAN, f64::NAN);
+            a.up_mbps = up.map_or(f64::NAN, f64::from);
+            RasterSample {
+                offer: offers.push(&a, src),
+                kind,
+                value,
+                up_mbps: up,
+            }
+        })
+        .collect();
+    let p = PreparedRules::new(&rs, &offers.offers, 2025);
+    let d = p.decide_with(&hits, &samples, &offers.offers, &mut Vec::new());
+    if d.class == UNKNOWN_CLASS {
+        "unknown".into()
+    } else {
+        rs.class_names()[d.class as usize].to_string()
+    }
+}
+
+#[test]
+fn raster_pixels_qualify_by_their_value_and_unknown_pixels_are_unknown() {
+    use crate::model::ValueKind::*;
+    use Technology::{Mobile4g as G4, Mobile5g as G5};
+    // it-5g: peak >= 30
+    assert_eq!(
+        decide_rasters("it-5g", &[], &[("A", G5, PeakDownMbps, 30.0, None)]),
+        "not_eligible"
+    );
+    assert_eq!(
+        decide_rasters("it-5g", &[], &[("A", G5, PeakDownMbps, 29.9, None)]),
+        "eligible"
+    );
+    assert_eq!(
+        decide_rasters("it-5g", &[], &[("A", G5, PeakDownMbps, f32::NAN, None)]),
+        "unknown"
+    );
+    // a nominal speed says nothing of the peak-hour speed
+    assert_eq!(
+        decide_rasters("it-5g", &[], &[("A", G4, DownMbps, 100.0, None)]),
+        "unknown"
+    );
+    // ... but a raster of 0 peak next to an unknown one stays unknown, and a qualifying one decides
+    assert_eq!(
+        decide_rasters(
+            "it-5g",
+            &[],
+            &[
+                ("A", G4, PeakDownMbps, 0.0, None),
+                ("B", G4, PeakDownMbps, f32::NAN, None)
+            ]
+        ),
+        "unknown"
+    );
+    assert_eq!(
+        decide_rasters(
+            "it-5g",
+            &[],
+            &[
+                ("A", G4, PeakDownMbps, 50.0, None),
+                ("B", G4, PeakDownMbps, f32::NAN, None)
+            ]
+        ),
+        "not_eligible"
+    );
+    // RSRP through the signal table: 4G at -85 dBm gives 40/10, at -95 15/3
+    assert_eq!(
+        decide_rasters("it-5g", &[], &[("A", G4, RsrpDbm, -85.0, None)]),
+        "not_eligible"
+    );
+    assert_eq!(
+        decide_rasters("it-5g", &[], &[("A", G4, RsrpDbm, -95.0, None)]),
+        "eligible"
+    );
+    assert_eq!(
+        decide_rasters("it-5g", &[], &[("A", G4, RsrpDbm, -130.0, None)]),
+        "eligible"
+    );
+    // FCC 5/1 needs an upload speed: unknown without UP_MBPS, decided with it
+    assert_eq!(
+        decide_rasters("fcc-4g-5-1", &[], &[("A", G4, DownMbps, 20.0, None)]),
+        "unknown"
+    );
+    assert_eq!(
+        decide_rasters("fcc-4g-5-1", &[], &[("A", G4, DownMbps, 20.0, Some(2.0))]),
+        "covered"
+    );
+    assert_eq!(
+        decide_rasters("fcc-4g-5-1", &[], &[("A", G4, DownMbps, 4.0, None)]),
+        "uncovered"
+    );
+    // 5G rasters do not count for the 4G preset
+    assert_eq!(
+        decide_rasters("fcc-4g-5-1", &[], &[("A", G5, DownMbps, f32::NAN, None)]),
+        "uncovered"
+    );
+    // eu2013-nga counts no mobile network: a nodata 4G pixel changes nothing
+    let f = offer("F", "F", Technology::Ftth, 1000.0, 100.0);
+    assert_eq!(
+        decide_rasters(
+            "eu2013-nga",
+            std::slice::from_ref(&f),
+            &[("A", G4, DownMbps, f32::NAN, None)]
+        ),
+        "grey"
+    );
+    // a raster and a footprint of the same network count once
+    let mut m = offer("A", "A", G4, 100.0, 10.0);
+    m.peak_down_mbps = Some(60.0);
+    assert_eq!(
+        decide_rasters("it-5g", &[m], &[("A", G4, PeakDownMbps, 40.0, None)]),
+        "not_eligible"
+    );
+}
+
+#[test]
+fn signal_tables_are_validated_and_looked_up_by_technology() {
+    let base = "name = \"x\"\n[qualify]\ntechnologies=[\"4G\"]\nmin_down_mbps=10\n[horizon]\nplanned=false\n[classes]\nby=\"networks\"\nnames=[\"a\",\"b\"]\n";
+    let rows = |r: &str| format!("{base}{r}");
+    let ok = RuleSet::from_toml(
+        &rows("[[signal]]\ntechnology=\"4G\"\nmin_rsrp_dbm=-90\ndown_mbps=20\nup_mbps=2\n[[signal]]\ntechnology=\"4G\"\nmin_rsrp_dbm=-100\ndown_mbps=8\nup_mbps=1\n"),
+        "x.toml",
+    )
+    .unwrap();
+    assert_eq!(
+        ok.signal_speeds(Technology::Mobile4g, -90.0),
+        Some((20.0, 2.0))
+    );
+    assert_eq!(
+        ok.signal_speeds(Technology::Mobile4g, -99.0),
+        Some((8.0, 1.0))
+    );
+    assert_eq!(
+        ok.signal_speeds(Technology::Mobile4g, -101.0),
+        Some((0.0, 0.0))
+    );
+    assert_eq!(ok.signal_speeds(Technology::Mobile5g, -50.0), None);
+    let e = RuleSet::from_toml(
+        &rows("[[signal]]\nmin_rsrp_dbm=-100\ndown_mbps=8\nup_mbps=1\n[[signal]]\nmin_rsrp_dbm=-90\ndown_mbps=20\nup_mbps=2\n"),
+        "x.toml",
+    )
+    .unwrap_err();
+    assert!(
+        e.to_string().contains("signal row 2") && e.to_string().contains("strongest"),
+        "{e}"
+    );
+    let e = RuleSet::from_toml(
+        &rows("[[signal]]\ntechnology=\"6G\"\nmin_rsrp_dbm=-90\ndown_mbps=1\nup_mbps=1\n"),
+        "x.toml",
+    )
+    .unwrap_err();
+    assert!(e.to_string().contains("6G"), "{e}");
+    let e = RuleSet::from_toml(
+        &rows("[[signal]]\nmin_rsrp_dbm=30\ndown_mbps=1\nup_mbps=1\n"),
+        "x.toml",
+    )
+    .unwrap_err();
+    assert!(e.to_string().contains("dBm"), "{e}");
 }

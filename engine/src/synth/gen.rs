@@ -458,6 +458,7 @@ pub fn coverage(seed: u64, prepared: &[Prepared], towns: &[Town], units: &Units)
         offers: b.offers,
         footprints: b.footprints,
         declarations,
+        rasters: Vec::new(),
     }
 }
 

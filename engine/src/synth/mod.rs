@@ -26,6 +26,7 @@ mod gen;
 mod geom;
 mod output;
 pub mod progress;
+pub mod rasters;
 mod reference;
 pub mod rng;
 

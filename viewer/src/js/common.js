@@ -1,7 +1,7 @@
 // What the public map and the planner workspace share: talking to the API, the search box,
 // the side panel, the legend, number formatting.
 import { t, fmt, className, lang, setLang } from "./i18n.js";
-import { classColour, FTTH, MOBILE, SHARE_RAMP, AVAIL_RAMP } from "./style.js";
+import { classColour, FTTH, MOBILE, MOBILE_WHITE, SHARE_RAMP, AVAIL_RAMP } from "./style.js";
 
 let TOKEN = null;
 export function setToken(tok) { TOKEN = tok; }
@@ -140,7 +140,7 @@ export function searchBox(input, list, searchFn, onPick) {
 }
 
 /// The legend for a mode, given the class names of the rule set.
-export function legend(mode, classes, compare = "") {
+export function legend(mode, classes, compare = "", mobileWhite = false) {
   const box = document.getElementById("legend");
   const item = (colour, label, round = false) => el("div", { class: "legend-item" },
     el("span", { class: `swatch${round ? " round" : ""}`, style: `background:${colour}` }), label);
@@ -154,6 +154,7 @@ export function legend(mode, classes, compare = "") {
   } else if (mode === "mobile") {
     body = [el("p", { class: "muted" }, `5G · ${t("shareOfUnits")}`), rampBar(AVAIL_RAMP, "0%", "100%"),
       item(MOBILE["5G"], t("mobile5g"), true), item(MOBILE["4G"], t("mobile4g"), true), item(MOBILE.none, t("mobileNone"), true)];
+    if (mobileWhite) body.push(item(MOBILE_WHITE, t("mobileWhite")));
   } else {
     body = classes.map((c) => item(classColour(c), className(c)));
   }

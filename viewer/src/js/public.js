@@ -2,7 +2,7 @@
 // between white / grey / black areas, fibre and mobile; click a comune for its statistics.
 import * as maplibregl from "../vendor/maplibre-gl.mjs";
 import { t, className } from "./i18n.js";
-import { buildStyle, modePaint, FONT } from "./style.js";
+import { buildStyle, modePaint, FONT, MOBILE_WHITE_LAYERS } from "./style.js";
 import { loadBasemap } from "./basemap.js";
 import { staticBackend } from "./static-site.js";
 import { progressLayer } from "./progress.js";
@@ -68,7 +68,9 @@ export async function start({ planner = false, extraControls = null } = {}) {
   ].filter(Boolean).join("&");
   /// `path` with the viewed snapshot added to its query.
   const withSnapshot = (path) => (state.snapshot ? `${path}${path.includes("?") ? "&" : "?"}${snapshotQ()}` : path);
-  const styleOf = () => buildStyle({ origin, q: query(), snapshotQ: snapshotQ(), mode: state.mode, attribution, planner, compare: state.compare, staticTiles, basemap });
+  // the server's mobile white areas (bianca serve --mobile-areas), drawn in the mobile view
+  const mobileWhite = !cfg && jsonOf("map-config")?.mobile_white === true;
+  const styleOf = () => buildStyle({ origin, q: query(), snapshotQ: snapshotQ(), mode: state.mode, attribution, planner, compare: state.compare, staticTiles, basemap, mobileWhite });
   const map = new maplibregl.Map({
     container: "map",
     style: styleOf(),
@@ -83,7 +85,7 @@ export async function start({ planner = false, extraControls = null } = {}) {
   map.addControl(new maplibregl.ScaleControl({ unit: "metric" }), "bottom-right");
   const p = panel();
   const classesOf = () => state.rules.find((r) => r.name === state.rule)?.classes ?? ["white", "grey", "black", "unknown"];
-  legend(state.mode, classesOf(), state.compare);
+  legend(state.mode, classesOf(), state.compare, mobileWhite);
   const snapshotName = document.getElementById("snapshot-name");
   if (snapshotName) snapshotName.textContent = snapshot;
 
@@ -95,7 +97,10 @@ export async function start({ planner = false, extraControls = null } = {}) {
       const paint = modePaint(state.mode);
       map.setPaintProperty("hexagons", "fill-color", paint.hex);
       map.setPaintProperty("units", "circle-color", paint.unit);
-      legend(state.mode, classesOf(), state.compare);
+      for (const id of MOBILE_WHITE_LAYERS) {
+        if (map.getLayer(id)) map.setLayoutProperty(id, "visibility", state.mode === "mobile" ? "visible" : "none");
+      }
+      legend(state.mode, classesOf(), state.compare, mobileWhite);
       progress?.setActive(state.mode === "progress");
     });
   }
@@ -185,7 +190,7 @@ export async function start({ planner = false, extraControls = null } = {}) {
     map, state, rules, panel: p, showUnit, showArea, withSnapshot,
     restyle() {
       map.setStyle(styleOf(), { diff: false });
-      legend(state.mode, classesOf(), state.compare);
+      legend(state.mode, classesOf(), state.compare, mobileWhite);
       progress?.legend();
     },
     /// Shows snapshot `name` ("" for the served one), whose rule sets are `snapshotRules`:

@@ -12,6 +12,9 @@ export const CLASS_COLOURS = {
 };
 export const FTTH = { yes: "#2166ac", no: "#f4a582" };
 export const MOBILE = { "5G": "#5e3c99", "4G": "#b2abd2", none: "#e66100" };
+/// The mobile white areas (Italia 5G eligible) and the layers that draw them.
+export const MOBILE_WHITE = "#b35806";
+export const MOBILE_WHITE_LAYERS = ["mobile-white", "mobile-white-line"];
 export const SHARE_RAMP = ["#fff7ec", "#fdd49e", "#fc8d59", "#d7301f", "#7f0000"];
 export const AVAIL_RAMP = ["#f7fbff", "#c6dbef", "#6baed6", "#2171b5", "#08306b"];
 export const FONT = ["DejaVu Sans"];
@@ -70,7 +73,7 @@ export function modePaint(mode) {
 /// The whole style. `q` is the query string added to tile URLs (rule set, snapshot),
 /// `snapshotQ` the part of it that names the snapshot (the coverage layer takes only that);
 /// `basemap` an adapted external style (basemap.js) to draw under bianca's layers.
-export function buildStyle({ origin, q = "", snapshotQ = "", mode = "classes", attribution = "", planner = false, compare = "", staticTiles = null, basemap = null }) {
+export function buildStyle({ origin, q = "", snapshotQ = "", mode = "classes", attribution = "", planner = false, compare = "", staticTiles = null, basemap = null, mobileWhite = false }) {
   const tj = (layer, extra = "") => `${origin}/tiles/${layer}.json${q || extra ? "?" : ""}${[q, extra].filter(Boolean).join("&")}`;
   const paint = modePaint(mode);
   const style = {
@@ -171,6 +174,24 @@ export function buildStyle({ origin, q = "", snapshotQ = "", mode = "classes", a
     style.sources = { public: { type: "vector", url: staticTiles.pmtiles, attribution, promoteId: { areas: "code" } } };
     for (const l of style.layers) if (l.source) l.source = "public";
     return withBasemap(style, basemap);
+  }
+  if (mobileWhite) {
+    // the Italia 5G eligible areas the server was given: shown in the mobile view
+    style.sources.mobile_white = { type: "vector", url: `${origin}/tiles/mobile_white.json` };
+    const i = style.layers.findIndex((l) => l.id === "comune-lines");
+    const visibility = mode === "mobile" ? "visible" : "none";
+    style.layers.splice(i, 0,
+      {
+        id: "mobile-white", type: "fill", source: "mobile_white", "source-layer": "mobile_white",
+        layout: { visibility },
+        paint: { "fill-color": MOBILE_WHITE, "fill-opacity": 0.55 },
+      },
+      {
+        id: "mobile-white-line", type: "line", source: "mobile_white", "source-layer": "mobile_white",
+        layout: { visibility },
+        paint: { "line-color": MOBILE_WHITE, "line-width": 1.5 },
+      },
+    );
   }
   if (planner) {
     style.sources.coverage = { type: "vector", url: `${origin}/tiles/coverage.json${snapshotQ ? `?${snapshotQ}` : ""}` };

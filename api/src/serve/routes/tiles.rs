@@ -47,7 +47,7 @@ pub struct TileParams {
 fn layer_of(name: &str) -> Result<LayerName, ApiError> {
     LayerName::parse(name).ok_or_else(|| {
         ApiError::NotFound(format!(
-            "no tile layer {name:?}: units, hexagons, areas, coverage"
+            "no tile layer {name:?}: units, hexagons, areas, coverage, mobile_white"
         ))
     })
 }
@@ -108,6 +108,21 @@ fn query_of(
     Ok((rule, filter))
 }
 
+/// The mobile white areas, for that layer: 404 when the server was started without them.
+fn mobile_of(
+    state: &AppState,
+    layer: LayerName,
+) -> Result<Option<Arc<crate::serve::tiles::mobile::MobileWhite>>, ApiError> {
+    if layer != LayerName::MobileWhite {
+        return Ok(None);
+    }
+    state.mobile_white.clone().map(Some).ok_or_else(|| {
+        ApiError::NotFound(
+            "this server has no mobile white areas (bianca serve --mobile-areas FILE)".into(),
+        )
+    })
+}
+
 fn accepts_gzip(h: &HeaderMap) -> bool {
     h.get_all(header::ACCEPT_ENCODING).iter().any(|v| {
         v.to_str().unwrap_or("").split(',').any(|e| {
@@ -122,7 +137,7 @@ fn accepts_gzip(h: &HeaderMap) -> bool {
 /// A vector tile (Mapbox Vector Tile 2.1).
 #[utoipa::path(get, path = "/tiles/{layer}/{z}/{x}/{y}.mvt", tag = "tiles",
     params(
-        ("layer" = String, Path, description = "units, hexagons, areas or coverage"),
+        ("layer" = String, Path, description = "units, hexagons, areas, coverage or mobile_white"),
         ("z" = u8, Path, description = "zoom, 0 to 20"),
         ("x" = u32, Path), ("y" = u32, Path),
         TileParams,
@@ -154,6 +169,7 @@ pub async fn tile(
         y.parse().map_err(|_| bad())?,
     );
     let tile = TileId::new(z, x, y).ok_or_else(bad)?;
+    let mobile = mobile_of(&state, layer)?;
     let cur = state.snapshot_for(&caller, p.snapshot.as_deref()).await?;
     let (rule, filter) = query_of(&state, &cur.served, &caller, layer, &p)?;
     if layer == LayerName::Units
@@ -204,6 +220,7 @@ pub async fn tile(
                     full,
                     filter,
                     compare,
+                    mobile,
                 };
                 mvt::gzip(&render(&served, layer, &q)).map(Bytes::from)
             })
@@ -249,7 +266,7 @@ pub async fn tile(
 
 /// A layer's TileJSON 3.0.0 document.
 #[utoipa::path(get, path = "/tiles/{layer}.json", tag = "tiles",
-    params(("layer" = String, Path, description = "units, hexagons, areas or coverage"), TileParams),
+    params(("layer" = String, Path, description = "units, hexagons, areas, coverage or mobile_white"), TileParams),
     responses(
         (status = 200, description = "TileJSON 3.0.0", content_type = "application/json"),
         (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
@@ -266,6 +283,7 @@ pub async fn tilejson(
         ApiError::NotFound(format!("no such document {file:?}: /tiles/{{layer}}.json"))
     })?;
     let layer = layer_of(name)?;
+    let mobile = mobile_of(&state, layer)?;
     let cur = state.snapshot_for(&caller, p.snapshot.as_deref()).await?;
     let s = &cur.served;
     let (rule, _) = query_of(&state, s, &caller, layer, &p)?;
@@ -292,7 +310,7 @@ pub async fn tilejson(
     };
     let q = raw.map(|q| format!("?{q}")).unwrap_or_default();
     let url = format!("{base}/tiles/{}/{{z}}/{{x}}/{{y}}.mvt{q}", layer.as_str());
-    let doc = tilejson::document(
+    let mut doc = tilejson::document(
         s,
         layer,
         url,
@@ -300,6 +318,16 @@ pub async fn tilejson(
         caller.full_view(),
         &state.opts.attribution,
     );
+    if let Some(m) = mobile {
+        // the areas are the server's, not the snapshot's: their own extent
+        let b = m.bounds;
+        doc["bounds"] = serde_json::json!(b);
+        doc["center"] = serde_json::json!([(b[0] + b[2]) / 2.0, (b[1] + b[3]) / 2.0, 8]);
+        doc["description"] = serde_json::json!(format!(
+            "Mobile white areas (Italia 5G eligible pixels, dissolved) from {}",
+            m.source
+        ));
+    }
     Ok(Json(doc).into_response())
 }
 

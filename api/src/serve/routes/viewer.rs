@@ -50,7 +50,10 @@ fn page(name: &str, state: &AppState) -> Response {
         )
             .into_response();
     }
-    let config = basemap::page_config(state.opts.basemap_style.as_deref());
+    let config = basemap::page_config(
+        state.opts.basemap_style.as_deref(),
+        state.mobile_white.is_some(),
+    );
     match file(name) {
         Some(b) => (
             [

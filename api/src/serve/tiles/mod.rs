@@ -1,4 +1,5 @@
-//! Vector tiles of a served snapshot: four layers, each its own module, encoded as MVT
+//! Vector tiles of a served snapshot: four layers, each its own module (and a fifth,
+//! [`mobile`], of areas read from a file rather than the snapshot), encoded as MVT
 //! ([`mvt`]) from geometry prepared by [`geom`]. Tiles follow the usual conventions: Web
 //! Mercator XYZ, extent 4096, a buffer of [`BUFFER`] tile units around the tile, polygons
 //! clipped to it and simplified for the zoom.
@@ -7,6 +8,7 @@ pub mod areas;
 pub mod coverage;
 pub mod geom;
 pub mod hexagons;
+pub mod mobile;
 pub mod mvt;
 pub mod tilejson;
 pub mod units;
@@ -25,14 +27,17 @@ pub enum LayerName {
     Hexagons,
     Areas,
     Coverage,
+    /// The Italia 5G eligible areas given to `bianca serve --mobile-areas`.
+    MobileWhite,
 }
 
 impl LayerName {
-    pub const ALL: [LayerName; 4] = [
+    pub const ALL: [LayerName; 5] = [
         LayerName::Units,
         LayerName::Hexagons,
         LayerName::Areas,
         LayerName::Coverage,
+        LayerName::MobileWhite,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -41,6 +46,7 @@ impl LayerName {
             LayerName::Hexagons => "hexagons",
             LayerName::Areas => "areas",
             LayerName::Coverage => "coverage",
+            LayerName::MobileWhite => "mobile_white",
         }
     }
 
@@ -59,6 +65,8 @@ pub struct TileQuery {
     pub filter: coverage::Filter,
     /// Units layer: another snapshot's classes, to mark the units whose class changed.
     pub compare: Option<std::sync::Arc<super::compare::Compared>>,
+    /// Mobile white layer: the areas (the route answers 404 when the server has none).
+    pub mobile: Option<std::sync::Arc<mobile::MobileWhite>>,
 }
 
 /// Renders one layer's tile: the encoded (not yet compressed) MVT.
@@ -68,6 +76,10 @@ pub fn render(s: &Served, layer: LayerName, q: &TileQuery) -> Vec<u8> {
         LayerName::Hexagons => hexagons::layer(s, q),
         LayerName::Areas => areas::layer(s, q),
         LayerName::Coverage => coverage::layer(s, q),
+        LayerName::MobileWhite => match &q.mobile {
+            Some(m) => mobile::layer(m, q),
+            None => mvt::LayerBuilder::new("mobile_white").finish(),
+        },
     };
     mvt::encode(vec![l])
 }

@@ -7,7 +7,7 @@ use serde_json::{json, Value};
 /// The deepest zoom a layer's tiles are made for (clients overzoom beyond it).
 pub fn max_zoom(layer: LayerName) -> u8 {
     match layer {
-        LayerName::Units | LayerName::Coverage => 16,
+        LayerName::Units | LayerName::Coverage | LayerName::MobileWhite => 16,
         LayerName::Hexagons | LayerName::Areas => 14,
     }
 }
@@ -139,6 +139,18 @@ pub fn document(
                 fields.insert(k.into(), json!(v));
             }
             "Operators' coverage footprints"
+        }
+        LayerName::MobileWhite => {
+            for (k, v) in [
+                ("id", "area number"),
+                ("pixels", "100 m pixels of the area (EPSG:3035 grid)"),
+                ("addresses", "addresses inside"),
+                ("units", "housing units inside"),
+                ("population", "population inside (when known)"),
+            ] {
+                fields.insert(k.into(), json!(v));
+            }
+            "Mobile white areas: Italia 5G eligible pixels, dissolved"
         }
     };
     let b = s.bounds;

@@ -25,11 +25,14 @@ thread_local! {
     static TRANSFORMS: RefCell<Vec<(u64, CoordTransform)>> = const { RefCell::new(Vec::new()) };
 }
 
-/// Reprojects x/y coordinates of one CRS to EPSG:4326 lon/lat.
+/// Reprojects x/y coordinates of one CRS to EPSG:4326 lon/lat (or, built with
+/// [`Reprojector::from_lon_lat_to`], lon/lat to that CRS).
 #[derive(Debug, Clone)]
 pub struct Reprojector {
     /// WKT of the source CRS; `None` when the input is already lon/lat.
     source_wkt: Option<String>,
+    /// True when the transform goes the other way: EPSG:4326 lon/lat to `source_wkt`.
+    inverse: bool,
     /// The CRS as the user or the file named it, for messages.
     label: String,
     /// Key of this reprojector in the per-thread transform caches.
@@ -41,6 +44,7 @@ impl Reprojector {
     pub fn identity() -> Self {
         Self {
             source_wkt: None,
+            inverse: false,
             label: "EPSG:4326".to_string(),
             id: 0,
         }
@@ -71,6 +75,16 @@ impl Reprojector {
     /// A reprojector from a GDAL spatial reference (a layer's CRS). `label` names it in
     /// messages.
     pub fn from_spatial_ref(srs: &SpatialRef, label: &str) -> Result<Self> {
+        Self::new(srs, label, false)
+    }
+
+    /// The other way round: a reprojector from EPSG:4326 lon/lat to `srs` (x/easting first),
+    /// e.g. to find the pixel of a raster in its own CRS. `label` names the CRS in messages.
+    pub fn from_lon_lat_to(srs: &SpatialRef, label: &str) -> Result<Self> {
+        Self::new(srs, label, true)
+    }
+
+    fn new(srs: &SpatialRef, label: &str, inverse: bool) -> Result<Self> {
         let crs_err = |message: String| Error::Crs {
             crs: label.to_string(),
             message,
@@ -83,6 +97,7 @@ impl Reprojector {
             .map_err(|e| crs_err(format!("cannot export the CRS as WKT ({e})")))?;
         let r = Self {
             source_wkt: Some(wkt),
+            inverse,
             label: label.to_string(),
             id: NEXT_ID.fetch_add(1, Ordering::Relaxed),
         };
@@ -101,7 +116,8 @@ impl Reprojector {
         &self.label
     }
 
-    /// Transforms `x`/`y` in place to lon/lat. Slices must have the same length (the shorter
+    /// Transforms `x`/`y` in place to lon/lat (or from lon/lat, see
+    /// [`Reprojector::from_lon_lat_to`]). Slices must have the same length (the shorter
     /// length is used otherwise).
     ///
     /// A point that cannot be transformed (outside the projection's domain) becomes NaN:
@@ -149,7 +165,7 @@ impl Reprojector {
             let pos = match cache.iter().position(|(id, _)| *id == self.id) {
                 Some(p) => p,
                 None => {
-                    let ct = build_transform(wkt, &self.label)?;
+                    let ct = build_transform(wkt, &self.label, self.inverse)?;
                     if cache.len() >= CACHE_SIZE {
                         cache.remove(0);
                     }
@@ -162,7 +178,7 @@ impl Reprojector {
     }
 }
 
-fn build_transform(wkt: &str, label: &str) -> Result<CoordTransform> {
+fn build_transform(wkt: &str, label: &str, inverse: bool) -> Result<CoordTransform> {
     let crs_err = |message: String| Error::Crs {
         crs: label.to_string(),
         message,
@@ -171,6 +187,10 @@ fn build_transform(wkt: &str, label: &str) -> Result<CoordTransform> {
     src.set_axis_mapping_strategy(AxisMappingStrategy::TraditionalGisOrder);
     let mut dst = SpatialRef::from_epsg(4326).map_err(|e| crs_err(e.to_string()))?;
     dst.set_axis_mapping_strategy(AxisMappingStrategy::TraditionalGisOrder);
+    if inverse {
+        return CoordTransform::new(&dst, &src)
+            .map_err(|e| crs_err(format!("cannot transform from EPSG:4326 ({e})")));
+    }
     CoordTransform::new(&src, &dst)
         .map_err(|e| crs_err(format!("cannot transform to EPSG:4326 ({e})")))
 }
@@ -221,6 +241,18 @@ mod tests {
         let (lon, lat) = r.transform_point(1681000.0, 4850000.0).unwrap().unwrap();
         assert!((lon - 11.2489186106).abs() < 1e-7, "{lon}");
         assert!((lat - 43.7807900521).abs() < 1e-7, "{lat}");
+    }
+
+    #[test]
+    fn the_inverse_goes_back_to_utm() {
+        let srs = SpatialRef::from_epsg(32632).unwrap();
+        let r = Reprojector::from_lon_lat_to(&srs, "EPSG:32632").unwrap();
+        let (x, y) = r
+            .transform_point(11.2493011654, 43.7809251015)
+            .unwrap()
+            .unwrap();
+        assert!((x - 681000.0).abs() < 1e-3, "{x}");
+        assert!((y - 4850000.0).abs() < 1e-3, "{y}");
     }
 
     #[test]

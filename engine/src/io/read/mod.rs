@@ -6,7 +6,8 @@
 //! - `.parquet`, `.geoparquet`: the parquet crate (GDAL 3.6 has no Parquet driver); the
 //!   geometry is the WKB column named by the `geo` metadata, its CRS comes from there too;
 //! - anything else: GDAL/OGR (GeoJSON, GeoJSONSeq, FlatGeobuf, GeoPackage, Shapefile, ...),
-//!   first layer only.
+//!   first layer only; coverage that GDAL opens as a raster (GeoTIFF...) is read by
+//!   [`raster`] instead.
 //!
 //! Every input whose CRS is not EPSG:4326 / OGC:CRS84 is reprojected; [`ReadOptions::crs`]
 //! overrides the file's own CRS, and is required for CSV `x`/`y` columns. A vector layer or
@@ -28,6 +29,7 @@ pub mod geometry;
 pub mod geoparquet;
 pub mod offer_attrs;
 pub mod ogr;
+pub mod raster;
 pub mod records;
 pub mod units_build;
 pub mod wkb;
@@ -45,6 +47,7 @@ pub use areas::{read_areas, Areas};
 pub use coverage::{read_declarations, read_footprints, AddressedDeclaration};
 pub use crs::Reprojector;
 pub use offer_attrs::parse_offer_attrs;
+pub use raster::{is_raster, read_band, read_raster, RasterOptions};
 
 /// Options common to every reader.
 #[derive(Debug, Clone, Default)]

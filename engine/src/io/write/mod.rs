@@ -24,6 +24,8 @@ mod geojson;
 mod geoparquet;
 mod json;
 mod ogr;
+mod polygons;
+mod raster;
 mod rows;
 #[cfg(test)]
 mod test_table;
@@ -38,6 +40,8 @@ pub use self::geojson::{write_geojson, write_geojson_to};
 pub use self::geoparquet::{wkb_point, write_geoparquet, GEOMETRY_COLUMN, ROW_GROUP_ROWS};
 pub use self::json::{write_json, write_json_to};
 pub use self::ogr::{write_ogr, OgrDriver};
+pub use self::polygons::{write_polygons, PolygonRow};
+pub use self::raster::{write_geotiff, RasterOut};
 
 use crate::error::{Error, Result};
 use crate::table::Table;

@@ -110,16 +110,7 @@ pub fn write_ogr(path: &Path, table: &dyn Table, driver: OgrDriver) -> Result<()
                 options: None,
             })
             .map_err(|e| err("creating the layer", e))?;
-        for c in table.columns() {
-            let ty = match c.ty {
-                ColumnType::Str => OGRFieldType::OFTString,
-                ColumnType::Int => OGRFieldType::OFTInteger64,
-                ColumnType::Float => OGRFieldType::OFTReal,
-            };
-            FieldDefn::new(&c.name, ty)
-                .and_then(|f| f.add_to_layer(&layer))
-                .map_err(|e| err(&format!("creating field {:?}", c.name), e))?;
-        }
+        add_fields(&layer, table.columns(), &err)?;
     }
 
     let cells = Cells::new(table, path);
@@ -169,6 +160,35 @@ fn first_row_without_point(table: &dyn Table) -> Option<usize> {
 }
 
 /// Inserts every row of `table` as a feature of `layer`.
+/// Adds one field per column to a new layer: `OFTString`, `OFTInteger64` or `OFTReal`.
+pub(super) fn add_fields(
+    layer: &gdal::vector::Layer,
+    columns: &[crate::table::Column],
+    err: &dyn Fn(&str, GdalError) -> Error,
+) -> Result<()> {
+    for c in columns {
+        let ty = match c.ty {
+            ColumnType::Str => OGRFieldType::OFTString,
+            ColumnType::Int => OGRFieldType::OFTInteger64,
+            ColumnType::Float => OGRFieldType::OFTReal,
+        };
+        FieldDefn::new(&c.name, ty)
+            .and_then(|f| f.add_to_layer(layer))
+            .map_err(|e| err(&format!("creating field {:?}", c.name), e))?;
+    }
+    Ok(())
+}
+
+/// Sets field `col` of a feature to a cell's value (Null: a null field).
+pub(super) fn set_field(f: &mut Feature, col: usize, v: Value) -> gdal::errors::Result<()> {
+    match v {
+        Value::Str(s) => f.set_field_string(col, s),
+        Value::Int(i) => f.set_field_integer64(col, i),
+        Value::Float(x) => f.set_field_double(col, x),
+        Value::Null => f.set_field_null(col),
+    }
+}
+
 fn insert<L: LayerAccess>(
     layer: &L,
     cells: &Cells<'_>,
@@ -184,13 +204,8 @@ fn insert<L: LayerAccess>(
         };
         let mut f = Feature::new(layer.defn()).map_err(|e| err("new feature", e))?;
         for col in 0..cells.ncols() {
-            let set = match cells.get(row, col)? {
-                Value::Str(s) => f.set_field_string(col, s),
-                Value::Int(i) => f.set_field_integer64(col, i),
-                Value::Float(x) => f.set_field_double(col, x),
-                Value::Null => f.set_field_null(col),
-            };
-            set.map_err(|e| err(&format!("column {:?}", table.columns()[col].name), e))?;
+            set_field(&mut f, col, cells.get(row, col)?)
+                .map_err(|e| err(&format!("column {:?}", table.columns()[col].name), e))?;
         }
         if geometry {
             if let Some((x, y)) = table

@@ -1,0 +1,384 @@
+//! End-to-end tests of mobile coverage rasters: synth --rasters, classify with rasters and
+//! footprints together, metadata overrides and errors, bianca grid italia-5g and h3.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::OnceLock;
+
+mod common;
+use common::*;
+
+/// A synthetic data set with 1 km mobile rasters (generated once).
+fn data() -> &'static Path {
+    static DIR: OnceLock<PathBuf> = OnceLock::new();
+    DIR.get_or_init(|| {
+        let dir = std::env::temp_dir().join(format!("bianca-mobile-test-{}", std::process::id()));
+        ok(&[
+            "synth",
+            "--units",
+            "3000",
+            "--seed",
+            "5",
+            "--out",
+            s(&dir),
+            "--rasters",
+            "--raster-pixel-m",
+            "1000",
+        ]);
+        dir
+    })
+}
+
+fn rasters() -> Vec<PathBuf> {
+    let mut v: Vec<PathBuf> = std::fs::read_dir(data())
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| {
+            p.file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(|n| n.starts_with("mobile_"))
+        })
+        .collect();
+    v.sort();
+    v
+}
+
+/// `classify --units UNITS --coverage COVERAGE... RASTERS... --rules it-5g,fcc-4g-5-1
+/// --reference-year 2025 EXTRA...`; returns the summary.
+fn classify_rasters(units: &Path, coverage: &[&str], extra: &[&str]) -> String {
+    let r = rasters();
+    let mut args = vec!["classify", "--units", s(units), "--coverage"];
+    args.extend_from_slice(coverage);
+    args.extend(r.iter().map(|p| s(p)));
+    args.extend(["--rules", "it-5g,fcc-4g-5-1", "--reference-year", "2025"]);
+    args.extend_from_slice(extra);
+    ok(&args)
+}
+
+fn csv_rows(p: &Path) -> (Vec<String>, Vec<Vec<String>>) {
+    let mut r = csv::Reader::from_path(p).unwrap();
+    let h = r.headers().unwrap().iter().map(String::from).collect();
+    let rows = r
+        .records()
+        .map(|x| x.unwrap().iter().map(String::from).collect())
+        .collect();
+    (h, rows)
+}
+
+#[test]
+fn rasters_and_footprints_classify_together_with_mobile_statistics() {
+    let d = data();
+    let r = rasters();
+    assert_eq!(r.len(), 6, "{r:?}");
+    let t = tmp();
+    let (out, stats) = (t.path().join("u.csv"), t.path().join("s.csv"));
+    let (units, fgb) = (d.join("units.csv"), d.join("coverage.fgb"));
+    let err = classify_rasters(
+        &units,
+        &[s(&fgb)],
+        &["--out", s(&out), "--stats", s(&stats), "--mobile-stats"],
+    );
+    assert!(
+        err.contains("raster mobile_TelcoUno_4G.tif band 1: TelcoUno 4G rsrp_dbm (EPSG:32632"),
+        "{err}"
+    );
+    assert!(
+        err.contains("MobiTre 5G peak_down_mbps, planned 2026 (EPSG:3035"),
+        "{err}"
+    );
+    let (h, rows) = csv_rows(&out);
+    assert_eq!(rows.len(), 3000);
+    let class = h.iter().position(|c| c == "class").unwrap();
+    let n4 = h.iter().position(|c| c == "networks_4g").unwrap();
+    let eligible = rows.iter().filter(|r| r[class] == "eligible").count();
+    let not = rows.iter().filter(|r| r[class] == "not_eligible").count();
+    assert!(eligible > 0 && not > eligible, "{eligible} {not}");
+    // every unit reached by some 4G raster or footprint counts it
+    assert!(rows.iter().filter(|r| r[n4] != "0").count() > 2000);
+    // without the rasters the footprints alone leave more units eligible
+    let out2 = t.path().join("u2.csv");
+    ok(&[
+        "classify",
+        "--units",
+        s(&units),
+        "--coverage",
+        s(&fgb),
+        "--rules",
+        "it-5g",
+        "--reference-year",
+        "2025",
+        "--out",
+        s(&out2),
+    ]);
+    let (_, rows2) = csv_rows(&out2);
+    let eligible2 = rows2.iter().filter(|r| r[class] == "eligible").count();
+    assert!(eligible2 >= eligible, "{eligible2} < {eligible}");
+    // statistics: the total row adds up
+    let (sh, srows) = csv_rows(&stats);
+    let col = |n: &str| {
+        sh.iter()
+            .position(|c| c == n)
+            .unwrap_or_else(|| panic!("{n} in {sh:?}"))
+    };
+    let total = srows.iter().find(|r| r[col("level")] == "total").unwrap();
+    let units_total: i64 = total[col("units")].parse().unwrap();
+    let white: i64 = total[col("units_mobile_white")].parse().unwrap();
+    let tel4: i64 = total[col("units_4g_TelcoUno")].parse().unwrap();
+    let all4: i64 = total[col("units_4g")].parse().unwrap();
+    assert!(
+        tel4 > 0 && tel4 <= all4 && all4 <= units_total,
+        "{tel4} {all4} {units_total}"
+    );
+    assert!(white < units_total);
+}
+
+#[test]
+fn metadata_can_be_overridden_and_bad_rasters_are_named() {
+    let d = data();
+    let t = tmp();
+    let units = d.join("units.csv");
+    // population.tif has no OPERATOR / TECHNOLOGY / VALUE
+    let pop = d.join("population.tif");
+    let out = t.path().join("o.csv");
+    let err = fail(&[
+        "classify",
+        "--units",
+        s(&units),
+        "--coverage",
+        s(&pop),
+        "--rules",
+        "it-5g",
+        "--out",
+        s(&out),
+    ]);
+    assert!(
+        err.contains("population.tif, band 1: no OPERATOR metadata item"),
+        "{err}"
+    );
+    // gdal_translate -mo writes the items bianca reads
+    let tagged = t.path().join("tagged.tif");
+    let st = Command::new("gdal_translate")
+        .args([
+            "-q",
+            "-mo",
+            "OPERATOR=Zeta",
+            "-mo",
+            "TECHNOLOGY=5G",
+            "-mo",
+            "VALUE=peak_down_mbps",
+        ])
+        .arg(d.join("mobile_TelcoUno_5G.tif"))
+        .arg(&tagged)
+        .status()
+        .expect("gdal_translate (gdal-bin)");
+    assert!(st.success());
+    let stats = t.path().join("s.csv");
+    // classify the tagged raster under it-5g with mobile statistics, then `extra`
+    let run = |extra: &[&str], expect_ok: bool| {
+        let mut args = vec![
+            "classify",
+            "--units",
+            s(&units),
+            "--coverage",
+            s(&tagged),
+            "--rules",
+            "it-5g",
+            "--stats",
+            s(&stats),
+            "--mobile-stats",
+        ];
+        args.extend_from_slice(extra);
+        if expect_ok {
+            ok(&args)
+        } else {
+            fail(&args)
+        }
+    };
+    run(&[], true);
+    let (h, _) = csv_rows(&stats);
+    assert!(h.iter().any(|c| c == "units_5g_Zeta"), "{h:?}");
+    // and the command line overrides the file
+    run(
+        &["--raster-operator", "Eta", "--raster-technology", "4G"],
+        true,
+    );
+    let (h, _) = csv_rows(&stats);
+    assert!(h.iter().any(|c| c == "units_4g_Eta"), "{h:?}");
+    let err = run(&["--raster-value", "dbm"], false);
+    assert!(
+        err.contains("tagged.tif, band 1: VALUE: unknown value kind \"dbm\""),
+        "{err}"
+    );
+}
+
+/// `bianca grid KIND` on the synthetic footprints and rasters, with the comuni as territory
+/// and the registry, then `extra`; returns the summary.
+fn grid(kind: &str, extra: &[&str]) -> String {
+    let d = data();
+    let (fgb, comuni, units) = (
+        d.join("coverage.fgb"),
+        d.join("comuni.geojson"),
+        d.join("units.csv"),
+    );
+    let r = rasters();
+    let mut args = vec!["grid", kind, "--coverage", s(&fgb)];
+    args.extend(r.iter().map(|p| s(p)));
+    args.extend([
+        "--areas",
+        s(&comuni),
+        "--units",
+        s(&units),
+        "--reference-year",
+        "2025",
+    ]);
+    args.extend_from_slice(extra);
+    ok(&args)
+}
+
+#[test]
+fn italia_5g_pixels_and_areas_agree() {
+    let t = tmp();
+    let (tif, gj) = (t.path().join("e.tif"), t.path().join("e.geojson"));
+    let pop = data().join("population.tif");
+    let err = grid(
+        "italia-5g",
+        &[
+            "--population",
+            s(&pop),
+            "--pixel-m",
+            "500",
+            "--out-raster",
+            s(&tif),
+            "--out-polygons",
+            s(&gj),
+        ],
+    );
+    // the pixels of the GeoTIFF
+    let ds = gdal::Dataset::open(&tif).unwrap();
+    assert_eq!(ds.spatial_ref().unwrap().auth_code().unwrap(), 3035);
+    let gt = ds.geo_transform().unwrap();
+    assert_eq!((gt[1], gt[5]), (500.0, -500.0));
+    assert_eq!(gt[0] % 500.0, 0.0);
+    let band = ds.rasterband(1).unwrap();
+    assert_eq!(band.no_data_value(), Some(255.0));
+    let px = band.read_band_as::<u8>().unwrap();
+    let eligible = px.data().iter().filter(|&&v| v == 1).count();
+    let inside = px.data().iter().filter(|&&v| v != 255).count();
+    // Tuscany is about 22,990 km2
+    let km2 = inside as f64 * 0.25;
+    assert!((22_000.0..24_000.0).contains(&km2), "{km2}");
+    assert!(eligible > 0);
+    // the areas hold exactly the eligible pixels, and units and population
+    let v: serde_json::Value = serde_json::from_slice(&std::fs::read(&gj).unwrap()).unwrap();
+    let feats = v["features"].as_array().unwrap();
+    let sum = |k: &str| {
+        feats
+            .iter()
+            .map(|f| f["properties"][k].as_f64().unwrap())
+            .sum::<f64>()
+    };
+    assert_eq!(sum("pixels") as usize, eligible);
+    assert!(sum("population") > 0.0 || sum("units") == 0.0);
+    assert!(
+        err.contains(&format!("{} dissolved eligible areas", feats.len())),
+        "{err}"
+    );
+    // GDAL's GeoJSON writer spells a one-part multipolygon as a Polygon
+    let ty = feats[0]["geometry"]["type"].as_str().unwrap();
+    assert!(ty == "MultiPolygon" || ty == "Polygon", "{ty}");
+}
+
+#[test]
+fn h3_hexagons_per_operator_and_technology() {
+    let t = tmp();
+    let out = t.path().join("h.csv");
+    let err = grid("h3", &["--resolution", "7", "--out", s(&out)]);
+    assert!(err.contains("hexagons of resolution 7"), "{err}");
+    let (h, rows) = csv_rows(&out);
+    assert_eq!(
+        h,
+        [
+            "lon",
+            "lat",
+            "h3",
+            "rules",
+            "operator",
+            "technology",
+            "coverage",
+            "addresses",
+            "units"
+        ]
+    );
+    assert!(!rows.is_empty());
+    let mut addresses = std::collections::HashMap::new();
+    for r in &rows {
+        let cell: h3o::CellIndex = r[2].parse().unwrap();
+        assert_eq!(cell.resolution(), h3o::Resolution::Seven);
+        assert!(["covered", "unknown"].contains(&r[6].as_str()));
+        let tech_ok = match r[3].as_str() {
+            "fcc-4g-5-1" => r[5] == "4G",
+            _ => r[5] == "5G",
+        };
+        assert!(tech_ok, "{r:?}");
+        addresses.insert(r[2].clone(), r[7].parse::<u64>().unwrap());
+    }
+    // no hexagon claims more addresses than the registry has
+    assert!(addresses.values().sum::<u64>() <= 3000);
+    for op in ["TelcoUno", "MobiTre", "Aria5", "Ondaweb"] {
+        assert!(
+            rows.iter().any(|r| r[4] == op && r[3] == "fcc-4g-5-1"),
+            "{op}"
+        );
+    }
+}
+
+#[test]
+fn a_regional_registry_reads_only_its_part_of_the_rasters_with_the_same_results() {
+    let d = data();
+    let t = tmp();
+    // the units around Florence only: the rasters are then read only around them
+    let (h, rows) = csv_rows(&d.join("units.csv"));
+    let (lon, lat) = (
+        h.iter().position(|c| c == "lon").unwrap(),
+        h.iter().position(|c| c == "lat").unwrap(),
+    );
+    let near = |r: &Vec<String>| {
+        let (x, y): (f64, f64) = (r[lon].parse().unwrap(), r[lat].parse().unwrap());
+        (11.0..11.5).contains(&x) && (43.6..43.9).contains(&y)
+    };
+    let mut w = csv::Writer::from_path(t.path().join("florence.csv")).unwrap();
+    w.write_record(&h).unwrap();
+    let mut n = 0;
+    for r in rows.iter().filter(|r| near(r)) {
+        w.write_record(r).unwrap();
+        n += 1;
+    }
+    w.flush().unwrap();
+    assert!(n > 100, "{n} units near Florence");
+    let classify = |units: &Path, out: &Path| {
+        classify_rasters(units, &[], &["--out", s(out)]);
+        let (h, rows) = csv_rows(out);
+        let keep: Vec<usize> = [
+            "id",
+            "class",
+            "class_fcc_4g_5_1",
+            "networks_4g",
+            "best_down_mbps",
+        ]
+        .iter()
+        .map(|c| h.iter().position(|x| x == c).unwrap())
+        .collect();
+        rows.iter()
+            .map(|r| keep.iter().map(|&i| r[i].clone()).collect::<Vec<_>>())
+            .collect::<Vec<_>>()
+    };
+    let (all, part) = (t.path().join("all.csv"), t.path().join("part.csv"));
+    let whole = classify(&d.join("units.csv"), &all);
+    let regional = classify(&t.path().join("florence.csv"), &part);
+    assert_eq!(regional.len(), n);
+    let by_id: std::collections::HashMap<&str, &Vec<String>> =
+        whole.iter().map(|r| (r[0].as_str(), r)).collect();
+    for r in &regional {
+        assert_eq!(&r, by_id.get(r[0].as_str()).unwrap(), "unit {}", r[0]);
+    }
+}
