@@ -22,12 +22,27 @@ use crate::units::Units;
 
 /// A GeoTIFF with `bands` (each: pixels and band-level metadata), dataset-level metadata, an
 /// optional CRS and nodata -9999.
+/// Metadata items, (name, value).
+type Items<'a> = Vec<(&'a str, &'a str)>;
+/// A band: its pixels and its metadata items.
+type Band<'a> = (Vec<f32>, Items<'a>);
+/// A raster read back: its file's CRS, geotransform, size and pixels.
+type RawRaster = (String, [f64; 6], (usize, usize), Vec<f32>);
+/// A raster to write: CRS, geotransform, size, metadata items and the pixel function.
+type Spec<'a> = (
+    &'a str,
+    [f64; 6],
+    (usize, usize),
+    [(&'a str, &'a str); 4],
+    &'a dyn Fn(usize, usize) -> f32,
+);
+
 fn tif(
     path: &Path,
     crs: Option<&str>,
     gt: [f64; 6],
     (w, h): (usize, usize),
-    bands: &[(Vec<f32>, Vec<(&str, &str)>)],
+    bands: &[Band],
     md: &[(&str, &str)],
 ) -> PathBuf {
     let d = DriverManager::get_driver_by_name("GTiff").unwrap();
@@ -151,7 +166,7 @@ fn bad_rasters_are_rejected_naming_the_file_the_band_and_the_item() {
     let band = || (vec![1.0f32; 4], vec![]);
     let read =
         |p: &Path| read_raster(p, &RasterOptions::default(), &mut Offers::new()).unwrap_err();
-    let cases: [(&str, Option<&str>, Vec<(&str, &str)>, &str); 5] = [
+    let cases: [(&str, Option<&str>, Items, &str); 5] = [
         (
             "no_op.tif",
             Some("EPSG:32632"),
@@ -383,7 +398,7 @@ struct World {
     cov: Coverage,
     index: GridIndex,
     /// Per raster: its file's CRS, geotransform, size and pixels (nodata = NaN).
-    raw: Vec<(String, [f64; 6], (usize, usize), Vec<f32>)>,
+    raw: Vec<RawRaster>,
 }
 
 fn attrs(
@@ -459,13 +474,7 @@ fn world() -> World {
     // peak speeds in LAEA aligned with the Italia 5G grid (100 m); each has a nodata patch,
     // and the lon/lat one leaves the territory's east end out
     let mut raw = Vec::new();
-    let specs: [(
-        &str,
-        [f64; 6],
-        (usize, usize),
-        [(&str, &str); 4],
-        &dyn Fn(usize, usize) -> f32,
-    ); 3] = [
+    let specs: [Spec; 3] = [
         (
             "EPSG:32632",
             [676000.0, 200.0, 0.0, 4853000.0, 0.0, -200.0],
