@@ -132,7 +132,7 @@ export async function start() {
     try {
       const rules = await api(`/api/v1/rules${name ? `?snapshot=${encodeURIComponent(name)}` : ""}`);
       if (compare === snapSel.value) compare = "";
-      app.setSnapshot(name, rules);
+      await app.setSnapshot(name, rules);
       fillRules();
       fillCompare();
       document.body.dataset.snapshot = snapSel.value;

@@ -334,17 +334,23 @@ export async function progressLayer(app, { planner = false } = {}) {
     if (map.getLayer("progress-fill")) map.setPaintProperty("progress-fill", "fill-color", fillColour(st.by));
     setLegend();
   });
+  /// Reloads the comuni and the points; a failure (the server gone, a token revoked) is
+  /// said in the summary line, and the map keeps what it shows.
+  const reload = () => load().then(loadPoints).catch((e) => {
+    console.warn(`bianca: rollout report: ${e.message}`);
+    summary.textContent = e.message;
+  });
   for (const [sel, key] of [[planSel, "plan"], [techSel, "technology"]]) {
-    sel.addEventListener("change", async () => { st[key] = sel.value; await load(); loadPoints(); });
+    sel.addEventListener("change", () => { st[key] = sel.value; reload(); });
   }
   let timer = null;
   slider.addEventListener("input", () => {
     st.asOf = months[Number(slider.value)];
     asOfLabel.textContent = st.asOf;
     clearTimeout(timer);
-    timer = setTimeout(async () => { await load(); loadPoints(); }, 150);
+    timer = setTimeout(reload, 150);
   });
-  totalBtn.addEventListener("click", () => showArea("total", "total", t("wholeArea")));
+  totalBtn.addEventListener("click", () => showArea("total", "total", t("wholeArea")).catch((e) => app.panel.show(t("wholeArea"), el("p", { class: "error" }, e.message))));
   historyBtn?.addEventListener("click", () => showHistory().catch((e) => app.panel.show(t("uploadHistory"), el("p", { class: "error" }, e.message))));
   map.on("moveend", loadPoints);
   // a new style (rule set, snapshot, comparison) drops the layers and the feature state
@@ -364,7 +370,10 @@ export async function progressLayer(app, { planner = false } = {}) {
         const hit = map.queryRenderedFeatures([[e.point.x - pad, e.point.y - pad], [e.point.x + pad, e.point.y + pad]], { layers: ["progress-points"] })[0];
         if (hit) { st.area = null; await showPoint(hit.properties); return; }
       }
-      if (comune) await showArea("comune", comune.code, comune.name ?? comune.code);
+      if (comune) {
+        await showArea("comune", comune.code, comune.name ?? comune.code)
+          .catch((e) => app.panel.show(comune.name ?? comune.code, el("p", { class: "error" }, e.message)));
+      }
     },
     showArea,
     setAsOf(date) {

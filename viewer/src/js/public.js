@@ -105,8 +105,17 @@ export async function start({ planner = false, extraControls = null } = {}) {
     });
   }
 
-  const selectUnit = (id) => map.setFilter("selected-unit", ["==", ["get", "id"], id ?? ""]);
-  const selectArea = (code) => map.setFilter("selected-area", ["==", ["get", "code"], code ?? ""]);
+  /// Sets a selection filter now, or once the style being loaded is ready (a new rule set,
+  /// snapshot or comparison replaces the style, which refuses filters until then).
+  const setSelection = (layer, filter) => {
+    try {
+      map.setFilter(layer, filter);
+    } catch (_) {
+      map.once("style.load", () => map.setFilter(layer, filter));
+    }
+  };
+  const selectUnit = (id) => setSelection("selected-unit", ["==", ["get", "id"], id ?? ""]);
+  const selectArea = (code) => setSelection("selected-area", ["==", ["get", "code"], code ?? ""]);
 
   async function showUnit(id, props = null) {
     selectUnit(id);
@@ -188,22 +197,24 @@ export async function start({ planner = false, extraControls = null } = {}) {
 
   const api_ = {
     map, state, rules, panel: p, showUnit, showArea, withSnapshot,
+    /// Replaces the style; resolves once the new one has loaded.
     restyle() {
+      const loaded = new Promise((resolve) => map.once("style.load", resolve));
       map.setStyle(styleOf(), { diff: false });
       legend(state.mode, classesOf(), state.compare, mobileWhite);
       progress?.legend();
+      return loaded;
     },
     /// Shows snapshot `name` ("" for the served one), whose rule sets are `snapshotRules`:
-    /// tiles, panels, search and unit lookups then answer from it.
+    /// tiles, panels, search and unit lookups then answer from it. Resolves once its style
+    /// has loaded (the new style starts with nothing selected).
     setSnapshot(name, snapshotRules) {
       state.snapshot = name;
       state.rules = snapshotRules;
       if (!snapshotRules.some((r) => r.name === state.rule)) state.rule = snapshotRules[0]?.name ?? "";
       if (state.compare && state.compare === name) state.compare = "";
       p.hide();
-      selectUnit(null);
-      selectArea(null);
-      api_.restyle();
+      return api_.restyle();
     },
     setRule(name) {
       state.rule = name;
