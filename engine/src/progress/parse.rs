@@ -397,6 +397,15 @@ impl Row<'_> {
     }
 
     /// `later` must not come before `earlier`.
+    /// The plan a `plan` field names; an unknown one is a problem of the row.
+    fn plan(&mut self, value: &str) -> Option<Plan> {
+        let plan = Plan::parse(value);
+        if plan.is_none() {
+            self.problem("plan", "unknown plan (BUL, PI1G, PI5G, PRIVATE, REGIONAL)");
+        }
+        plan
+    }
+
     fn in_order(&mut self, earlier: (&str, Option<NaiveDate>), later: (&str, Option<NaiveDate>)) {
         if let (Some(a), Some(b)) = (earlier.1, later.1) {
             if b < a {
@@ -440,16 +449,7 @@ const FIXED: &[Technology] = &[
 
 fn civico_row(mut r: Row) -> RowResult {
     let operator = r.required("operator_id");
-    let plan = match r.required("plan") {
-        Some(p) => {
-            let plan = Plan::parse(&p);
-            if plan.is_none() {
-                r.problem("plan", "unknown plan (BUL, PI1G, PI5G, PRIVATE, REGIONAL)");
-            }
-            plan
-        }
-        None => None,
-    };
+    let plan = r.required("plan").and_then(|p| r.plan(&p));
     let comune = r.comune("istat_comune");
     let civico = r.required("civico_id");
     let position = r.position(false);
@@ -525,13 +525,7 @@ fn site_row(mut r: Row) -> RowResult {
     let site = r.required("site_id");
     let plan = match r.optional("plan") {
         None => Some(Plan::Pi5g),
-        Some(p) => {
-            let plan = Plan::parse(&p);
-            if plan.is_none() {
-                r.problem("plan", "unknown plan (BUL, PI1G, PI5G, PRIVATE, REGIONAL)");
-            }
-            plan
-        }
+        Some(p) => r.plan(&p),
     };
     let site_type = r.optional("site_type");
     if let Some(t) = &site_type {
