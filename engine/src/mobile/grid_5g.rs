@@ -16,11 +16,9 @@
 //! - [`dissolve`] merges eligible pixels that share an edge (4-connectivity) into polygons,
 //!   with the addresses, housing units and population inside.
 
-use gdal::raster::Buffer;
 use gdal::spatial_ref::SpatialRef;
-use gdal::vector::{FieldDefn, LayerAccess, LayerOptions, OGRFieldType, OGRwkbGeometryType};
-use gdal::DriverManager;
-use geo::{Coord, LineString, MultiPolygon, Polygon, Rect};
+use gdal::vector::LayerAccess;
+use geo::{MultiPolygon, Polygon, Rect};
 use rayon::prelude::*;
 
 use super::band::Band;
@@ -338,9 +336,9 @@ pub fn dissolve(
         add_population(pc, &labels, pop, &mut areas)?;
     }
     let outlines = polygonize(&labels, grid)?;
-    for (label, mp) in outlines {
+    for (label, p) in outlines {
         if let Some(a) = areas.get_mut(label as usize - 1) {
-            a.geometry.0.extend(mp.0);
+            a.geometry.0.push(p);
         }
     }
     Ok(areas)
@@ -394,93 +392,18 @@ fn add_population(
     Ok(())
 }
 
-/// Outlines of the labelled components (label > 0), in lon/lat, through GDALPolygonize.
-fn polygonize(labels: &[u32], grid: Grid) -> Result<Vec<(u32, MultiPolygon<f64>)>> {
-    let gdal_err = |what: &str, e: gdal::errors::GdalError| {
-        Error::Invalid(format!("polygonizing the eligible pixels: {what}: {e}"))
-    };
-    let srs = grid_srs()?;
-    let mem = DriverManager::get_driver_by_name("MEM").map_err(|e| gdal_err("MEM driver", e))?;
-    let mut ds = mem
-        .create_with_band_type::<i32, _>("", grid.cols, grid.rows, 1)
-        .map_err(|e| gdal_err("raster", e))?;
-    ds.set_geo_transform(&grid.geo_transform())
-        .map_err(|e| gdal_err("geotransform", e))?;
-    ds.set_spatial_ref(&srs).map_err(|e| gdal_err("CRS", e))?;
-    let data: Vec<i32> = labels.iter().map(|&l| l as i32).collect();
-    let mut buf = Buffer::new((grid.cols, grid.rows), data);
-    let mut band = ds.rasterband(1).map_err(|e| gdal_err("band", e))?;
-    band.write((0, 0), (grid.cols, grid.rows), &mut buf)
-        .map_err(|e| gdal_err("writing labels", e))?;
-    let vmem =
-        DriverManager::get_driver_by_name("Memory").map_err(|e| gdal_err("Memory driver", e))?;
-    let mut vds = vmem
-        .create_vector_only("")
-        .map_err(|e| gdal_err("vector dataset", e))?;
-    let mut layer = vds
-        .create_layer(LayerOptions {
-            name: "eligible",
-            srs: Some(&srs),
-            ty: OGRwkbGeometryType::wkbPolygon,
-            options: None,
-        })
-        .map_err(|e| gdal_err("layer", e))?;
-    FieldDefn::new("label", OGRFieldType::OFTInteger)
-        .and_then(|f| f.add_to_layer(&layer))
-        .map_err(|e| gdal_err("field", e))?;
-    let band = ds.rasterband(1).map_err(|e| gdal_err("band", e))?;
-    // SAFETY: both handles are alive for the call; the band is its own mask (0 = skip).
-    let rc = unsafe {
-        let h = band.c_rasterband();
-        gdal_sys::GDALPolygonize(
-            h,
-            h,
-            layer.c_layer(),
-            0,
-            std::ptr::null_mut(),
-            None,
-            std::ptr::null_mut(),
-        )
-    };
-    if rc != gdal_sys::CPLErr::CE_None {
-        return Err(Error::Invalid(
-            "polygonizing the eligible pixels: GDALPolygonize failed".into(),
-        ));
-    }
-    let to_lon_lat = Reprojector::from_crs(GRID_CRS)?;
-    let mut out: Vec<(u32, MultiPolygon<f64>)> = Vec::new();
-    for f in layer.features() {
-        let Some(Ok(label)) = f.field_as_integer(0).transpose() else {
-            continue;
-        };
-        let Some(g) = f.geometry() else { continue };
-        let geo::Geometry::Polygon(p) = g.to_geo().map_err(|e| gdal_err("reading a polygon", e))?
-        else {
-            continue;
-        };
-        let p = reproject_polygon(&to_lon_lat, p)?;
-        out.push((label as u32, MultiPolygon::new(vec![p])));
-    }
-    Ok(out)
-}
-
-fn reproject_polygon(r: &Reprojector, p: Polygon<f64>) -> Result<Polygon<f64>> {
-    let ring = |ls: &LineString<f64>| -> Result<LineString<f64>> {
-        let mut xs: Vec<f64> = ls.0.iter().map(|c| c.x).collect();
-        let mut ys: Vec<f64> = ls.0.iter().map(|c| c.y).collect();
-        r.transform(&mut xs, &mut ys)?;
-        Ok(LineString::new(
-            xs.into_iter()
-                .zip(ys)
-                .map(|(x, y)| Coord { x, y })
-                .collect(),
-        ))
-    };
-    let (ext, holes) = p.into_inner();
-    Ok(Polygon::new(
-        ring(&ext)?,
-        holes.iter().map(ring).collect::<Result<_>>()?,
-    ))
+/// Outlines of the labelled components (label > 0), in lon/lat.
+fn polygonize(labels: &[u32], grid: Grid) -> Result<Vec<(u32, Polygon<f64>)>> {
+    super::polygonize::polygonize(
+        &super::polygonize::Labels {
+            labels,
+            cols: grid.cols,
+            rows: grid.rows,
+            geo_transform: grid.geo_transform(),
+            crs: GRID_CRS,
+        },
+        "the eligible pixels",
+    )
 }
 
 /// Reads back the eligible areas written by `bianca grid italia-5g --out-polygons` (any
@@ -541,7 +464,7 @@ pub fn read_areas(path: &std::path::Path) -> Result<Vec<EligibleArea>> {
         let mp = match &reproject {
             Some(r) if !r.is_identity() => MultiPolygon::new(
                 mp.0.into_iter()
-                    .map(|p| reproject_polygon(r, p))
+                    .map(|p| super::polygonize::reproject_polygon(r, p))
                     .collect::<Result<_>>()?,
             ),
             _ => mp,

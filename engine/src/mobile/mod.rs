@@ -7,7 +7,9 @@
 //! - [`grid_5g`]: Italia 5G style: 100 m pixels of the EPSG:3035 grid, classified at their
 //!   centres, eligible pixels written as a raster and dissolved into polygons;
 //! - [`h3_grid`]: FCC style: H3 hexagons covered by an operator's technology when their
-//!   centre is inside its coverage (polygon or raster).
+//!   centre is inside its coverage (polygon or raster);
+//! - [`value_areas`]: the polygons of a band's pixels by class of value, for the map;
+//! - [`polygonize`]: outlines of labelled pixels in lon/lat (GDAL's polygonizer).
 //!
 //! How a pixel's value becomes speeds under a rule set: see
 //! [`crate::rules::PreparedRules::sample_qual`]. A unit outside a raster, or on a nodata
@@ -17,9 +19,11 @@
 mod band;
 pub mod grid_5g;
 pub mod h3_grid;
+pub mod polygonize;
 pub mod sample;
 #[cfg(test)]
 mod tests;
+pub mod value_areas;
 
 pub use band::{Band, NO_DATA};
 pub use sample::Sampler;

@@ -1001,3 +1001,91 @@ fn a_window_reads_only_the_pixels_around_it_and_samples_the_same_values() {
     );
     assert_eq!(none[0].band.value_at(x, y), None);
 }
+
+#[test]
+fn a_geotiff_copy_for_the_store_decodes_as_the_original_read_with_its_options() {
+    use crate::io::raster_bytes::{decode_geotiff, to_geotiff};
+    let dir = tempfile::tempdir().unwrap();
+    // no CRS, no OPERATOR: both come from the options; band 2 has its own TECHNOLOGY;
+    // one pixel is nodata, and the data are scaled (x 0.5)
+    let (w, h) = (30usize, 20usize);
+    let gt = [681000.0, 100.0, 0.0, 4851000.0, 0.0, -100.0];
+    let px = |k: usize| -> Vec<f32> {
+        (0..w * h)
+            .map(|i| if i == k { -9999.0 } else { i as f32 })
+            .collect()
+    };
+    let p = tif(
+        &dir.path().join("nocrs.tif"),
+        None,
+        gt,
+        (w, h),
+        &[(px(3), vec![]), (px(7), vec![("TECHNOLOGY", "5G")])],
+        &[("TECHNOLOGY", "4G"), ("VALUE", "down_mbps")],
+    );
+    {
+        let ds = gdal::Dataset::open_ex(
+            &p,
+            gdal::DatasetOptions {
+                open_flags: gdal::GdalOpenFlags::GDAL_OF_UPDATE,
+                ..Default::default()
+            },
+        )
+        .unwrap();
+        ds.rasterband(1).unwrap().set_scale(0.5).unwrap();
+    }
+    let opts = RasterOptions {
+        crs: Some("EPSG:32632".into()),
+        operator: Some("Beta".into()),
+        year: Some("2027".into()),
+        status: Some("planned".into()),
+        up_mbps: Some("12.5".into()),
+        ..Default::default()
+    };
+    let original = read_raster(&p, &opts, &mut Offers::new()).unwrap();
+    let copy = to_geotiff(&p, &opts).unwrap();
+    assert_eq!(copy.bands.len(), 2);
+    let mut offers = Offers::new();
+    let decoded = decode_geotiff("nocrs.tif", copy.bytes, None).unwrap();
+    let back = crate::io::read::raster::register(Path::new("stored"), decoded, &mut offers);
+    let mut o_offers = Offers::new();
+    let original_again = read_raster(&p, &opts, &mut o_offers).unwrap();
+    for (i, (a, b)) in original_again.iter().zip(&back).enumerate() {
+        let (oa, ob) = (
+            &o_offers.offers[a.offer as usize],
+            &offers.offers[b.offer as usize],
+        );
+        assert_eq!(o_offers.names.name(oa.operator), "Beta");
+        assert_eq!(offers.names.name(ob.operator), "Beta", "band {}", i + 1);
+        assert_eq!(
+            (oa.technology, oa.status, oa.year),
+            (ob.technology, ob.status, ob.year)
+        );
+        assert_eq!((a.kind, a.up_mbps), (b.kind, b.up_mbps));
+        assert_eq!(a.band.geo_transform, b.band.geo_transform);
+        assert_eq!(a.band.crs_key, "EPSG:32632");
+        assert_eq!(b.band.crs_key, "EPSG:32632");
+        let same = a
+            .band
+            .values
+            .iter()
+            .zip(&b.band.values)
+            .all(|(x, y)| x == y || (x.is_nan() && y.is_nan()));
+        assert!(same, "band {} pixels differ", i + 1);
+    }
+    assert_eq!(back[1].kind, original[1].kind);
+    assert_eq!(
+        offers.offers[back[1].offer as usize].technology,
+        Technology::Mobile5g
+    );
+    assert_eq!(back[0].band.values[5], 2.5, "scale applied once");
+    assert!(back[0].band.values[3].is_nan() && back[1].band.values[7].is_nan());
+    // a window decodes only its pixels, as from the original
+    let window = Some([11.25, 43.77, 11.26, 43.78]);
+    let again = to_geotiff(&p, &opts).unwrap();
+    let part = decode_geotiff("nocrs.tif", again.bytes, window).unwrap();
+    assert!(part[0].band.width < w);
+    // a raster the options cannot describe is refused before anything is written
+    let e = to_geotiff(&p, &RasterOptions::default()).unwrap_err();
+    assert!(e.to_string().contains("no CRS"), "{e}");
+}

@@ -224,7 +224,8 @@ fn open_grid(path: &Path, crs: Option<&str>) -> Result<OpenGrid> {
         band: None,
         message,
     };
-    if !path.exists() {
+    // GDAL's virtual file systems (/vsimem/, /vsizip/...) are not on disk
+    if !path.exists() && !path.starts_with("/vsimem") {
         return Err(Error::io(
             path,
             std::io::Error::new(std::io::ErrorKind::NotFound, "no such file"),
