@@ -1706,3 +1706,191 @@ fn fnv1a(s: &str) -> u32 {
         (h ^ u32::from(b)).wrapping_mul(0x0100_0193)
     })
 }
+
+/// Coverage rasters imported into the store: a snapshot classifies them as a file run does
+/// (same statistics, mobile columns included), on both backends; the served map draws their
+/// value classes in the coverage layer, and a unit's answer gives each raster's pixel value.
+#[test]
+fn stored_coverage_rasters_classify_like_files_and_reach_the_map() {
+    let d = tmp();
+    ok(&[
+        "synth",
+        "--units",
+        "4000",
+        "--seed",
+        "3",
+        "--out",
+        s(d.path()),
+        "--rasters",
+        "--raster-pixel-m",
+        "1000",
+    ]);
+    let mut rasters: Vec<std::path::PathBuf> = std::fs::read_dir(d.path())
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| {
+            p.file_name()
+                .unwrap()
+                .to_str()
+                .unwrap()
+                .starts_with("mobile_")
+        })
+        .collect();
+    rasters.sort();
+    assert_eq!(rasters.len(), 6);
+    let (units, fgb) = (d.path().join("units.csv"), d.path().join("coverage.fgb"));
+    let rules = "it-5g,eu2013-nga";
+    let file_stats = d.path().join("file.csv");
+    let mut args = vec!["classify", "--units", s(&units), "--coverage", s(&fgb)];
+    args.extend(rasters.iter().map(|p| s(p)));
+    args.extend([
+        "--rules",
+        rules,
+        "--reference-year",
+        "2025",
+        "--stats",
+        s(&file_stats),
+        "--mobile-stats",
+        "-q",
+    ]);
+    ok(&args);
+    let file_table = std::fs::read_to_string(&file_stats).unwrap();
+    assert!(file_table.contains("units_5g"), "mobile columns");
+
+    let pg = testing::postgis("rasters");
+    let sq = testing::sqlite();
+    for t in std::iter::once(&sq).chain(pg.as_ref()) {
+        let url = t.url.as_str();
+        ok(&db(url, &["db", "migrate"]));
+        ok(&db(url, &["import", "units", s(&units), "-q"]));
+        ok(&db(url, &["import", "coverage", s(&fgb), "-q"]));
+        for r in &rasters {
+            ok(&db(url, &["import", "coverage", s(r), "-q"]));
+        }
+        let again = ok(&db(url, &["import", "coverage", s(&rasters[0])]));
+        assert!(again.contains("already in the store"), "{again}");
+        // --raster-* options describe rasters only
+        let e = fail(&db(
+            url,
+            &["import", "coverage", s(&fgb), "--raster-operator", "X"],
+        ));
+        assert!(e.contains("not one"), "{e}");
+        let snap_stats = d.path().join(format!("snap-{:?}.csv", t.backend));
+        ok(&db(
+            url,
+            &[
+                "classify",
+                "--snapshot",
+                "s1",
+                "--rules",
+                rules,
+                "--reference-year",
+                "2025",
+                "--stats",
+                s(&snap_stats),
+                "--mobile-stats",
+                "-q",
+            ],
+        ));
+        assert_eq!(
+            std::fs::read_to_string(&snap_stats).unwrap(),
+            file_table,
+            "{:?}: the snapshot's statistics differ from the file run's",
+            t.backend
+        );
+    }
+
+    // the map, from the embedded store
+    let url = sq.url.as_str();
+    let tok = token(url, "planner", None);
+    let srv = Server::start(url, &[]);
+    let offers = get(&srv.url("/api/v1/offers"), Some(&tok)).json();
+    let bands: Vec<&Value> = offers
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|o| o["raster_bands"] == 1)
+        .collect();
+    assert_eq!(bands.len(), 6, "{offers}");
+    // a unit's raster offers carry the pixel of the original file at the unit
+    let mut read = bianca_engine::model::Offers::new();
+    let mut files = Vec::new();
+    for r in &rasters {
+        let b = bianca_engine::io::read::read_raster(r, &Default::default(), &mut read).unwrap();
+        files.push((r.file_stem().unwrap().to_str().unwrap().to_string(), b));
+    }
+    let mut reader = csv::Reader::from_path(&units).unwrap();
+    let (mut checked, mut seen) = (0, 0);
+    for row in reader.records().take(60) {
+        let row = row.unwrap();
+        let (id, lon, lat): (&str, f64, f64) =
+            (&row[0], row[1].parse().unwrap(), row[2].parse().unwrap());
+        let u = get(&srv.url(&format!("/api/v1/units/{id}")), Some(&tok)).json();
+        for (name, bands) in &files {
+            let b = &bands[0];
+            let (x, y) = b.band.to_crs.transform_point(lon, lat).unwrap().unwrap();
+            let want = b
+                .band
+                .value_at(x, y)
+                .filter(|&v| bianca_engine::mobile::reaches(b.kind, v));
+            let got: Vec<&Value> = u["offers"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter(|o| o["via"] == "raster" && o["dataset"] == name.as_str())
+                .collect();
+            match want {
+                None => assert!(got.is_empty(), "{id} {name}: {got:?}"),
+                Some(v) => {
+                    assert_eq!(got.len(), 1, "{id} {name}: {u}");
+                    assert_eq!(got[0]["value"].as_f64().unwrap() as f32, v, "{id} {name}");
+                    assert_eq!(got[0]["value_kind"], b.kind.as_str());
+                    seen += 1;
+                }
+            }
+            checked += 1;
+        }
+    }
+    assert_eq!(checked, 360);
+    assert!(
+        seen > 60,
+        "only {seen} raster offers reach the first 60 units"
+    );
+    // the coverage layer: the value classes of every raster around the first unit
+    let row = csv::Reader::from_path(&units)
+        .unwrap()
+        .records()
+        .next()
+        .unwrap()
+        .unwrap();
+    let (x, y, _, _) = tile_of(row[1].parse().unwrap(), row[2].parse().unwrap(), 8);
+    let tile = |q: &str| {
+        let l = get_tile(
+            &srv.url(&format!("/tiles/coverage/8/{x}/{y}.mvt{q}")),
+            Some(&tok),
+        )
+        .unwrap();
+        l.features
+            .iter()
+            .map(|f| props(&l, f))
+            .filter(|p| p.get("raster") == Some(&Value::Bool(true)))
+            .collect::<Vec<_>>()
+    };
+    let all = tile("");
+    let datasets: BTreeSet<&str> = all.iter().map(|p| p["dataset"].as_str().unwrap()).collect();
+    assert_eq!(datasets.len(), 6, "{datasets:?}");
+    for p in &all {
+        let level = p["level"].as_i64().unwrap();
+        assert!((1..=4).contains(&level), "{p:?}");
+        let kind = p["value"].as_str().unwrap();
+        assert!(["peak_down_mbps", "rsrp_dbm", "down_mbps"].contains(&kind));
+        if let Some(max) = p.get("max") {
+            assert!(max.as_f64().unwrap() > p["min"].as_f64().unwrap());
+        }
+        assert_eq!(p.contains_key("down"), kind != "rsrp_dbm", "{p:?}");
+    }
+    let five_g = tile("?technology=5G");
+    assert!(!five_g.is_empty() && five_g.iter().all(|p| p["technology"] == "5G"));
+    assert!(five_g.len() < all.len());
+    assert!(tile("?dataset=coverage").is_empty());
+}

@@ -66,7 +66,7 @@ pub struct ClassifyArgs {
     pub stats: Option<PathBuf>,
     /// Add mobile columns to --stats: shares of housing units with 4G and 5G, units reached
     /// by no 4G / 5G network (mobile white), and per mobile operator its 4G and 5G units.
-    #[arg(long, conflicts_with = "snapshot")]
+    #[arg(long)]
     pub mobile_stats: bool,
     /// `full` (every class, counts and shares, every rule set) or `peers` (the per-comune
     /// table of the peer benchmark; needs eu2013-nga and eu2023-gigabit).
@@ -602,8 +602,9 @@ fn read_store(
     let StoredUnits { units, rows } = store
         .load_units(&units_dataset)
         .with_context(|| format!("reading registry {} from the store", units_dataset.name))?;
+    // stored rasters: only the pixels around the registry are read
     let coverage = store
-        .load_coverage(&sources)
+        .load_coverage_within(&sources, super::coverage::units_box(&units))
         .context("reading coverage from the store")?;
     sp.set_message("indexing the coverage");
     let index = build_index(&coverage, grid);

@@ -40,6 +40,21 @@ pub struct RasterArgs {
 }
 
 impl RasterArgs {
+    /// True when any option is given.
+    pub fn any(&self) -> bool {
+        [
+            &self.raster_operator,
+            &self.raster_infrastructure,
+            &self.raster_technology,
+            &self.raster_status,
+            &self.raster_year,
+            &self.raster_value,
+            &self.raster_up_mbps,
+        ]
+        .iter()
+        .any(|o| o.is_some())
+    }
+
     /// The options of every raster of a run: `crs` for rasters without one, `window` the
     /// lon/lat box that will be sampled (only its pixels are read).
     pub fn options(&self, crs: Option<String>, window: Option<[f64; 4]>) -> RasterOptions {

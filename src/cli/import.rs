@@ -8,10 +8,13 @@ use crate::progress;
 use anyhow::{bail, Context, Result};
 use bianca_api::store::{checksum_file, DatasetKind, Imported, NewDataset, Store, StoredUnits};
 use bianca_engine::address::{place_declarations, Matcher, Placed};
+use bianca_engine::io::raster_bytes;
 use bianca_engine::io::read::{self, AddressedDeclaration, ReadOptions};
+use bianca_engine::mobile::value_areas::value_areas;
 use bianca_engine::model::{Declaration, Footprint, Offers};
 use bianca_engine::units::Units;
 use bianca_engine::{areas, OnError, Reject};
+use rayon::prelude::*;
 use std::path::PathBuf;
 use std::time::Instant;
 
@@ -19,7 +22,10 @@ use std::time::Instant;
 pub enum ImportCommand {
     /// A housing-unit registry (the formats of `classify --units`).
     Units(ImportArgs),
-    /// Operators' coverage footprints (the formats of `classify --coverage`).
+    /// Operators' coverage: footprints or rasters (the formats of `classify --coverage`). A
+    /// raster is stored whole (as a GeoTIFF with its metadata items resolved, so the
+    /// `--raster-*` options given here stay with it) with the polygons of each band's value
+    /// classes, which the map draws.
     Coverage(ImportArgs),
     /// Per-address declarations (the formats of `classify --declarations`); rows keyed by
     /// address are matched to the latest stored registry.
@@ -98,6 +104,9 @@ pub struct ImportArgs {
     /// With `--on-error skip`: write the rejected rows (file, row, field, error) to FILE.
     #[arg(long, value_name = "FILE")]
     pub rejects: Option<PathBuf>,
+    /// Coverage rasters only: what the raster stands for, overriding its metadata items.
+    #[command(flatten)]
+    pub raster: super::coverage::RasterArgs,
     /// Publish the dataset: anonymous users of `bianca serve` may see it. Default: confidential.
     #[arg(long)]
     pub public: bool,
@@ -122,6 +131,13 @@ pub fn run(c: &ImportCommand, database_url: Option<&str>) -> Result<()> {
     }
     if a.rejects.is_some() && a.on_error != OnErrorArg::Skip {
         bail!("--rejects FILE only applies with --on-error skip");
+    }
+    let raster = kind == DatasetKind::Coverage && read::is_raster(&a.file);
+    if a.raster.any() && !raster {
+        bail!(
+            "--raster-* options describe coverage rasters, and {} is not one",
+            a.file.display()
+        );
     }
     let file = a.file.display().to_string();
     let checksum =
@@ -154,6 +170,9 @@ pub fn run(c: &ImportCommand, database_url: Option<&str>) -> Result<()> {
         crs: a.crs.clone(),
         on_error,
     };
+    if raster {
+        return import_raster(a, &mut store, checksum, t0);
+    }
     let sp = progress::spinner(&format!("reading {file}"));
     let mut offers = Offers::new();
     let (rows, rejects) = match kind {
@@ -236,6 +255,77 @@ pub fn run(c: &ImportCommand, database_url: Option<&str>) -> Result<()> {
         ),
     }
     report_rejects(&rejects, a.rejects.is_some());
+    Ok(())
+}
+
+/// `bianca import coverage RASTER`: the raster's self-describing GeoTIFF copy, its bands and
+/// the polygons of each band's value classes, as one dataset.
+fn import_raster(a: &ImportArgs, store: &mut Store, checksum: String, t0: Instant) -> Result<()> {
+    let file = a.file.display().to_string();
+    let sp = progress::spinner(&format!("reading the raster {file}"));
+    let copy = raster_bytes::to_geotiff(&a.file, &a.raster.options(a.crs.clone(), None))
+        .with_context(|| format!("reading the coverage raster {file}"))?;
+    sp.set_message("outlining each band's value classes");
+    let areas = copy
+        .bands
+        .par_iter()
+        .map(|d| value_areas(&d.band, d.kind))
+        .collect::<Result<Vec<_>, _>>()
+        .with_context(|| format!("outlining the value classes of {file}"))?;
+    sp.finish_and_clear();
+    let t_read = t0.elapsed();
+    let new = NewDataset {
+        name: a.name.clone(),
+        source_file: file.clone(),
+        checksum,
+        crs: a.crs.clone().unwrap_or_else(|| "as in the file".into()),
+        rejected: 0,
+        imported_by: a.by.clone().unwrap_or_else(super::store::current_user),
+        public: a.public,
+    };
+    let n_areas: usize = areas.iter().map(Vec::len).sum();
+    let pb = progress::bar(n_areas as u64, "storing");
+    let imported = store
+        .import_raster(&new, &copy, &areas, &|n| pb.inc(n))
+        .with_context(|| format!("storing {file} in {}", store.url()))?;
+    pb.finish_and_clear();
+    if a.quiet {
+        return Ok(());
+    }
+    match imported {
+        Imported::New(d) => {
+            let secs = t0.elapsed().as_secs_f64();
+            eprintln!(
+                "bianca import: coverage raster {file} ({} bands, {:.1} MB as GeoTIFF) stored as dataset {:?} in the {} store {} ({secs:.2}s: read and outline {:.2}s, store {:.2}s)",
+                copy.bands.len(),
+                copy.bytes.len() as f64 / 1e6,
+                d.name,
+                store.backend().as_str(),
+                store.url(),
+                t_read.as_secs_f64(),
+                secs - t_read.as_secs_f64()
+            );
+            for (i, (b, list)) in copy.bands.iter().zip(&areas).enumerate() {
+                let at = &b.attrs;
+                eprintln!(
+                    "  band {}: {} {} {}{} ({}, {} x {} px), {} value-class polygons",
+                    i + 1,
+                    at.operator,
+                    at.technology,
+                    b.kind.as_str(),
+                    at.year.map_or(String::new(), |y| format!(", planned {y}")),
+                    b.band.crs_key.chars().take(40).collect::<String>(),
+                    b.band.width,
+                    b.band.height,
+                    thousands(list.len() as u64)
+                );
+            }
+        }
+        Imported::Already(d) => eprintln!(
+            "bianca import: {file} was imported meanwhile as dataset {:?}: nothing to do",
+            d.name
+        ),
+    }
     Ok(())
 }
 

@@ -17,6 +17,7 @@ pub mod openapi;
 pub mod points;
 pub mod progress;
 pub mod public_site;
+pub mod raster_areas;
 pub mod routes;
 pub mod search;
 pub mod snapshot;

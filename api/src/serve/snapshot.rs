@@ -4,9 +4,10 @@
 
 use super::hexagons::{ClassSlots, Hexagons};
 use super::points::PointIndex;
+use super::raster_areas::RasterAreas;
 use super::search::{Hit, SearchIndex};
 use super::tiles::geom::{to_world, world_u32};
-use crate::store::{DatasetInfo, SnapshotInfo, Store, StoreError, StoredArea};
+use crate::store::{DatasetInfo, SnapshotInfo, Store, StoreError, StoredArea, StoredRasterArea};
 use bianca_engine::areas::Boundary;
 use bianca_engine::classify::{build_index, Classification};
 use bianca_engine::istat;
@@ -67,6 +68,8 @@ pub struct Served {
     pub footprint_tree: RTree<BoxEntry>,
     /// The point-in-polygon index of the footprints (lon/lat), for unit lookups.
     pub footprint_index: GridIndex,
+    /// The value-class polygons of the coverage rasters, for the coverage layer.
+    pub raster_areas: RasterAreas,
     /// Unit index -> declared offers.
     pub declared: HashMap<u32, Vec<u32>>,
     pub hexagons: Hexagons,
@@ -124,6 +127,7 @@ impl Served {
             datasets.push(store.dataset(d)?);
         }
         let coverage = store.load_coverage(&datasets)?;
+        let raster_areas = store.load_raster_areas(&datasets)?;
         let stats = store.snapshot_stats(&name, None)?;
         let boundaries = store.load_areas()?;
         Ok(Self::build(
@@ -132,6 +136,7 @@ impl Served {
             snap.units.units,
             snap.classification,
             coverage,
+            raster_areas,
             datasets,
             stats,
             boundaries,
@@ -146,6 +151,7 @@ impl Served {
         units: Units,
         cls: Classification,
         coverage: Coverage,
+        raster_areas: Vec<StoredRasterArea>,
         datasets: Vec<DatasetInfo>,
         stats: Vec<StoredArea>,
         boundaries: Vec<Boundary>,
@@ -204,6 +210,7 @@ impl Served {
                 .collect(),
         );
         let footprint_index = build_index(&coverage, GridOptions::default());
+        let raster_areas = RasterAreas::build(raster_areas, &coverage);
         let mut declared: HashMap<u32, Vec<u32>> = HashMap::new();
         if !coverage.declarations.is_empty() {
             let pos: HashMap<&str, u32> = (0..n as u32)
@@ -338,6 +345,7 @@ impl Served {
             footprints_world,
             footprint_tree,
             footprint_index,
+            raster_areas,
             declared,
             hexagons,
             areas,

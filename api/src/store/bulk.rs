@@ -4,8 +4,8 @@
 
 use super::error::QueryContext;
 use super::schema::{
-    area_classes, area_stats, declarations, footprints, progress_items, unit_classes, unit_results,
-    units,
+    area_classes, area_stats, declarations, footprints, progress_items, raster_areas, unit_classes,
+    unit_results, units,
 };
 use super::{Conn, Result};
 use diesel::prelude::*;
@@ -45,6 +45,17 @@ pub(crate) struct NewFootprint<'a> {
     pub status: &'a str,
     pub year: Option<i32>,
     pub licensed: bool,
+    pub geom: MultiPolygon<Point>,
+}
+
+#[derive(Insertable)]
+#[diesel(table_name = raster_areas)]
+#[diesel(treat_none_as_default_value = false)]
+pub(crate) struct NewRasterArea {
+    pub dataset_id: i64,
+    pub band: i32,
+    pub class_min: f64,
+    pub class_max: Option<f64>,
     pub geom: MultiPolygon<Point>,
 }
 
@@ -203,6 +214,7 @@ macro_rules! bulk_insert {
 bulk_insert!(insert_units, NewUnit<'a>, units, 7);
 bulk_insert!(insert_footprints, NewFootprint<'a>, footprints, 13);
 bulk_insert!(insert_declarations, NewDeclaration<'a>, declarations, 13);
+bulk_insert!(insert_raster_areas, NewRasterArea, raster_areas, 5);
 bulk_insert!(insert_unit_results, NewUnitResult, unit_results, 7);
 bulk_insert!(insert_unit_classes, NewUnitClass<'a>, unit_classes, 6);
 bulk_insert!(insert_area_stats, InsertAreaStats<'a>, area_stats, 9);

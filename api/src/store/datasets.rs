@@ -363,7 +363,7 @@ impl Store {
 
     /// The common part of every import: dedup by checksum, a unique name, the dataset row
     /// and its rows in one transaction.
-    fn import(
+    pub(super) fn import(
         &mut self,
         new: &NewDataset,
         kind: DatasetKind,
@@ -498,14 +498,14 @@ pub(crate) fn wide(v: f32) -> f64 {
 }
 
 /// An offer's text columns.
-struct OfferCols<'a> {
-    operator: &'a str,
-    infrastructure: &'a str,
-    technology: &'static str,
+pub(super) struct OfferCols<'a> {
+    pub operator: &'a str,
+    pub infrastructure: &'a str,
+    pub technology: &'static str,
 }
 
 impl<'a> OfferCols<'a> {
-    fn of(o: &Offer, offers: &'a Offers) -> Self {
+    pub fn of(o: &Offer, offers: &'a Offers) -> Self {
         OfferCols {
             operator: offers.names.name(o.operator),
             infrastructure: offers.names.name(o.infrastructure),

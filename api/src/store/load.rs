@@ -113,13 +113,27 @@ impl Store {
         Ok(StoredUnits { units: out, rows })
     }
 
-    /// The footprints and declarations of coverage / declarations datasets, as one
-    /// [`Coverage`]; each dataset is one source named after it.
+    /// The footprints, rasters and declarations of coverage / declarations datasets, as
+    /// one [`Coverage`]; each dataset is one source named after it.
     pub fn load_coverage(&mut self, sets: &[DatasetInfo]) -> Result<Coverage> {
+        self.load_coverage_within(sets, None)
+    }
+
+    /// Like [`Store::load_coverage`], reading of the rasters only the pixels around
+    /// `window` (lon/lat west, south, east, north): units outside it find no pixel.
+    pub fn load_coverage_within(
+        &mut self,
+        sets: &[DatasetInfo],
+        window: Option<[f64; 4]>,
+    ) -> Result<Coverage> {
         let mut cov = Coverage::default();
         for ds in sets {
             match ds.kind {
-                DatasetKind::Coverage => self.load_footprints(ds, &mut cov)?,
+                DatasetKind::Coverage => {
+                    if !self.load_raster(ds, &mut cov, window)? {
+                        self.load_footprints(ds, &mut cov)?
+                    }
+                }
                 DatasetKind::Declarations => self.load_declarations(ds, &mut cov)?,
                 DatasetKind::Units => {
                     return Err(StoreError::Invalid(format!(

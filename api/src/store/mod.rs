@@ -1,6 +1,6 @@
 //! bianca's store: datasets (imported registries, coverage and declarations), snapshots
 //! (classification runs with their per-unit results and per-area statistics), rule sets,
-//! administrative boundaries (areas), deployment progress uploads, users and API tokens.
+//! coverage rasters, administrative boundaries (areas), deployment progress uploads, users and API tokens.
 //!
 //! One interface, [`Store`], two backends with one schema ([`schema`]) and one list of
 //! migrations (`migrations/postgres`, `migrations/sqlite`, same names):
@@ -20,6 +20,7 @@ mod geometry;
 mod load;
 mod migrate;
 mod progress;
+mod rasters;
 pub mod schema;
 mod snapshots;
 #[doc(hidden)]
@@ -33,6 +34,7 @@ pub use datasets::{
 pub use error::{Result, StoreError};
 pub use load::StoredUnits;
 pub use progress::{UploadInfo, UploadOutcome, UploadReport, UploadRequest};
+pub use rasters::StoredRasterArea;
 pub use snapshots::{NewSnapshot, SnapshotInfo, StoredArea, StoredSnapshot};
 pub use tokens::{check_token, well_formed, CreatedToken, Role, StoredToken, TokenInfo};
 

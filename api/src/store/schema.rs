@@ -258,6 +258,44 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    raster_files (dataset_id) {
+        dataset_id -> BigInt,
+        content -> Binary,
+    }
+}
+
+diesel::table! {
+    raster_bands (dataset_id, band) {
+        dataset_id -> BigInt,
+        band -> Integer,
+        operator -> Text,
+        infrastructure -> Text,
+        technology -> Text,
+        value_kind -> Text,
+        up_mbps -> Nullable<Double>,
+        status -> Text,
+        year -> Nullable<Integer>,
+        width -> Integer,
+        height -> Integer,
+        crs -> Text,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use postgis_diesel::sql_types::Geometry;
+
+    raster_areas (id) {
+        id -> BigInt,
+        dataset_id -> BigInt,
+        band -> Integer,
+        class_min -> Double,
+        class_max -> Nullable<Double>,
+        geom -> Geometry,
+    }
+}
+
 diesel::joinable!(progress_items -> progress_uploads (upload_id));
 diesel::joinable!(units -> datasets (dataset_id));
 diesel::joinable!(footprints -> datasets (dataset_id));
@@ -283,4 +321,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     areas,
     progress_uploads,
     progress_items,
+    raster_files,
+    raster_bands,
+    raster_areas,
 );

@@ -113,15 +113,18 @@ pub fn to_geotiff(path: &Path, opts: &RasterOptions) -> Result<GeoTiffCopy> {
 /// band labels (`name band 1`), `window` as in [`RasterOptions::window`].
 pub fn decode_geotiff(
     name: &str,
-    bytes: Vec<u8>,
+    mut bytes: Vec<u8>,
     window: Option<[f64; 4]>,
 ) -> Result<Vec<DecodedBand>> {
     let path = mem_path(name);
-    gdal::vsi::create_mem_file(&path, bytes).map_err(|e| Error::Raster {
-        path: name.into(),
-        band: None,
-        message: format!("cannot hand it to GDAL ({e})"),
-    })?;
+    // lent, not given: GDAL would free a given buffer with its own allocator, which is not
+    // the one that allocated it (bianca's binary runs on mimalloc); unlinked when dropped
+    let file =
+        gdal::vsi::create_mem_file_from_ref(&path, &mut bytes).map_err(|e| Error::Raster {
+            path: name.into(),
+            band: None,
+            message: format!("cannot hand it to GDAL ({e})"),
+        })?;
     let out = decode_raster(
         Path::new(&path),
         &RasterOptions {
@@ -129,6 +132,6 @@ pub fn decode_geotiff(
             ..RasterOptions::default()
         },
     );
-    let _ = gdal::vsi::unlink_mem_file(&path);
+    drop(file);
     out
 }

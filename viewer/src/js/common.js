@@ -57,6 +57,10 @@ export function saveBlob(blob, name) {
 export function num(n) {
   return new Intl.NumberFormat(lang() === "it" ? "it-IT" : "en-GB").format(n);
 }
+/// A speed, or "?" when unknown (a raster's upload without UP_MBPS).
+function speed(v) {
+  return v == null ? "?" : num(v);
+}
 export function pct(x) {
   return new Intl.NumberFormat(lang() === "it" ? "it-IT" : "en-GB", { style: "percent", maximumFractionDigits: 1 }).format(x);
 }
@@ -186,7 +190,8 @@ export function addressAnswer(unit, rules, { offers = true } = {}) {
   const now = unit.offers.filter((o) => o.status !== "planned");
   const planned = unit.offers.filter((o) => o.status === "planned").sort((a, b) => (a.year ?? 0) - (b.year ?? 0));
   const offerLine = (o) => el("li", {},
-    el("strong", {}, o.technology), ` ${o.operator} · ${num(o.down_mbps)}/${num(o.up_mbps)} Mbit/s`,
+    el("strong", {}, o.technology), ` ${o.operator} · ${speed(o.down_mbps)}/${speed(o.up_mbps)} Mbit/s`,
+    o.value_kind === "rsrp_dbm" ? ` (${num(o.value)} dBm)` : "",
     o.peak_down_mbps ? ` (${t("peak")} ${num(o.peak_down_mbps)})` : "",
     o.status === "planned" && o.year ? ` · ${fmt(t("plannedIn"), { year: o.year })}` : "",
     el("span", { class: "muted small" }, ` · ${o.dataset}, ${fmt(t("asOf"), { date: date(o.dataset_imported_at) })}`));

@@ -202,14 +202,15 @@ export function buildStyle({ origin, q = "", snapshotQ = "", mode = "classes", a
         layout: { visibility: "none" },
         paint: {
           "fill-color": ["match", ["get", "technology"], "FTTH", "#2166ac", "FTTB", "#4393c3", "FTTC", "#92c5de", "VDSL", "#92c5de", "FWA", "#f4a582", "5G", "#b2182b", "4G", "#d6604d", "#999999"],
-          "fill-opacity": 0.25,
+          // the value classes of coverage rasters: the better the signal, the denser
+          "fill-opacity": ["case", ["has", "level"], ["*", 0.12, ["get", "level"]], 0.25],
         },
       },
       {
         id: "coverage-line", type: "line", source: "coverage", "source-layer": "coverage",
         layout: { visibility: "none" },
         filter: ["!=", ["get", "status"], "planned"],
-        paint: { "line-color": COVERAGE_LINE, "line-width": 1.2 },
+        paint: { "line-color": COVERAGE_LINE, "line-width": ["case", ["has", "level"], 0.4, 1.2] },
       },
       {
         id: "coverage-planned", type: "line", source: "coverage", "source-layer": "coverage",

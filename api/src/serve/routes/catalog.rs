@@ -186,7 +186,9 @@ pub struct OfferKind {
     pub footprints: usize,
     /// Declared addresses (declarations datasets).
     pub declarations: usize,
-    /// Best download among them, Mbit/s.
+    /// Raster bands (coverage rasters: speeds vary per pixel).
+    pub raster_bands: usize,
+    /// Best download among the footprints and declarations, Mbit/s.
     pub max_down_mbps: f32,
 }
 
@@ -216,7 +218,7 @@ pub async fn offers(State(state): State<Arc<AppState>>, caller: Caller) -> Json<
                     .is_some_and(|op| op == offers.names.name(o.operator))
         })
         .collect();
-    let mut add = |o: u32, fp: usize, decl: usize| {
+    let mut add = |o: u32, fp: usize, decl: usize, bands: usize| {
         if !visible[o as usize] {
             return;
         }
@@ -236,17 +238,22 @@ pub async fn offers(State(state): State<Arc<AppState>>, caller: Caller) -> Json<
             year: key.4,
             footprints: 0,
             declarations: 0,
+            raster_bands: 0,
             max_down_mbps: 0.0,
         });
         e.footprints += fp;
         e.declarations += decl;
+        e.raster_bands += bands;
         e.max_down_mbps = e.max_down_mbps.max(offer.down_mbps);
     };
     for f in &s.coverage.footprints {
-        add(f.offer, 1, 0);
+        add(f.offer, 1, 0, 0);
     }
     for d in &s.coverage.declarations {
-        add(d.offer, 0, 1);
+        add(d.offer, 0, 1, 0);
+    }
+    for r in &s.coverage.rasters {
+        add(r.offer, 0, 0, 1);
     }
     Json(by.into_values().collect())
 }

@@ -8,6 +8,7 @@ use crate::serve::tiles::units::{best_technology, speed_class};
 use crate::serve::AppState;
 use axum::extract::{Path, Query, State};
 use axum::Json;
+use bianca_engine::model::{RasterCoverage, ValueKind};
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 use utoipa::{IntoParams, ToSchema};
@@ -34,8 +35,12 @@ pub struct UnitClass {
 pub struct OfferOut {
     pub operator: String,
     pub technology: String,
-    pub down_mbps: f32,
-    pub up_mbps: f32,
+    /// Download and upload, Mbit/s; left out when unknown (a coverage raster's upload
+    /// without UP_MBPS, a signal level the rule set has no table for).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub down_mbps: Option<f32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub up_mbps: Option<f32>,
     /// Peak speeds, when the dataset gives them (FWA, mobile).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub peak_down_mbps: Option<f32>,
@@ -46,9 +51,16 @@ pub struct OfferOut {
     /// The year a planned network is expected.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub year: Option<i32>,
-    /// `footprint` (the unit lies in a coverage polygon) or `declaration` (declared for the
-    /// unit's id).
+    /// `footprint` (the unit lies in a coverage polygon), `declaration` (declared for the
+    /// unit's id) or `raster` (the pixel holding the unit, in a coverage raster).
     pub via: String,
+    /// Rasters: what the pixels measure (`down_mbps`, `peak_down_mbps`, `rsrp_dbm`) and the
+    /// value of the unit's pixel. The speeds of a signal level (RSRP) are those of the
+    /// primary rule set's signal table.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub value_kind: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub value: Option<f32>,
     /// The dataset it comes from, and when that was imported (UTC, ISO 8601).
     pub dataset: String,
     pub dataset_imported_at: String,
@@ -93,16 +105,46 @@ fn offer_out(s: &Served, o: u32, via: &str) -> OfferOut {
     OfferOut {
         operator: s.coverage.offers.names.name(offer.operator).to_string(),
         technology: offer.technology.as_str().into(),
-        down_mbps: offer.down_mbps,
-        up_mbps: offer.up_mbps,
+        down_mbps: Some(offer.down_mbps).filter(|v| !v.is_nan()),
+        up_mbps: Some(offer.up_mbps).filter(|v| !v.is_nan()),
         peak_down_mbps: offer.peak_down_mbps,
         peak_up_mbps: offer.peak_up_mbps,
         status: offer.status.as_str().into(),
         year: offer.year,
         via: via.into(),
+        value_kind: None,
+        value: None,
         dataset: ds.name.clone(),
         dataset_imported_at: ds.imported_at.format("%Y-%m-%dT%H:%M:%SZ").to_string(),
     }
+}
+
+/// The offer of raster `r` at lon/lat, when its pixel there has a value that reaches the
+/// point at all (see [`bianca_engine::mobile::reaches`]).
+fn raster_offer_out(s: &Served, r: &RasterCoverage, lon: f64, lat: f64) -> Option<OfferOut> {
+    let (x, y) = r.band.to_crs.transform_point(lon, lat).ok().flatten()?;
+    let v = r.band.value_at(x, y)?;
+    if !bianca_engine::mobile::reaches(r.kind, v) {
+        return None;
+    }
+    let mut o = offer_out(s, r.offer, "raster");
+    o.value_kind = Some(r.kind.as_str().into());
+    o.value = Some(v);
+    o.up_mbps = r.up_mbps;
+    match r.kind {
+        ValueKind::DownMbps => o.down_mbps = Some(v),
+        ValueKind::PeakDownMbps => {
+            o.down_mbps = Some(v);
+            o.peak_down_mbps = Some(v);
+        }
+        ValueKind::RsrpDbm => {
+            let tech = s.coverage.offers.offers[r.offer as usize].technology;
+            let speeds = s.rules.first().and_then(|rs| rs.signal_speeds(tech, v));
+            o.down_mbps = speeds.map(|(d, _)| d);
+            o.up_mbps = speeds.map(|(_, u)| u).or(r.up_mbps);
+        }
+    }
+    Some(o)
 }
 
 /// A housing unit by its registry id.
@@ -165,6 +207,11 @@ pub fn unit_out(s: &Served, i: usize, full: bool, visible: impl Fn(u32) -> bool)
             if visible(o) {
                 offers.push(offer_out(s, o, "declaration"));
             }
+        }
+    }
+    for r in s.coverage.rasters.iter().filter(|r| visible(r.offer)) {
+        if let Some(o) = raster_offer_out(s, r, s.units.lon[i], s.units.lat[i]) {
+            offers.push(o);
         }
     }
     UnitOut {

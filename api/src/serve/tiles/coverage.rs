@@ -1,5 +1,8 @@
 //! The `coverage` layer: operators' footprints, simplified for the zoom, with their offer
-//! (operator, technology, speeds, status, dataset). A [`Filter`] selects datasets,
+//! (operator, technology, speeds, status, dataset), and the value-class polygons of their
+//! coverage rasters (`raster` true, `value` what the pixels measure, `min` / `max` the
+//! class's bounds, `level` its rank from 1, the lowest; `down` is `min` for rasters of
+//! speed). A [`Filter`] selects datasets,
 //! operators and technologies; access to confidential datasets is checked by the route
 //! before a tile is made.
 
@@ -8,6 +11,7 @@ use super::mvt::{LayerBuilder, Prop};
 use super::{tolerance, TileQuery, BUFFER};
 use crate::serve::snapshot::Served;
 use crate::store::DatasetKind;
+use bianca_engine::model::ValueKind;
 use geozero::mvt::tile::Layer;
 
 /// Which offers the layer shows: empty lists select everything.
@@ -96,23 +100,57 @@ pub fn layer(s: &Served, q: &TileQuery) -> Layer {
             continue;
         }
         let o = &s.coverage.offers.offers[fp.offer as usize];
-        props.clear();
-        props.push((
-            "operator",
-            Prop::Str(s.coverage.offers.names.name(o.operator).into()),
-        ));
-        props.push(("technology", Prop::Str(o.technology.as_str().into())));
+        offer_props(s, fp.offer, &mut props);
         props.push(("down", Prop::Double(f64::from(o.down_mbps))));
         props.push(("up", Prop::Double(f64::from(o.up_mbps))));
-        props.push(("status", Prop::Str(o.status.as_str().into())));
-        if let Some(y) = o.year {
-            props.push(("year", Prop::Int(y.into())));
-        }
-        props.push((
-            "dataset",
-            Prop::Str(s.sources[o.source as usize].dataset.name.clone()),
-        ));
         l.polygon(Some(u64::from(f)), &rings, &props);
     }
+    let mut hits: Vec<u32> = s.raster_areas.within(t.world_rect(BUFFER)).collect();
+    hits.sort_unstable();
+    for k in hits {
+        let a = &s.raster_areas.areas[k as usize];
+        if !q.filter.selects(s, a.offer) {
+            continue;
+        }
+        let rings = tile_polygon(t, &a.world, reduce);
+        if rings.is_empty() {
+            continue;
+        }
+        offer_props(s, a.offer, &mut props);
+        props.push(("raster", Prop::Bool(true)));
+        props.push(("value", Prop::Str(a.kind.as_str().into())));
+        props.push(("min", Prop::Double(a.min)));
+        props.push(("level", Prop::Int(a.level.into())));
+        if let Some(m) = a.max {
+            props.push(("max", Prop::Double(m)));
+        }
+        if a.kind != ValueKind::RsrpDbm {
+            props.push(("down", Prop::Double(a.min)));
+        }
+        l.polygon(Some(RASTER_IDS + u64::from(k)), &rings, &props);
+    }
     l.finish()
+}
+
+/// Feature ids of raster polygons start here (footprints' ids are their index).
+const RASTER_IDS: u64 = 1 << 32;
+
+/// The properties every feature of the layer has: operator, technology, status, year (when
+/// planned) and dataset.
+fn offer_props(s: &Served, offer: u32, props: &mut Vec<(&str, Prop)>) {
+    let o = &s.coverage.offers.offers[offer as usize];
+    props.clear();
+    props.push((
+        "operator",
+        Prop::Str(s.coverage.offers.names.name(o.operator).into()),
+    ));
+    props.push(("technology", Prop::Str(o.technology.as_str().into())));
+    props.push(("status", Prop::Str(o.status.as_str().into())));
+    if let Some(y) = o.year {
+        props.push(("year", Prop::Int(y.into())));
+    }
+    props.push((
+        "dataset",
+        Prop::Str(s.sources[o.source as usize].dataset.name.clone()),
+    ));
 }

@@ -130,15 +130,35 @@ pub fn document(
                     "technology",
                     "FTTH, FTTB, FTTC, VDSL, ADSL, CABLE, FWA, SAT, 4G, 5G",
                 ),
-                ("down", "download, Mbit/s"),
-                ("up", "upload, Mbit/s"),
+                (
+                    "down",
+                    "download, Mbit/s (of a raster of speed: the class's lowest)",
+                ),
+                ("up", "upload, Mbit/s (footprints)"),
                 ("status", "existing or planned"),
                 ("year", "year a planned network is expected"),
-                ("dataset", "the dataset the footprint comes from"),
+                ("dataset", "the dataset the footprint or raster comes from"),
+                (
+                    "raster",
+                    "true for the value-class polygons of a coverage raster",
+                ),
+                (
+                    "value",
+                    "what the raster's pixels measure: down_mbps, peak_down_mbps or rsrp_dbm",
+                ),
+                ("min", "the value class's lowest value (Mbit/s or dBm)"),
+                (
+                    "level",
+                    "the value class's rank, from 1 (the lowest values) to 4",
+                ),
+                (
+                    "max",
+                    "the next class's lowest value (none for the top class)",
+                ),
             ] {
                 fields.insert(k.into(), json!(v));
             }
-            "Operators' coverage footprints"
+            "Operators' coverage: footprints, and coverage rasters by class of value"
         }
         LayerName::MobileWhite => {
             for (k, v) in [

@@ -1,0 +1,3 @@
+DROP TABLE raster_areas;
+DROP TABLE raster_bands;
+DROP TABLE raster_files;
