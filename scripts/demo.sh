@@ -44,6 +44,11 @@ head -1 out/demo/synth.log
 "$BIANCA" --database-url "$DB" import units "$DATA/units.csv" --public
 "$BIANCA" --database-url "$DB" import coverage "$DATA/coverage.fgb" --public
 "$BIANCA" --database-url "$DB" import declarations "$DATA/declarations.csv" --public
+# the operators' 4G/5G coverage rasters (signal or speed per pixel): kept whole in the store,
+# sampled at every unit by the snapshot, drawn by value class in the planners' coverage layer
+for f in "$DATA"/mobile_*.tif; do
+  "$BIANCA" --database-url "$DB" import coverage "$f" --public -q
+done
 # the comuni's boundaries (ISTAT / Openpolis), with provinces and regions dissolved from them
 "$BIANCA" --database-url "$DB" import areas "$DATA/comuni.geojson" -q
 
@@ -64,10 +69,10 @@ echo "Rollout progress: $(grep -c 'stored as upload' out/demo/progress-uploads.l
   --rules eu2013-nga,eu2023-gigabit,it-1giga-2026,bead \
   --reference-year 2025 \
   --out out/demo/units.gpkg \
-  --stats out/demo/stats.csv
+  --stats out/demo/stats.csv --mobile-stats
 
 # mobile: the Italia 5G pixels of Tuscany against footprints and the operators' rasters, and
-# the mobile white areas the map shows in its mobile view (the store keeps no rasters)
+# the mobile white areas the map shows in its mobile view
 "$BIANCA" grid italia-5g --coverage "$DATA/coverage.fgb" "$DATA"/mobile_*.tif \
   --areas "$DATA/comuni.geojson" --units "$DATA/units.csv" --population "$DATA/population.tif" \
   --reference-year 2025 --out-raster out/demo/italia5g.tif --out-polygons out/demo/mobile_white.gpkg
