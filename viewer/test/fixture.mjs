@@ -56,6 +56,8 @@ export async function startServer() {
     base: first.base, planner, dir, db,
     /// Another `bianca serve` of the same store, with more arguments; stop it when done.
     serve: (args) => serve(db, args),
+    /// A `bianca serve` of another store; stop it when done.
+    servePath: (other, args) => serve(other, args),
     /// `bianca export-public` of the server's store into a new directory.
     exportPublic(args = []) {
       const out = join(dir, `public-site-${++sites}`);

@@ -612,3 +612,57 @@ test("the mobile view draws the mobile white areas (Italia 5G) from the server's
     await other.stop();
   }
 });
+
+test("a planner sees stored 4G/5G rasters by value class in the coverage layer, and a unit's pixel values", async () => {
+  // its own store: the synthetic registry with 1 km mobile rasters imported whole
+  const data = join(server.dir, "rasters");
+  const db = join(server.dir, "rasters.db");
+  bianca(["synth", "--units", "5000", "--seed", "11", "--out", data, "--rasters", "--raster-pixel-m", "1000"]);
+  const rasters = readdirSync(data).filter((f) => f.startsWith("mobile_")).map((f) => join(data, f));
+  assert.equal(rasters.length, 6);
+  bianca(["--database-url", db, "import", "units", join(data, "units.csv"), "--public", "-q"]);
+  bianca(["--database-url", db, "import", "areas", join(data, "comuni.geojson"), "-q"]);
+  for (const r of rasters) bianca(["--database-url", db, "import", "coverage", r, "-q"]);
+  bianca(["--database-url", db, "classify", "--snapshot", "r1", "--rules", "it-5g", "--reference-year", "2025", "-q"]);
+  const token = bianca(["--database-url", db, "tokens", "create", "--role", "planner"]).trim();
+  const other = await server.servePath(db);
+  try {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    const errors = [];
+    page.on("console", (m) => { if (m.type() === "error") errors.push(m.text()); });
+    await page.goto(`${other.base}/planner`);
+    await page.fill("#token", token);
+    await page.click("#login-form button");
+    await page.waitForFunction(() => document.body.dataset.ready === "1", null, { timeout: 60000 });
+    await page.evaluate(() => window.bianca.map.jumpTo({ center: [11.0, 43.5], zoom: 8 }));
+    await page.check("#coverage-on");
+    await page.selectOption("#technology", "5G");
+    await idle(page);
+    const feats = await page.evaluate(() => window.bianca.map.queryRenderedFeatures({ layers: ["coverage-fill"] }).map((f) => f.properties));
+    assert.ok(feats.length > 10, `${feats.length} raster polygons drawn`);
+    assert.ok(feats.every((p) => p.raster === true && p.technology === "5G"), JSON.stringify(feats[0]));
+    const levels = new Set(feats.map((p) => p.level));
+    assert.ok(levels.size >= 2, `levels ${[...levels]}`);
+    // denser where the class is better: the fill's opacity follows the level
+    const opacity = await page.evaluate(() => window.bianca.map.getPaintProperty("coverage-fill", "fill-opacity"));
+    assert.deepEqual(opacity[0], "case");
+    await page.screenshot({ path: join(SHOTS, "planner-coverage-rasters-5g.png") });
+    // a unit's answer lists its rasters' pixels, as the API gives them
+    const hit = (await json(`${other.base}/api/v1/search?q=via&limit=20`, token)).body.find((h) => h.kind === "address");
+    const unit = (await json(`${other.base}/api/v1/units/${hit.id}`, token)).body;
+    const viaRaster = unit.offers.filter((o) => o.via === "raster");
+    assert.ok(viaRaster.length > 0, JSON.stringify(unit.offers));
+    await page.evaluate((id) => window.bianca.showUnit(id), hit.id);
+    await page.waitForSelector("[data-testid=answer]");
+    const items = await page.$$eval("#panel .offers li", (l) => l.map((x) => x.textContent));
+    assert.equal(items.length, unit.offers.length);
+    const rsrp = viaRaster.find((o) => o.value_kind === "rsrp_dbm");
+    if (rsrp) assert.ok(items.some((t) => t.includes("dBm")), items.join(" | "));
+    assert.ok(!items.some((t) => t.includes("NaN")), items.join(" | "));
+    await page.screenshot({ path: join(SHOTS, "planner-unit-rasters.png") });
+    assert.deepEqual(errors, []);
+    await page.close();
+  } finally {
+    await other.stop();
+  }
+});
