@@ -211,6 +211,175 @@ fn metadata_can_be_overridden_and_bad_rasters_are_named() {
     );
 }
 
+/// A copy of `src` (one band) without any metadata item: the same CRS, geotransform, nodata
+/// and pixels, as f32.
+fn strip_metadata(src: &Path, dst: &Path) {
+    use gdal::{raster::Buffer, DriverManager, Metadata};
+    let ds = gdal::Dataset::open(src).unwrap();
+    assert_eq!(ds.raster_count(), 1);
+    let band = ds.rasterband(1).unwrap();
+    assert!(band.scale().is_none_or(|s| s == 1.0) && band.offset().is_none_or(|o| o == 0.0));
+    let (w, h) = ds.raster_size();
+    let px = band.read_as::<f32>((0, 0), (w, h), (w, h), None).unwrap();
+    let mut out = DriverManager::get_driver_by_name("GTiff")
+        .unwrap()
+        .create_with_band_type::<f32, _>(dst, w, h, 1)
+        .unwrap();
+    out.set_geo_transform(&ds.geo_transform().unwrap()).unwrap();
+    out.set_spatial_ref(&ds.spatial_ref().unwrap()).unwrap();
+    let mut b = out.rasterband(1).unwrap();
+    b.set_no_data_value(band.no_data_value()).unwrap();
+    let mut buf = Buffer::new((w, h), px.data().to_vec());
+    b.write((0, 0), (w, h), &mut buf).unwrap();
+    out.close().unwrap();
+    let copy = gdal::Dataset::open(dst).unwrap();
+    let items = |m: &dyn Metadata| m.metadata_item("OPERATOR", "");
+    assert!(items(&copy).is_none() && items(&copy.rasterband(1).unwrap()).is_none());
+}
+
+/// Two operators' rasters without metadata items, each described by its own --raster-meta
+/// (one by file name, one by path, in any case), classify exactly as the same rasters
+/// tagged in the file; --raster-meta wins over --raster-*; bad values are named.
+#[test]
+fn each_raster_is_described_by_its_own_raster_meta() {
+    let d = data();
+    let t = tmp();
+    let units = d.join("units.csv");
+    let (tel, mob) = (
+        d.join("mobile_TelcoUno_4G.tif"),
+        d.join("mobile_MobiTre_4G.tif"),
+    );
+    let (a, b) = (t.path().join("plain_a.tif"), t.path().join("plain_b.tif"));
+    strip_metadata(&tel, &a);
+    strip_metadata(&mob, &b);
+    let classify = |cov: [&Path; 2], name: &str, extra: &[&str], expect_ok: bool| {
+        let (out, stats) = (
+            t.path().join(format!("{name}.csv")),
+            t.path().join(format!("{name}-stats.csv")),
+        );
+        let mut args = vec!["classify", "--units", s(&units), "--coverage"];
+        args.extend(cov.map(s));
+        args.extend([
+            "--rules",
+            "it-5g,fcc-4g-5-1",
+            "--reference-year",
+            "2025",
+            "--out",
+            s(&out),
+            "--stats",
+            s(&stats),
+            "--mobile-stats",
+        ]);
+        args.extend_from_slice(extra);
+        let log = if expect_ok { ok(&args) } else { fail(&args) };
+        (log, out, stats)
+    };
+    // the reference: the rasters as synth tagged them
+    let (_, want_out, want_stats) = classify([&tel, &mob], "tagged", &[], true);
+    // untagged, they cannot be read
+    let (err, _, _) = classify([&a, &b], "bare", &[], false);
+    assert!(
+        err.contains("plain_a.tif, band 1: no OPERATOR metadata item")
+            && err.contains("--raster-meta FILE:OPERATOR="),
+        "{err}"
+    );
+    // described one by one (the run's --raster-technology 5G loses to each file's 4G)
+    let meta_b = format!(
+        "{}:operator=MobiTre, technology=4g, Value=peak_down_mbps,up_mbps=10",
+        s(&b)
+    );
+    let described = [
+        "--raster-technology",
+        "5G",
+        "--raster-meta",
+        "plain_a.tif:OPERATOR=TelcoUno,TECHNOLOGY=4G,VALUE=rsrp_dbm",
+        "--raster-meta",
+        &meta_b,
+    ];
+    let (log, out, stats) = classify([&a, &b], "described", &described, true);
+    assert!(
+        log.contains("plain_a.tif band 1: TelcoUno 4G rsrp_dbm")
+            && log.contains("plain_b.tif band 1: MobiTre 4G peak_down_mbps"),
+        "{log}"
+    );
+    // the same classes and the same per-operator figures as the tagged rasters
+    let same = |got: &Path, want: &Path| {
+        let ((gh, gr), (wh, wr)) = (csv_rows(got), csv_rows(want));
+        assert_eq!(gh, wh);
+        assert_eq!(gr.len(), wr.len());
+        for (g, w) in gr.iter().zip(&wr) {
+            assert_eq!(g, w, "{}", got.display());
+        }
+        (gh, gr)
+    };
+    same(&out, &want_out);
+    let (h, rows) = same(&stats, &want_stats);
+    let col = |n: &str| {
+        h.iter()
+            .position(|c| c == n)
+            .unwrap_or_else(|| panic!("{n} in {h:?}"))
+    };
+    let total = rows.iter().find(|r| r[col("level")] == "total").unwrap();
+    let (u_tel, u_mob, u_4g): (i64, i64, i64) = (
+        total[col("units_4g_TelcoUno")].parse().unwrap(),
+        total[col("units_4g_MobiTre")].parse().unwrap(),
+        total[col("units_4g")].parse().unwrap(),
+    );
+    assert!(
+        u_tel > 0 && u_mob > 0 && u_tel != u_mob && u_tel.max(u_mob) <= u_4g,
+        "{u_tel} {u_mob} {u_4g}"
+    );
+    assert_eq!(
+        total[col("units_5g")],
+        "0",
+        "the run's 5G lost to the files' 4G"
+    );
+    // bianca grid reads them the same way
+    let grid_h3 = |cov: [&Path; 2], name: &str, extra: &[&str]| {
+        let out = t.path().join(format!("{name}-h3.csv"));
+        let mut args = vec!["grid", "h3", "--coverage"];
+        args.extend(cov.map(s));
+        args.extend([
+            "--units",
+            s(&units),
+            "--resolution",
+            "7",
+            "--reference-year",
+            "2025",
+            "--out",
+            s(&out),
+        ]);
+        args.extend_from_slice(extra);
+        ok(&args);
+        csv_rows(&out)
+    };
+    let h3 = grid_h3([&a, &b], "described", &described);
+    assert!(h3.1.iter().any(|r| r[4] == "MobiTre"), "{:?}", h3.1.first());
+    assert_eq!(h3, grid_h3([&tel, &mob], "tagged", &[]));
+    // errors name the option's value
+    for (extra, want) in [
+        (
+            vec!["--raster-meta", "nowhere.tif:OPERATOR=X"],
+            "--raster-meta \"nowhere.tif:OPERATOR=X\": nowhere.tif is none of the rasters given with --coverage (",
+        ),
+        (
+            vec!["--raster-meta", "plain_a.tif:COLOUR=red"],
+            "invalid value 'plain_a.tif:COLOUR=red' for '--raster-meta <FILE:KEY=VALUE,...>': unknown key \"COLOUR\"",
+        ),
+        (
+            vec!["--raster-meta", "plain_a.tif OPERATOR=X"],
+            "invalid value 'plain_a.tif OPERATOR=X' for '--raster-meta <FILE:KEY=VALUE,...>': no ':' between the file and its items",
+        ),
+        (
+            vec!["--raster-meta", "plain_a.tif:YEAR=soon"],
+            "YEAR: \"soon\" is not a year",
+        ),
+    ] {
+        let (err, _, _) = classify([&a, &b], "bad", &extra, false);
+        assert!(err.contains(want), "{extra:?}: {err}");
+    }
+}
+
 /// `bianca grid KIND` on the synthetic footprints and rasters, with the comuni as territory
 /// and the registry, then `extra`; returns the summary.
 fn grid(kind: &str, extra: &[&str]) -> String {
