@@ -551,3 +551,219 @@ fn a_regional_registry_reads_only_its_part_of_the_rasters_with_the_same_results(
         assert_eq!(&r, by_id.get(r[0].as_str()).unwrap(), "unit {}", r[0]);
     }
 }
+
+/// A tile's `mobile_white` features: `id` -> properties (numbers as f64).
+fn mobile_features(
+    tile: Option<Vec<u8>>,
+) -> std::collections::BTreeMap<i64, std::collections::BTreeMap<String, f64>> {
+    use geozero::mvt::{Message, Tile};
+    let mut out = std::collections::BTreeMap::new();
+    let Some(raw) = tile else { return out };
+    let t = Tile::decode(&raw[..]).expect("a valid MVT");
+    for l in t.layers.iter().filter(|l| l.name == "mobile_white") {
+        assert_eq!(l.extent, Some(4096));
+        for f in &l.features {
+            let props: std::collections::BTreeMap<String, f64> = f
+                .tags
+                .chunks(2)
+                .map(|kv| {
+                    let v = &l.values[kv[1] as usize];
+                    let n = v
+                        .int_value
+                        .or(v.sint_value)
+                        .map(|i| i as f64)
+                        .or(v.uint_value.map(|u| u as f64))
+                        .or(v.double_value)
+                        .or(v.float_value.map(f64::from))
+                        .unwrap_or(f64::NAN);
+                    (l.keys[kv[0] as usize].clone(), n)
+                })
+                .collect();
+            assert!(!f.geometry.is_empty());
+            out.insert(props["id"] as i64, props);
+        }
+    }
+    out
+}
+
+/// Tile (x, y) of zoom `z` holding lon/lat.
+fn tile_xy(lon: f64, lat: f64, z: u8) -> (u32, u32) {
+    let n = f64::from(1u32 << z);
+    let lr = lat.to_radians();
+    (
+        ((lon + 180.0) / 360.0 * n) as u32,
+        ((1.0 - (lr.tan() + 1.0 / lr.cos()).ln() / std::f64::consts::PI) / 2.0 * n) as u32,
+    )
+}
+
+/// `export-public --mobile-areas`: the archive's tiles hold the mobile white areas with the
+/// server's properties (compared with the areas file on the zoom 10 tile holding the most
+/// of them whole), its metadata and the site's configuration name the layer; without the
+/// option there is none.
+#[test]
+fn the_static_site_holds_the_mobile_white_areas_when_given() {
+    let d = data();
+    let t = tmp();
+    let gj = t.path().join("white.geojson");
+    let pop = d.join("population.tif");
+    grid(
+        "italia-5g",
+        &[
+            "--pixel-m",
+            "1000",
+            "--population",
+            s(&pop),
+            "--out-polygons",
+            s(&gj),
+        ],
+    );
+    let db = t.path().join("bianca.db");
+    let store = |args: &[&str]| {
+        let mut a = vec!["--database-url", s(&db)];
+        a.extend_from_slice(args);
+        ok(&a)
+    };
+    store(&["import", "units", s(&d.join("units.csv")), "--public", "-q"]);
+    store(&["import", "coverage", s(&d.join("coverage.fgb")), "-q"]);
+    store(&["import", "areas", s(&d.join("comuni.geojson")), "-q"]);
+    store(&[
+        "classify",
+        "--snapshot",
+        "s1",
+        "--rules",
+        "eu2013-nga",
+        "--reference-year",
+        "2025",
+        "-q",
+    ]);
+    let (with, without) = (t.path().join("with"), t.path().join("without"));
+    let log = store(&[
+        "export-public",
+        s(&with),
+        "--max-zoom",
+        "13",
+        "--mobile-areas",
+        s(&gj),
+    ]);
+    // the areas file: id -> (properties, lon/lat box)
+    let v: serde_json::Value = serde_json::from_slice(&std::fs::read(&gj).unwrap()).unwrap();
+    let mut areas = std::collections::BTreeMap::new();
+    for f in v["features"].as_array().unwrap() {
+        let mut b = [f64::MAX, f64::MAX, f64::MIN, f64::MIN];
+        fn walk(v: &serde_json::Value, b: &mut [f64; 4]) {
+            let a = v.as_array().unwrap();
+            if a[0].is_number() {
+                let (x, y) = (a[0].as_f64().unwrap(), a[1].as_f64().unwrap());
+                *b = [b[0].min(x), b[1].min(y), b[2].max(x), b[3].max(y)];
+            } else {
+                a.iter().for_each(|c| walk(c, b));
+            }
+        }
+        walk(&f["geometry"]["coordinates"], &mut b);
+        areas.insert(
+            f["properties"]["id"].as_i64().unwrap(),
+            (f["properties"].clone(), b),
+        );
+    }
+    assert!(areas.len() > 20, "{} areas", areas.len());
+    assert!(
+        log.contains(&format!("mobile white areas: {} from", areas.len())),
+        "{log}"
+    );
+    assert!(log.contains("every tile under 500 KB"), "{log}");
+    // the zoom 10 tile holding the most areas whole
+    let z = 10;
+    let mut whole: std::collections::HashMap<(u32, u32), Vec<i64>> = Default::default();
+    for (id, (_, b)) in &areas {
+        let (lo, hi) = (tile_xy(b[0], b[1], z), tile_xy(b[2], b[3], z));
+        if lo == hi {
+            whole.entry(lo).or_default().push(*id);
+        }
+    }
+    let ((x, y), inside) = whole
+        .into_iter()
+        .max_by_key(|(k, v)| (v.len(), *k))
+        .unwrap();
+    assert!(inside.len() >= 3, "{inside:?}");
+    let archive = common::pmtiles_archive::Archive::open(&with.join("map.pmtiles"));
+    let got = mobile_features(archive.tile(z, x, y));
+    // every area inside is there, and only areas that reach the tile (with a margin)
+    for id in &inside {
+        assert!(
+            got.contains_key(id),
+            "area {id} in tile {z}/{x}/{y}: {:?}",
+            got.keys()
+        );
+    }
+    let (tx0, ty0) = (x as f64, y as f64);
+    for id in got.keys() {
+        let b = areas[id].1;
+        let (lo, hi) = (tile_xy(b[0], b[3], z), tile_xy(b[2], b[1], z));
+        assert!(
+            f64::from(lo.0) <= tx0 + 1.0
+                && f64::from(hi.0) + 1.0 >= tx0
+                && f64::from(lo.1) <= ty0 + 1.0
+                && f64::from(hi.1) + 1.0 >= ty0,
+            "area {id} is far from tile {z}/{x}/{y}"
+        );
+    }
+    // the server's properties, the file's values
+    for (id, props) in &got {
+        let want = &areas[id].0;
+        for k in ["pixels", "addresses", "units"] {
+            assert_eq!(props[k], want[k].as_f64().unwrap(), "{k} of area {id}");
+        }
+        match want["population"].as_f64() {
+            Some(p) => assert!(
+                (props["population"] - p).abs() <= 0.05 + 1e-9,
+                "population of {id}: {props:?} {p}"
+            ),
+            None => assert!(!props.contains_key("population"), "{props:?}"),
+        }
+    }
+    assert!(got.values().any(|p| p.contains_key("population")));
+    // at zoom 5 the whole region: the big areas are there
+    let (x5, y5) = tile_xy(11.0, 43.5, 5);
+    assert!(!mobile_features(archive.tile(5, x5, y5)).is_empty());
+    // the archive's metadata and the site's configuration name the layer
+    let md = archive.metadata();
+    let layer = md["vector_layers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|l| l["id"] == "mobile_white")
+        .unwrap_or_else(|| panic!("{md}"));
+    assert_eq!(
+        (layer["minzoom"].as_u64(), layer["maxzoom"].as_u64()),
+        (Some(0), Some(13))
+    );
+    assert!(layer["fields"]["pixels"].is_string(), "{layer}");
+    let html = std::fs::read_to_string(with.join("index.html")).unwrap();
+    assert!(html.contains(r#""mobile_white":true"#), "{html}");
+
+    // without --mobile-areas: the same tile without the layer
+    let log = store(&["export-public", s(&without), "--max-zoom", "13"]);
+    assert!(!log.contains("mobile white"), "{log}");
+    let archive = common::pmtiles_archive::Archive::open(&without.join("map.pmtiles"));
+    let tile = archive.tile(z, x, y);
+    assert!(tile.is_some(), "the areas layer is still there");
+    assert!(mobile_features(tile).is_empty());
+    assert!(!archive.metadata().to_string().contains("mobile_white"));
+    let html = std::fs::read_to_string(without.join("index.html")).unwrap();
+    assert!(html.contains(r#""mobile_white":false"#), "{html}");
+    // a bad areas file is named, and no site is written
+    let bad = t.path().join("bad");
+    let err = fail(&[
+        "--database-url",
+        s(&db),
+        "export-public",
+        s(&bad),
+        "--mobile-areas",
+        s(&t.path().join("nope.gpkg")),
+    ]);
+    assert!(
+        err.contains("reading the mobile white areas") && err.contains("nope.gpkg"),
+        "{err}"
+    );
+    assert!(!bad.exists());
+}
