@@ -83,6 +83,7 @@ echo
 echo "Store: $DB (bianca --database-url $DB snapshots list|export|diff)"
 echo "Per-unit results: out/demo/units.gpkg (open it in QGIS); statistics: out/demo/stats.csv"
 echo "Italia 5G: out/demo/italia5g.tif (pixels), out/demo/mobile_white.gpkg (eligible areas)"
+echo "Static public site: bianca --database-url $DB export-public out/demo/site --mobile-areas out/demo/mobile_white.gpkg"
 
 # a planner token for the demo (the full view: exact speeds, confidential datasets)
 if [ ! -s out/demo/planner.token ]; then

@@ -211,6 +211,175 @@ fn metadata_can_be_overridden_and_bad_rasters_are_named() {
     );
 }
 
+/// A copy of `src` (one band) without any metadata item: the same CRS, geotransform, nodata
+/// and pixels, as f32.
+fn strip_metadata(src: &Path, dst: &Path) {
+    use gdal::{raster::Buffer, DriverManager, Metadata};
+    let ds = gdal::Dataset::open(src).unwrap();
+    assert_eq!(ds.raster_count(), 1);
+    let band = ds.rasterband(1).unwrap();
+    assert!(band.scale().is_none_or(|s| s == 1.0) && band.offset().is_none_or(|o| o == 0.0));
+    let (w, h) = ds.raster_size();
+    let px = band.read_as::<f32>((0, 0), (w, h), (w, h), None).unwrap();
+    let mut out = DriverManager::get_driver_by_name("GTiff")
+        .unwrap()
+        .create_with_band_type::<f32, _>(dst, w, h, 1)
+        .unwrap();
+    out.set_geo_transform(&ds.geo_transform().unwrap()).unwrap();
+    out.set_spatial_ref(&ds.spatial_ref().unwrap()).unwrap();
+    let mut b = out.rasterband(1).unwrap();
+    b.set_no_data_value(band.no_data_value()).unwrap();
+    let mut buf = Buffer::new((w, h), px.data().to_vec());
+    b.write((0, 0), (w, h), &mut buf).unwrap();
+    out.close().unwrap();
+    let copy = gdal::Dataset::open(dst).unwrap();
+    let items = |m: &dyn Metadata| m.metadata_item("OPERATOR", "");
+    assert!(items(&copy).is_none() && items(&copy.rasterband(1).unwrap()).is_none());
+}
+
+/// Two operators' rasters without metadata items, each described by its own --raster-meta
+/// (one by file name, one by path, in any case), classify exactly as the same rasters
+/// tagged in the file; --raster-meta wins over --raster-*; bad values are named.
+#[test]
+fn each_raster_is_described_by_its_own_raster_meta() {
+    let d = data();
+    let t = tmp();
+    let units = d.join("units.csv");
+    let (tel, mob) = (
+        d.join("mobile_TelcoUno_4G.tif"),
+        d.join("mobile_MobiTre_4G.tif"),
+    );
+    let (a, b) = (t.path().join("plain_a.tif"), t.path().join("plain_b.tif"));
+    strip_metadata(&tel, &a);
+    strip_metadata(&mob, &b);
+    let classify = |cov: [&Path; 2], name: &str, extra: &[&str], expect_ok: bool| {
+        let (out, stats) = (
+            t.path().join(format!("{name}.csv")),
+            t.path().join(format!("{name}-stats.csv")),
+        );
+        let mut args = vec!["classify", "--units", s(&units), "--coverage"];
+        args.extend(cov.map(s));
+        args.extend([
+            "--rules",
+            "it-5g,fcc-4g-5-1",
+            "--reference-year",
+            "2025",
+            "--out",
+            s(&out),
+            "--stats",
+            s(&stats),
+            "--mobile-stats",
+        ]);
+        args.extend_from_slice(extra);
+        let log = if expect_ok { ok(&args) } else { fail(&args) };
+        (log, out, stats)
+    };
+    // the reference: the rasters as synth tagged them
+    let (_, want_out, want_stats) = classify([&tel, &mob], "tagged", &[], true);
+    // untagged, they cannot be read
+    let (err, _, _) = classify([&a, &b], "bare", &[], false);
+    assert!(
+        err.contains("plain_a.tif, band 1: no OPERATOR metadata item")
+            && err.contains("--raster-meta FILE:OPERATOR="),
+        "{err}"
+    );
+    // described one by one (the run's --raster-technology 5G loses to each file's 4G)
+    let meta_b = format!(
+        "{}:operator=MobiTre, technology=4g, Value=peak_down_mbps,up_mbps=10",
+        s(&b)
+    );
+    let described = [
+        "--raster-technology",
+        "5G",
+        "--raster-meta",
+        "plain_a.tif:OPERATOR=TelcoUno,TECHNOLOGY=4G,VALUE=rsrp_dbm",
+        "--raster-meta",
+        &meta_b,
+    ];
+    let (log, out, stats) = classify([&a, &b], "described", &described, true);
+    assert!(
+        log.contains("plain_a.tif band 1: TelcoUno 4G rsrp_dbm")
+            && log.contains("plain_b.tif band 1: MobiTre 4G peak_down_mbps"),
+        "{log}"
+    );
+    // the same classes and the same per-operator figures as the tagged rasters
+    let same = |got: &Path, want: &Path| {
+        let ((gh, gr), (wh, wr)) = (csv_rows(got), csv_rows(want));
+        assert_eq!(gh, wh);
+        assert_eq!(gr.len(), wr.len());
+        for (g, w) in gr.iter().zip(&wr) {
+            assert_eq!(g, w, "{}", got.display());
+        }
+        (gh, gr)
+    };
+    same(&out, &want_out);
+    let (h, rows) = same(&stats, &want_stats);
+    let col = |n: &str| {
+        h.iter()
+            .position(|c| c == n)
+            .unwrap_or_else(|| panic!("{n} in {h:?}"))
+    };
+    let total = rows.iter().find(|r| r[col("level")] == "total").unwrap();
+    let (u_tel, u_mob, u_4g): (i64, i64, i64) = (
+        total[col("units_4g_TelcoUno")].parse().unwrap(),
+        total[col("units_4g_MobiTre")].parse().unwrap(),
+        total[col("units_4g")].parse().unwrap(),
+    );
+    assert!(
+        u_tel > 0 && u_mob > 0 && u_tel != u_mob && u_tel.max(u_mob) <= u_4g,
+        "{u_tel} {u_mob} {u_4g}"
+    );
+    assert_eq!(
+        total[col("units_5g")],
+        "0",
+        "the run's 5G lost to the files' 4G"
+    );
+    // bianca grid reads them the same way
+    let grid_h3 = |cov: [&Path; 2], name: &str, extra: &[&str]| {
+        let out = t.path().join(format!("{name}-h3.csv"));
+        let mut args = vec!["grid", "h3", "--coverage"];
+        args.extend(cov.map(s));
+        args.extend([
+            "--units",
+            s(&units),
+            "--resolution",
+            "7",
+            "--reference-year",
+            "2025",
+            "--out",
+            s(&out),
+        ]);
+        args.extend_from_slice(extra);
+        ok(&args);
+        csv_rows(&out)
+    };
+    let h3 = grid_h3([&a, &b], "described", &described);
+    assert!(h3.1.iter().any(|r| r[4] == "MobiTre"), "{:?}", h3.1.first());
+    assert_eq!(h3, grid_h3([&tel, &mob], "tagged", &[]));
+    // errors name the option's value
+    for (extra, want) in [
+        (
+            vec!["--raster-meta", "nowhere.tif:OPERATOR=X"],
+            "--raster-meta \"nowhere.tif:OPERATOR=X\": nowhere.tif is none of the rasters given with --coverage (",
+        ),
+        (
+            vec!["--raster-meta", "plain_a.tif:COLOUR=red"],
+            "invalid value 'plain_a.tif:COLOUR=red' for '--raster-meta <FILE:KEY=VALUE,...>': unknown key \"COLOUR\"",
+        ),
+        (
+            vec!["--raster-meta", "plain_a.tif OPERATOR=X"],
+            "invalid value 'plain_a.tif OPERATOR=X' for '--raster-meta <FILE:KEY=VALUE,...>': no ':' between the file and its items",
+        ),
+        (
+            vec!["--raster-meta", "plain_a.tif:YEAR=soon"],
+            "YEAR: \"soon\" is not a year",
+        ),
+    ] {
+        let (err, _, _) = classify([&a, &b], "bad", &extra, false);
+        assert!(err.contains(want), "{extra:?}: {err}");
+    }
+}
+
 /// `bianca grid KIND` on the synthetic footprints and rasters, with the comuni as territory
 /// and the registry, then `extra`; returns the summary.
 fn grid(kind: &str, extra: &[&str]) -> String {
@@ -381,4 +550,220 @@ fn a_regional_registry_reads_only_its_part_of_the_rasters_with_the_same_results(
     for r in &regional {
         assert_eq!(&r, by_id.get(r[0].as_str()).unwrap(), "unit {}", r[0]);
     }
+}
+
+/// A tile's `mobile_white` features: `id` -> properties (numbers as f64).
+fn mobile_features(
+    tile: Option<Vec<u8>>,
+) -> std::collections::BTreeMap<i64, std::collections::BTreeMap<String, f64>> {
+    use geozero::mvt::{Message, Tile};
+    let mut out = std::collections::BTreeMap::new();
+    let Some(raw) = tile else { return out };
+    let t = Tile::decode(&raw[..]).expect("a valid MVT");
+    for l in t.layers.iter().filter(|l| l.name == "mobile_white") {
+        assert_eq!(l.extent, Some(4096));
+        for f in &l.features {
+            let props: std::collections::BTreeMap<String, f64> = f
+                .tags
+                .chunks(2)
+                .map(|kv| {
+                    let v = &l.values[kv[1] as usize];
+                    let n = v
+                        .int_value
+                        .or(v.sint_value)
+                        .map(|i| i as f64)
+                        .or(v.uint_value.map(|u| u as f64))
+                        .or(v.double_value)
+                        .or(v.float_value.map(f64::from))
+                        .unwrap_or(f64::NAN);
+                    (l.keys[kv[0] as usize].clone(), n)
+                })
+                .collect();
+            assert!(!f.geometry.is_empty());
+            out.insert(props["id"] as i64, props);
+        }
+    }
+    out
+}
+
+/// Tile (x, y) of zoom `z` holding lon/lat.
+fn tile_xy(lon: f64, lat: f64, z: u8) -> (u32, u32) {
+    let n = f64::from(1u32 << z);
+    let lr = lat.to_radians();
+    (
+        ((lon + 180.0) / 360.0 * n) as u32,
+        ((1.0 - (lr.tan() + 1.0 / lr.cos()).ln() / std::f64::consts::PI) / 2.0 * n) as u32,
+    )
+}
+
+/// `export-public --mobile-areas`: the archive's tiles hold the mobile white areas with the
+/// server's properties (compared with the areas file on the zoom 10 tile holding the most
+/// of them whole), its metadata and the site's configuration name the layer; without the
+/// option there is none.
+#[test]
+fn the_static_site_holds_the_mobile_white_areas_when_given() {
+    let d = data();
+    let t = tmp();
+    let gj = t.path().join("white.geojson");
+    let pop = d.join("population.tif");
+    grid(
+        "italia-5g",
+        &[
+            "--pixel-m",
+            "1000",
+            "--population",
+            s(&pop),
+            "--out-polygons",
+            s(&gj),
+        ],
+    );
+    let db = t.path().join("bianca.db");
+    let store = |args: &[&str]| {
+        let mut a = vec!["--database-url", s(&db)];
+        a.extend_from_slice(args);
+        ok(&a)
+    };
+    store(&["import", "units", s(&d.join("units.csv")), "--public", "-q"]);
+    store(&["import", "coverage", s(&d.join("coverage.fgb")), "-q"]);
+    store(&["import", "areas", s(&d.join("comuni.geojson")), "-q"]);
+    store(&[
+        "classify",
+        "--snapshot",
+        "s1",
+        "--rules",
+        "eu2013-nga",
+        "--reference-year",
+        "2025",
+        "-q",
+    ]);
+    let (with, without) = (t.path().join("with"), t.path().join("without"));
+    let log = store(&[
+        "export-public",
+        s(&with),
+        "--max-zoom",
+        "13",
+        "--mobile-areas",
+        s(&gj),
+    ]);
+    // the areas file: id -> (properties, lon/lat box)
+    let v: serde_json::Value = serde_json::from_slice(&std::fs::read(&gj).unwrap()).unwrap();
+    let mut areas = std::collections::BTreeMap::new();
+    for f in v["features"].as_array().unwrap() {
+        let mut b = [f64::MAX, f64::MAX, f64::MIN, f64::MIN];
+        fn walk(v: &serde_json::Value, b: &mut [f64; 4]) {
+            let a = v.as_array().unwrap();
+            if a[0].is_number() {
+                let (x, y) = (a[0].as_f64().unwrap(), a[1].as_f64().unwrap());
+                *b = [b[0].min(x), b[1].min(y), b[2].max(x), b[3].max(y)];
+            } else {
+                a.iter().for_each(|c| walk(c, b));
+            }
+        }
+        walk(&f["geometry"]["coordinates"], &mut b);
+        areas.insert(
+            f["properties"]["id"].as_i64().unwrap(),
+            (f["properties"].clone(), b),
+        );
+    }
+    assert!(areas.len() > 20, "{} areas", areas.len());
+    assert!(
+        log.contains(&format!("mobile white areas: {} from", areas.len())),
+        "{log}"
+    );
+    assert!(log.contains("every tile under 500 KB"), "{log}");
+    // the zoom 10 tile holding the most areas whole
+    let z = 10;
+    let mut whole: std::collections::HashMap<(u32, u32), Vec<i64>> = Default::default();
+    for (id, (_, b)) in &areas {
+        let (lo, hi) = (tile_xy(b[0], b[1], z), tile_xy(b[2], b[3], z));
+        if lo == hi {
+            whole.entry(lo).or_default().push(*id);
+        }
+    }
+    let ((x, y), inside) = whole
+        .into_iter()
+        .max_by_key(|(k, v)| (v.len(), *k))
+        .unwrap();
+    assert!(inside.len() >= 3, "{inside:?}");
+    let archive = common::pmtiles_archive::Archive::open(&with.join("map.pmtiles"));
+    let got = mobile_features(archive.tile(z, x, y));
+    // every area inside is there, and only areas that reach the tile (with a margin)
+    for id in &inside {
+        assert!(
+            got.contains_key(id),
+            "area {id} in tile {z}/{x}/{y}: {:?}",
+            got.keys()
+        );
+    }
+    let (tx0, ty0) = (x as f64, y as f64);
+    for id in got.keys() {
+        let b = areas[id].1;
+        let (lo, hi) = (tile_xy(b[0], b[3], z), tile_xy(b[2], b[1], z));
+        assert!(
+            f64::from(lo.0) <= tx0 + 1.0
+                && f64::from(hi.0) + 1.0 >= tx0
+                && f64::from(lo.1) <= ty0 + 1.0
+                && f64::from(hi.1) + 1.0 >= ty0,
+            "area {id} is far from tile {z}/{x}/{y}"
+        );
+    }
+    // the server's properties, the file's values
+    for (id, props) in &got {
+        let want = &areas[id].0;
+        for k in ["pixels", "addresses", "units"] {
+            assert_eq!(props[k], want[k].as_f64().unwrap(), "{k} of area {id}");
+        }
+        match want["population"].as_f64() {
+            Some(p) => assert!(
+                (props["population"] - p).abs() <= 0.05 + 1e-9,
+                "population of {id}: {props:?} {p}"
+            ),
+            None => assert!(!props.contains_key("population"), "{props:?}"),
+        }
+    }
+    assert!(got.values().any(|p| p.contains_key("population")));
+    // at zoom 5 the whole region: the big areas are there
+    let (x5, y5) = tile_xy(11.0, 43.5, 5);
+    assert!(!mobile_features(archive.tile(5, x5, y5)).is_empty());
+    // the archive's metadata and the site's configuration name the layer
+    let md = archive.metadata();
+    let layer = md["vector_layers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|l| l["id"] == "mobile_white")
+        .unwrap_or_else(|| panic!("{md}"));
+    assert_eq!(
+        (layer["minzoom"].as_u64(), layer["maxzoom"].as_u64()),
+        (Some(0), Some(13))
+    );
+    assert!(layer["fields"]["pixels"].is_string(), "{layer}");
+    let html = std::fs::read_to_string(with.join("index.html")).unwrap();
+    assert!(html.contains(r#""mobile_white":true"#), "{html}");
+
+    // without --mobile-areas: the same tile without the layer
+    let log = store(&["export-public", s(&without), "--max-zoom", "13"]);
+    assert!(!log.contains("mobile white"), "{log}");
+    let archive = common::pmtiles_archive::Archive::open(&without.join("map.pmtiles"));
+    let tile = archive.tile(z, x, y);
+    assert!(tile.is_some(), "the areas layer is still there");
+    assert!(mobile_features(tile).is_empty());
+    assert!(!archive.metadata().to_string().contains("mobile_white"));
+    let html = std::fs::read_to_string(without.join("index.html")).unwrap();
+    assert!(html.contains(r#""mobile_white":false"#), "{html}");
+    // a bad areas file is named, and no site is written
+    let bad = t.path().join("bad");
+    let err = fail(&[
+        "--database-url",
+        s(&db),
+        "export-public",
+        s(&bad),
+        "--mobile-areas",
+        s(&t.path().join("nope.gpkg")),
+    ]);
+    assert!(
+        err.contains("reading the mobile white areas") && err.contains("nope.gpkg"),
+        "{err}"
+    );
+    assert!(!bad.exists());
 }

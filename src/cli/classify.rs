@@ -30,7 +30,7 @@ pub struct ClassifyArgs {
     pub units_crs: Option<String>,
     /// Coverage: footprints (polygons with operator, technology, down_mbps, up_mbps, status,
     /// year...) or rasters (GeoTIFF or any GDAL raster: one offer per band, described by
-    /// the OPERATOR, TECHNOLOGY, VALUE, STATUS, YEAR, UP_MBPS metadata items). Repeat or
+    /// the OPERATOR, TECHNOLOGY, VALUE, STATUS, YEAR, UP_MBPS metadata items, or --raster-meta). Repeat or
     /// list several.
     #[arg(long, value_name = "FILE", num_args = 1.., required_unless_present = "snapshot")]
     pub coverage: Vec<PathBuf>,

@@ -2,9 +2,9 @@
 //! declarations first (beside the registry), then the rasters, of which only the pixels
 //! around what will be sampled are read.
 
-use anyhow::{Context, Result};
+use anyhow::{anyhow, Context, Result};
 use bianca_engine::classify::build_index;
-use bianca_engine::io::read::{self, AddressedDeclaration, RasterOptions, ReadOptions};
+use bianca_engine::io::read::{self, AddressedDeclaration, RasterMeta, RasterOptions, ReadOptions};
 use bianca_engine::join::index::{GridIndex, GridOptions};
 use bianca_engine::model::Coverage;
 use bianca_engine::units::Units;
@@ -13,7 +13,9 @@ use rayon::prelude::*;
 use std::path::PathBuf;
 
 /// Options of coverage rasters: they override the rasters' own GDAL metadata items
-/// (`OPERATOR`, `TECHNOLOGY`, ...) for every raster given with --coverage.
+/// (`OPERATOR`, `TECHNOLOGY`, ...), the `--raster-*` ones for every raster given with
+/// --coverage, `--raster-meta` for one. Order: --raster-meta, then --raster-*, then the
+/// band's items, then the file's.
 #[derive(clap::Args, Debug, Clone, Default)]
 pub struct RasterArgs {
     /// Operator of the coverage rasters (overrides their OPERATOR metadata item).
@@ -37,6 +39,13 @@ pub struct RasterArgs {
     /// Upload speed of the rasters' network, Mbit/s (UP_MBPS).
     #[arg(long, value_name = "MBPS")]
     pub raster_up_mbps: Option<String>,
+    /// Metadata items of one raster, winning over the --raster-* options and the file's
+    /// own items: FILE:KEY=VALUE[,KEY=VALUE...], KEY one of OPERATOR, INFRASTRUCTURE,
+    /// TECHNOLOGY, STATUS, YEAR, VALUE, UP_MBPS (any case); FILE is a raster given with
+    /// --coverage, by the same path or by its file name when no other raster has it.
+    /// Repeatable, e.g. --raster-meta a.tif:OPERATOR=TelcoUno,TECHNOLOGY=4G,VALUE=rsrp_dbm
+    #[arg(long, value_name = "FILE:KEY=VALUE,...")]
+    pub raster_meta: Vec<RasterMeta>,
 }
 
 impl RasterArgs {
@@ -56,7 +65,8 @@ impl RasterArgs {
     }
 
     /// The options of every raster of a run: `crs` for rasters without one, `window` the
-    /// lon/lat box that will be sampled (only its pixels are read).
+    /// lon/lat box that will be sampled (only its pixels are read); the --raster-meta items
+    /// are in `per_file`, given to each raster by [`add_rasters`].
     pub fn options(&self, crs: Option<String>, window: Option<[f64; 4]>) -> RasterOptions {
         RasterOptions {
             crs,
@@ -68,6 +78,7 @@ impl RasterArgs {
             value: self.raster_value.clone(),
             up_mbps: self.raster_up_mbps.clone(),
             window,
+            per_file: self.raster_meta.clone(),
         }
     }
 }
@@ -107,11 +118,16 @@ pub fn read_vectors(
 }
 
 /// Adds the coverage rasters to `cov`: the files decode in parallel, then their offers are
-/// added in the order given. `opts.window`: only the pixels around it are read.
+/// added in the order given. `opts.window`: only the pixels around it are read;
+/// `opts.per_file` (--raster-meta) must each name one of `files` (every raster of the run).
 pub fn add_rasters(cov: &mut Coverage, files: &[PathBuf], opts: &RasterOptions) -> Result<()> {
+    let each = opts
+        .for_files(files)
+        .map_err(|e| anyhow!("--raster-meta {e}"))?;
     let decoded = files
         .par_iter()
-        .map(|f| {
+        .zip(&each)
+        .map(|(f, opts)| {
             read::raster::decode_raster(f, opts)
                 .with_context(|| format!("reading the coverage raster {}", f.display()))
         })

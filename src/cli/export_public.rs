@@ -21,6 +21,11 @@ pub struct ExportPublicArgs {
     /// own, fetched by the reader's browser. Default: none, the site is self-contained.
     #[arg(long, value_name = "URL", value_parser = super::serve::basemap_url)]
     pub basemap_style: Option<String>,
+    /// Mobile white areas to add to the archive as the `mobile_white` layer, drawn in the
+    /// site's mobile view (the --out-polygons of `bianca grid italia-5g`, as for
+    /// `bianca serve --mobile-areas`).
+    #[arg(long, value_name = "FILE")]
+    pub mobile_areas: Option<PathBuf>,
 }
 
 pub fn run(a: &ExportPublicArgs, database_url: Option<&str>) -> Result<()> {
@@ -30,6 +35,7 @@ pub fn run(a: &ExportPublicArgs, database_url: Option<&str>) -> Result<()> {
         snapshot: a.snapshot.clone(),
         max_zoom: a.max_zoom,
         basemap_style: a.basemap_style.clone(),
+        mobile_areas: a.mobile_areas.clone(),
     };
     let site = public_site::export_public(&mut store, &a.dir, &opts, &|done, total| {
         pb.set_length(total);
@@ -56,6 +62,12 @@ pub fn run(a: &ExportPublicArgs, database_url: Option<&str>) -> Result<()> {
             "; every tile under 500 KB".into()
         }
     );
+    if let (Some(n), Some(p)) = (site.mobile_areas, &a.mobile_areas) {
+        eprintln!(
+            "  mobile white areas: {n} from {}, in the mobile view",
+            p.display()
+        );
+    }
     if site.points {
         let (q, u) = (site.search, site.unit_records);
         eprintln!(

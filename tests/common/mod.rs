@@ -1,6 +1,8 @@
 //! Helpers shared by the end-to-end test binaries.
 #![allow(dead_code)]
 
+pub mod pmtiles_archive;
+
 use std::path::Path;
 use std::process::{Command, Output};
 

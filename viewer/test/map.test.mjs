@@ -611,6 +611,51 @@ test("the mobile view draws the mobile white areas (Italia 5G) from the server's
   } finally {
     await other.stop();
   }
+
+  // the static site exported with the same areas draws them the same way, from its archive
+  const { out } = server.exportPublic(["--mobile-areas", areasFile]);
+  assert.match(readFileSync(join(out, "index.html"), "utf8"), /"mobile_white":true/);
+  const site = await serveStatic(out);
+  try {
+    const { page, errors, requests } = await openPage(browser, `${site.base}/`);
+    await idle(page);
+    const drawn = () => page.evaluate(() => window.bianca.map.queryRenderedFeatures({ layers: ["mobile-white"] }).length);
+    assert.equal(await drawn(), 0);
+    await page.check("input[name=mode][value=mobile]");
+    await idle(page);
+    const n = await drawn();
+    assert.ok(n > 5, `${n} mobile white features drawn in the static site`);
+    const props = await page.evaluate(() => window.bianca.map.queryRenderedFeatures({ layers: ["mobile-white"] })[0].properties);
+    assert.ok(props.pixels > 0 && "units" in props && "addresses" in props, JSON.stringify(props));
+    assert.match(await page.textContent("#legend"), /Aree bianche mobili/);
+    // pixels of the areas' colour (their outline): many with the layer, none without it
+    const MOBILE_WHITE = "#b35806";
+    const shown = (await colourCounts(page, [MOBILE_WHITE]))[MOBILE_WHITE];
+    await page.screenshot({ path: join(SHOTS, "static-site-mobile-white.png") });
+    await page.evaluate(() => { for (const id of ["mobile-white", "mobile-white-line"]) window.bianca.map.setLayoutProperty(id, "visibility", "none"); });
+    await idle(page);
+    const hidden = (await colourCounts(page, [MOBILE_WHITE]))[MOBILE_WHITE];
+    assert.ok(shown > 500 && hidden < shown / 20, `${MOBILE_WHITE}: ${shown} pixels drawn, ${hidden} hidden`);
+    // no tile server behind it: everything came from the site
+    assert.deepEqual(requests.filter((u) => u.includes("/tiles/")), []);
+    assert.deepEqual(errors, []);
+    await page.close();
+  } finally {
+    site.close();
+  }
+  // a site exported without them has no such layer, nor its legend entry
+  const plain = await serveStatic(server.exportPublic().out);
+  try {
+    const { page, errors } = await openPage(browser, `${plain.base}/`);
+    await page.check("input[name=mode][value=mobile]");
+    await idle(page);
+    assert.equal(await page.evaluate(() => Boolean(window.bianca.map.getLayer("mobile-white"))), false);
+    assert.doesNotMatch(await page.textContent("#legend"), /Aree bianche mobili/);
+    assert.deepEqual(errors, []);
+    await page.close();
+  } finally {
+    plain.close();
+  }
 });
 
 test("a planner sees stored 4G/5G rasters by value class in the coverage layer, and a unit's pixel values", async () => {

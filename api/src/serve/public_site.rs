@@ -1,6 +1,7 @@
 //! `bianca export-public DIR`: the public map as static files that any web host serves with
 //! no bianca behind it: the viewer, one PMTiles archive with the public layers (areas at
-//! every zoom, H3 hexagons to zoom 12, address points from 13 when the registry is public),
+//! every zoom, H3 hexagons to zoom 12, address points from 13 when the registry is public,
+//! and the mobile white areas at every zoom when given: [`ExportOptions::mobile_areas`]),
 //! the statistics and rule sets as JSON, and the glyphs of the labels. When the registry is
 //! public (the rule the server applies to single addresses), also the address search
 //! ([`address_index`]) and each address's public answer with its public offers
@@ -17,6 +18,7 @@ use super::error::ServeError;
 use super::routes::{areas, catalog, fonts, viewer};
 use super::snapshot::Served;
 use super::tiles::geom::{mercator, TileId};
+use super::tiles::mobile::{self as mobile_layer, MobileWhite};
 use super::tiles::{areas as areas_layer, hexagons as hex_layer, mvt, units as units_layer};
 use super::tiles::{coverage::Filter, TileQuery};
 use crate::store::Store;
@@ -40,6 +42,9 @@ pub struct PublicSite {
     pub oversized: u64,
     /// Whether address points are in the archive (the registry is public).
     pub points: bool,
+    /// How many mobile white areas the archive's `mobile_white` layer holds (`None`: no
+    /// such layer, no [`ExportOptions::mobile_areas`]).
+    pub mobile_areas: Option<usize>,
     /// The address search's files (none for a confidential registry).
     pub search: FileSet,
     /// The files of the addresses' answers (none for a confidential registry).
@@ -72,6 +77,11 @@ pub struct ExportOptions {
     pub max_zoom: u8,
     /// An external basemap style for the site's map (see [`super::basemap`]).
     pub basemap_style: Option<String>,
+    /// The mobile white areas (`bianca grid italia-5g --out-polygons`), as for `bianca serve
+    /// --mobile-areas`: the archive gets the `mobile_white` layer at every zoom, with the
+    /// server's properties, and the site draws it in its mobile view. They are aggregates
+    /// (no address), public whatever the registry. An empty file gives an empty layer.
+    pub mobile_areas: Option<PathBuf>,
 }
 
 impl Default for ExportOptions {
@@ -80,6 +90,7 @@ impl Default for ExportOptions {
             snapshot: None,
             max_zoom: 14,
             basemap_style: None,
+            mobile_areas: None,
         }
     }
 }
@@ -135,6 +146,12 @@ pub fn export_public(
             "this bianca was built without the map's JavaScript: run `npm ci` in viewer/ and build again".into(),
         ));
     }
+    let mobile = match &opts.mobile_areas {
+        Some(p) => Some(std::sync::Arc::new(MobileWhite::load(p).map_err(|e| {
+            ServeError::Config(format!("reading the mobile white areas: {e}"))
+        })?)),
+        None => None,
+    };
     let s = Served::load(store, name)?;
     // the datasets' public flags now: what the server's anonymous view would show
     let public: std::collections::HashMap<String, bool> = store
@@ -153,6 +170,12 @@ pub fn export_public(
         bounds[2] = bounds[2].max(a.bbox[2]);
         bounds[3] = bounds[3].max(a.bbox[3]);
     }
+    if let Some(m) = mobile.as_deref().filter(|m| !m.areas.is_empty()) {
+        bounds[0] = bounds[0].min(m.bounds[0]);
+        bounds[1] = bounds[1].min(m.bounds[1]);
+        bounds[2] = bounds[2].max(m.bounds[2]);
+        bounds[3] = bounds[3].max(m.bounds[3]);
+    }
     let all: Vec<Vec<TileId>> = (0..=max_zoom).map(|z| tiles_at(z, bounds)).collect();
     let total: u64 = all.iter().map(|v| v.len() as u64).sum();
     let done = std::sync::atomic::AtomicU64::new(0);
@@ -167,15 +190,23 @@ pub fn export_public(
         .map_err(|e| io(parent, e))?;
     let archive_path = staging.path().join("map.pmtiles");
     let file = std::fs::File::create(&archive_path).map_err(|e| io(&archive_path, e))?;
+    let mut vector_layers = vec![
+        serde_json::json!({"id": "areas", "minzoom": 0, "maxzoom": max_zoom}),
+        serde_json::json!({"id": "hexagons", "minzoom": 0, "maxzoom": units_layer::MIN_ZOOM - 1}),
+        serde_json::json!({"id": "units", "minzoom": units_layer::MIN_ZOOM, "maxzoom": max_zoom}),
+    ];
+    if mobile.is_some() {
+        let (fields, description) = super::tiles::tilejson::mobile_white_fields();
+        vector_layers.push(serde_json::json!({
+            "id": "mobile_white", "description": description,
+            "minzoom": 0, "maxzoom": max_zoom, "fields": fields,
+        }));
+    }
     let metadata = serde_json::json!({
         "name": "bianca public map",
         "description": format!("snapshot {}", s.info.name),
         "attribution": super::DEFAULT_ATTRIBUTION,
-        "vector_layers": [
-            {"id": "areas", "minzoom": 0, "maxzoom": max_zoom},
-            {"id": "hexagons", "minzoom": 0, "maxzoom": units_layer::MIN_ZOOM - 1},
-            {"id": "units", "minzoom": units_layer::MIN_ZOOM, "maxzoom": max_zoom},
-        ],
+        "vector_layers": vector_layers,
     });
     let b = s.bounds;
     // tiles are gzipped here, once, to measure them too: the writer stores them as they are
@@ -209,6 +240,9 @@ pub fn export_public(
                     layers.push(hex_layer::layer(&s, &q));
                 } else if public_registry {
                     layers.push(units_layer::layer(&s, &q));
+                }
+                if let Some(m) = &mobile {
+                    layers.push(mobile_layer::layer(m, &q));
                 }
                 let n = done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
                 if n.is_multiple_of(256) {
@@ -274,6 +308,7 @@ pub fn export_public(
                     "basemap_style": basemap_style,
                     "search": public_registry,
                     "unit_files": unit_files,
+                    "mobile_white": mobile.is_some(),
                 });
                 let html = html.replace(
                     r#"<script id="static-config" type="application/json"></script>"#,
@@ -336,6 +371,7 @@ pub fn export_public(
         largest,
         oversized,
         points: public_registry,
+        mobile_areas: mobile.as_ref().map(|m| m.areas.len()),
         search,
         unit_records,
         seconds: t0.elapsed().as_secs_f64(),

@@ -159,6 +159,97 @@ fn metadata_items_make_the_offer_band_items_and_options_override() {
     assert_eq!(r[0].kind, crate::model::ValueKind::DownMbps);
 }
 
+/// A raster's own items, the run's options (`--raster-*`) and one file's items
+/// (`--raster-meta`): the file's win over the run's, which win over the band's and the file's
+/// own metadata.
+#[test]
+fn per_file_items_win_over_the_run_options_which_win_over_the_metadata() {
+    let dir = tempfile::tempdir().unwrap();
+    let gt = [680000.0, 100.0, 0.0, 4851000.0, 0.0, -100.0];
+    let md = [
+        ("OPERATOR", "Alfa"),
+        ("TECHNOLOGY", "4G"),
+        ("VALUE", "rsrp_dbm"),
+        ("UP_MBPS", "5"),
+    ];
+    let band5g = vec![("TECHNOLOGY", "5G"), ("UP_MBPS", "7")];
+    let a = tif(
+        &dir.path().join("a.tif"),
+        Some("EPSG:32632"),
+        gt,
+        (2, 2),
+        &[(vec![1.0; 4], vec![]), (vec![2.0; 4], band5g.clone())],
+        &md,
+    );
+    let b = tif(
+        &dir.path().join("b.tif"),
+        Some("EPSG:32632"),
+        gt,
+        (2, 2),
+        &[(vec![1.0; 4], band5g)],
+        &md,
+    );
+    let opts = RasterOptions {
+        operator: Some("Beta".into()),
+        technology: Some("4G".into()),
+        per_file: vec![
+            format!("{}:operator=Gamma,Status=planned", a.display())
+                .parse()
+                .unwrap(),
+            "a.tif:YEAR=2027,up_mbps=9".parse().unwrap(),
+        ],
+        ..Default::default()
+    };
+    let files = vec![a.clone(), b.clone()];
+    let each = opts.for_files(&files).unwrap();
+    assert!(each.iter().all(|o| o.per_file.is_empty()));
+    let mut offers = Offers::new();
+    let ra = read_raster(&a, &each[0], &mut offers).unwrap();
+    let rb = read_raster(&b, &each[1], &mut offers).unwrap();
+    let o = |r: &crate::model::RasterCoverage| offers.offers[r.offer as usize];
+    // a.tif: its own items (Gamma, planned 2027, 9 Mbit/s up) over the run's (Beta, 4G) over
+    // band 2's (5G, 7 up) over the file's (rsrp_dbm)
+    for r in &ra {
+        assert_eq!(offers.names.name(o(r).operator), "Gamma");
+        assert_eq!(
+            (o(r).technology, o(r).status, o(r).year),
+            (Technology::Mobile4g, Status::Planned, Some(2027))
+        );
+        assert_eq!(r.up_mbps, Some(9.0));
+        assert_eq!(r.kind, crate::model::ValueKind::RsrpDbm);
+    }
+    // b.tif: the run's options over its band's and file's items
+    assert_eq!(offers.names.name(o(&rb[0]).operator), "Beta");
+    assert_eq!(
+        (o(&rb[0]).technology, o(&rb[0]).status),
+        (Technology::Mobile4g, Status::Existing)
+    );
+    assert_eq!(rb[0].up_mbps, Some(7.0), "the band's item over the file's");
+    // read alone, a raster takes the items naming it, and refuses those naming another file
+    let mut alone = Offers::new();
+    let r = read_raster(&a, &opts, &mut alone).unwrap();
+    let op = alone.offers[r[0].offer as usize].operator;
+    assert_eq!(alone.names.name(op), "Gamma");
+    let e = read_raster(&b, &opts, &mut alone).unwrap_err().to_string();
+    assert!(
+        e.contains("b.tif: ") && e.contains("a.tif is none of the rasters given with --coverage"),
+        "{e}"
+    );
+    // one item given twice for a raster, by path and by name
+    let twice = RasterOptions {
+        per_file: vec![
+            "a.tif:OPERATOR=X".parse().unwrap(),
+            format!("{}:OPERATOR=Y", a.display()).parse().unwrap(),
+        ],
+        ..Default::default()
+    };
+    let e = twice.for_files(&files).unwrap_err().to_string();
+    assert!(
+        e.contains("OPERATOR of ") && e.ends_with("a.tif is given twice"),
+        "{e}"
+    );
+}
+
 #[test]
 fn bad_rasters_are_rejected_naming_the_file_the_band_and_the_item() {
     let dir = tempfile::tempdir().unwrap();

@@ -68,8 +68,9 @@ export async function start({ planner = false, extraControls = null } = {}) {
   ].filter(Boolean).join("&");
   /// `path` with the viewed snapshot added to its query.
   const withSnapshot = (path) => (state.snapshot ? `${path}${path.includes("?") ? "&" : "?"}${snapshotQ()}` : path);
-  // the server's mobile white areas (bianca serve --mobile-areas), drawn in the mobile view
-  const mobileWhite = !cfg && jsonOf("map-config")?.mobile_white === true;
+  // the mobile white areas (bianca serve --mobile-areas, or export-public --mobile-areas
+  // into the static site's archive), drawn in the mobile view
+  const mobileWhite = (cfg ?? jsonOf("map-config"))?.mobile_white === true;
   const styleOf = () => buildStyle({ origin, q: query(), snapshotQ: snapshotQ(), mode: state.mode, attribution, planner, compare: state.compare, staticTiles, basemap, mobileWhite });
   const map = new maplibregl.Map({
     container: "map",

@@ -168,16 +168,10 @@ export function buildStyle({ origin, q = "", snapshotQ = "", mode = "classes", a
       },
     ],
   };
-  if (staticTiles) {
-    // a static site: one PMTiles archive holds every layer
-    style.glyphs = staticTiles.glyphs;
-    style.sources = { public: { type: "vector", url: staticTiles.pmtiles, attribution, promoteId: { areas: "code" } } };
-    for (const l of style.layers) if (l.source) l.source = "public";
-    return withBasemap(style, basemap);
-  }
   if (mobileWhite) {
-    // the Italia 5G eligible areas the server was given: shown in the mobile view
-    style.sources.mobile_white = { type: "vector", url: `${origin}/tiles/mobile_white.json` };
+    // the Italia 5G eligible areas the server was given (or the static site's archive
+    // holds, as its layer mobile_white): shown in the mobile view
+    if (!staticTiles) style.sources.mobile_white = { type: "vector", url: `${origin}/tiles/mobile_white.json` };
     const i = style.layers.findIndex((l) => l.id === "comune-lines");
     const visibility = mode === "mobile" ? "visible" : "none";
     style.layers.splice(i, 0,
@@ -192,6 +186,13 @@ export function buildStyle({ origin, q = "", snapshotQ = "", mode = "classes", a
         paint: { "line-color": MOBILE_WHITE, "line-width": 1.5 },
       },
     );
+  }
+  if (staticTiles) {
+    // a static site: one PMTiles archive holds every layer
+    style.glyphs = staticTiles.glyphs;
+    style.sources = { public: { type: "vector", url: staticTiles.pmtiles, attribution, promoteId: { areas: "code" } } };
+    for (const l of style.layers) if (l.source) l.source = "public";
+    return withBasemap(style, basemap);
   }
   if (planner) {
     style.sources.coverage = { type: "vector", url: `${origin}/tiles/coverage.json${snapshotQ ? `?${snapshotQ}` : ""}` };

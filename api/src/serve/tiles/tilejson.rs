@@ -32,6 +32,25 @@ fn class_fields(s: &Served, rule: usize, fields: &mut serde_json::Map<String, Va
     }
 }
 
+/// The fields of the `mobile_white` layer and its description (the server's TileJSON and
+/// the static site's archive metadata).
+pub fn mobile_white_fields() -> (serde_json::Map<String, Value>, &'static str) {
+    let mut fields = serde_json::Map::new();
+    for (k, v) in [
+        ("id", "area number"),
+        ("pixels", "100 m pixels of the area (EPSG:3035 grid)"),
+        ("addresses", "addresses inside"),
+        ("units", "housing units inside"),
+        ("population", "population inside (when known)"),
+    ] {
+        fields.insert(k.into(), json!(v));
+    }
+    (
+        fields,
+        "Mobile white areas: Italia 5G eligible pixels, dissolved",
+    )
+}
+
 /// The TileJSON of `layer`. `tiles_url` is the URL template of its tiles (with the query
 /// string the client gave, so that filters carry over).
 pub fn document(
@@ -161,16 +180,9 @@ pub fn document(
             "Operators' coverage: footprints, and coverage rasters by class of value"
         }
         LayerName::MobileWhite => {
-            for (k, v) in [
-                ("id", "area number"),
-                ("pixels", "100 m pixels of the area (EPSG:3035 grid)"),
-                ("addresses", "addresses inside"),
-                ("units", "housing units inside"),
-                ("population", "population inside (when known)"),
-            ] {
-                fields.insert(k.into(), json!(v));
-            }
-            "Mobile white areas: Italia 5G eligible pixels, dissolved"
+            let (f, description) = mobile_white_fields();
+            fields = f;
+            description
         }
     };
     let b = s.bounds;

@@ -30,6 +30,7 @@ pub mod geoparquet;
 pub mod offer_attrs;
 pub mod ogr;
 pub mod raster;
+pub mod raster_meta;
 pub mod records;
 pub mod units_build;
 pub mod wkb;
@@ -48,6 +49,7 @@ pub use coverage::{read_declarations, read_footprints, AddressedDeclaration};
 pub use crs::Reprojector;
 pub use offer_attrs::parse_offer_attrs;
 pub use raster::{is_raster, read_band, read_raster, RasterOptions};
+pub use raster_meta::{MetaKey, RasterMeta, RasterMetaError};
 
 /// Options common to every reader.
 #[derive(Debug, Clone, Default)]

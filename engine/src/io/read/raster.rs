@@ -2,8 +2,14 @@
 //! (or signal level) varies per pixel.
 //!
 //! What a band stands for comes from GDAL metadata items, as `gdal_translate -mo KEY=VALUE`
-//! writes them (dataset level; an item on a band overrides the dataset's for that band;
-//! [`RasterOptions`] overrides both):
+//! writes them. The first of these that gives an item wins:
+//!
+//! 1. the items of this one file ([`RasterOptions::per_file`], `--raster-meta FILE:KEY=VALUE`);
+//! 2. the items of every raster of the run ([`RasterOptions::operator`]..., `--raster-*`);
+//! 3. the band's own metadata item;
+//! 4. the dataset's (the file's) own metadata item.
+//!
+//! Items:
 //!
 //! | item | meaning |
 //! |---|---|
@@ -30,11 +36,13 @@ use gdal::spatial_ref::SpatialRef;
 use gdal::{Dataset, DatasetOptions, GdalOpenFlags, Metadata};
 
 use super::crs::Reprojector;
+use super::raster_meta::{parse_up_mbps, parse_year, MetaKey, RasterMeta, RasterMetaError};
 use crate::error::{Error, Result};
 use crate::mobile::Band;
 use crate::model::{OfferAttrs, Offers, RasterCoverage, SourceKind, Status, Technology, ValueKind};
 
-/// Command-line overrides of a raster's metadata items, applied to every band.
+/// Command-line overrides of the rasters' metadata items (see the module's order of
+/// precedence): the fields for every raster of a run, [`RasterOptions::per_file`] for one.
 #[derive(Debug, Clone, Default)]
 pub struct RasterOptions {
     /// The raster's CRS, overriding (or supplying) the file's own.
@@ -50,9 +58,56 @@ pub struct RasterOptions {
     /// pixel around: points outside it then find no pixel (unknown), so give the extent
     /// of everything that will be sampled.
     pub window: Option<[f64; 4]>,
+    /// Items of single rasters, winning over the fields above for the raster they name:
+    /// [`RasterOptions::for_files`] gives each raster of a run its options. Read alone,
+    /// [`read_raster`] / [`decode_raster`] take their file to be the run's only raster.
+    pub per_file: Vec<RasterMeta>,
 }
 
 impl RasterOptions {
+    /// The options of each of `files`, every raster of a run as given: the items of the
+    /// [`RasterMeta`]s naming a raster (see [`RasterMeta::find`]) replace the run's, and
+    /// `per_file` is left empty. Fails when one names no raster of `files` or a file name
+    /// that several have, or when two give one raster the same item.
+    pub fn for_files(
+        &self,
+        files: &[std::path::PathBuf],
+    ) -> std::result::Result<Vec<RasterOptions>, RasterMetaError> {
+        let base = RasterOptions {
+            per_file: Vec::new(),
+            ..self.clone()
+        };
+        let mut out = vec![base; files.len()];
+        let mut given: Vec<Vec<MetaKey>> = vec![Vec::new(); files.len()];
+        for m in &self.per_file {
+            let i = m.find(files)?;
+            for (key, value) in &m.items {
+                if given[i].contains(key) {
+                    return Err(RasterMetaError::Repeated {
+                        text: m.text.clone(),
+                        key: *key,
+                        path: files[i].display().to_string(),
+                    });
+                }
+                given[i].push(*key);
+                *out[i].field(*key) = Some(value.clone());
+            }
+        }
+        Ok(out)
+    }
+
+    fn field(&mut self, key: MetaKey) -> &mut Option<String> {
+        match key {
+            MetaKey::Operator => &mut self.operator,
+            MetaKey::Infrastructure => &mut self.infrastructure,
+            MetaKey::Technology => &mut self.technology,
+            MetaKey::Status => &mut self.status,
+            MetaKey::Year => &mut self.year,
+            MetaKey::Value => &mut self.value,
+            MetaKey::UpMbps => &mut self.up_mbps,
+        }
+    }
+
     fn get(&self, key: &str) -> Option<&str> {
         match key {
             "OPERATOR" => self.operator.as_deref(),
@@ -91,7 +146,8 @@ pub fn is_raster(path: &Path) -> bool {
 /// offer in `offers` (one source, of kind [`SourceKind::Raster`], added only on success).
 ///
 /// Fails with [`Error::Raster`] naming the file (and the band) when the raster has no CRS,
-/// no geotransform or no band, or a metadata item is missing or bad.
+/// no geotransform or no band, a metadata item is missing or bad, or an entry of
+/// [`RasterOptions::per_file`] names another file.
 pub fn read_raster(
     path: &Path,
     opts: &RasterOptions,
@@ -117,6 +173,15 @@ pub fn decode_raster(path: &Path, opts: &RasterOptions) -> Result<Vec<DecodedBan
         path: path.to_path_buf(),
         band,
         message,
+    };
+    let own;
+    let opts = if opts.per_file.is_empty() {
+        opts
+    } else {
+        own = opts
+            .for_files(&[path.to_path_buf()])
+            .map_err(|e| err(None, e.to_string()))?;
+        &own[0]
     };
     let g = open_grid(path, opts.crs.as_deref())?;
     let ds = &g.dataset;
@@ -331,7 +396,7 @@ fn band_attrs(
         item(key).ok_or_else(|| {
             format!(
                 "no {key} metadata item (write it with gdal_translate -mo {key}=..., or give \
-                 {flag})"
+                 {flag}, or --raster-meta FILE:{key}=... for this file)"
             )
         })
     };
@@ -346,27 +411,11 @@ fn band_attrs(
         Some(s) => s.parse().map_err(|e| format!("STATUS: {e}"))?,
         None => Status::Existing,
     };
-    let year = match item("YEAR") {
-        Some(y) => Some(
-            y.parse::<i32>()
-                .ok()
-                .filter(|y| (1990..=2100).contains(y))
-                .ok_or_else(|| format!("YEAR: {y:?} is not a year between 1990 and 2100"))?,
-        ),
-        None => None,
-    };
+    let year = item("YEAR").map(|y| parse_year(&y)).transpose()?;
     if status == Status::Planned && year.is_none() {
         return Err("STATUS is planned but there is no YEAR metadata item".into());
     }
-    let up = match item("UP_MBPS") {
-        Some(u) => Some(
-            u.parse::<f32>()
-                .ok()
-                .filter(|v| v.is_finite() && *v >= 0.0)
-                .ok_or_else(|| format!("UP_MBPS: {u:?} is not a speed (Mbit/s, >= 0)"))?,
-        ),
-        None => None,
-    };
+    let up = item("UP_MBPS").map(|u| parse_up_mbps(&u)).transpose()?;
     let infrastructure = item("INFRASTRUCTURE").unwrap_or_else(|| operator.clone());
     Ok((
         OfferAttrs {
