@@ -62,6 +62,7 @@ impl RasterArgs {
         ]
         .iter()
         .any(|o| o.is_some())
+            || !self.raster_meta.is_empty()
     }
 
     /// The options of every raster of a run: `crs` for rasters without one, `window` the

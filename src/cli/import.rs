@@ -263,7 +263,13 @@ pub fn run(c: &ImportCommand, database_url: Option<&str>) -> Result<()> {
 fn import_raster(a: &ImportArgs, store: &mut Store, checksum: String, t0: Instant) -> Result<()> {
     let file = a.file.display().to_string();
     let sp = progress::spinner(&format!("reading the raster {file}"));
-    let copy = raster_bytes::to_geotiff(&a.file, &a.raster.options(a.crs.clone(), None))
+    let opts = a
+        .raster
+        .options(a.crs.clone(), None)
+        .for_files(std::slice::from_ref(&a.file))
+        .map_err(|e| anyhow::anyhow!("--raster-meta {e}"))?
+        .remove(0);
+    let copy = raster_bytes::to_geotiff(&a.file, &opts)
         .with_context(|| format!("reading the coverage raster {file}"))?;
     sp.set_message("outlining each band's value classes");
     let areas = copy
