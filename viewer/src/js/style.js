@@ -217,7 +217,7 @@ export function buildStyle({ origin, q = "", snapshotQ = "", mode = "classes", a
         id: "coverage-planned", type: "line", source: "coverage", "source-layer": "coverage",
         layout: { visibility: "none" },
         filter: ["==", ["get", "status"], "planned"],
-        paint: { "line-color": COVERAGE_LINE, "line-width": 1.6, "line-dasharray": [2, 2] },
+        paint: { "line-color": COVERAGE_LINE, "line-width": ["case", ["has", "level"], 0.6, 1.6], "line-dasharray": [2, 2] },
       },
     );
   }
