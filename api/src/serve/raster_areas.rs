@@ -4,7 +4,7 @@
 //! footprints.
 
 use crate::store::StoredRasterArea;
-use bianca_engine::mobile::value_areas::class_bounds;
+use bianca_engine::mobile::value_areas;
 use bianca_engine::model::{Coverage, ValueKind};
 use geo::{BoundingRect, MultiPolygon};
 use rstar::primitives::{GeomWithData, Rectangle};
@@ -52,12 +52,7 @@ impl RasterAreas {
             .into_iter()
             .filter_map(|s| {
                 let &(offer, kind) = bands.get(&(s.dataset.as_str(), s.band))?;
-                let bounds = class_bounds(kind);
-                let level = bounds
-                    .iter()
-                    .take_while(|&&b| f64::from(b) <= s.class_min)
-                    .count()
-                    .max(1) as u8;
+                let level = value_areas::level(kind, s.class_min as f32).clamp(1, 255) as u8;
                 Some(RasterArea {
                     offer,
                     kind,

@@ -41,6 +41,12 @@ fn label(bounds: &[f32], v: f32) -> u32 {
     bounds.iter().take_while(|&&b| v >= b).count() as u32
 }
 
+/// The rank of the class holding `value` among the display classes of `kind`: 1 for the
+/// lowest, 0 for none (below every bound, or NaN).
+pub fn level(kind: ValueKind, value: f32) -> u32 {
+    label(class_bounds(kind), value)
+}
+
 /// The polygons of every class of `band` (whose pixels measure `kind`), in lon/lat.
 pub fn value_areas(band: &Band, kind: ValueKind) -> Result<Vec<ValueArea>> {
     let bounds = class_bounds(kind);
