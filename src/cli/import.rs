@@ -207,15 +207,7 @@ pub fn run(c: &ImportCommand, database_url: Option<&str>) -> Result<()> {
     };
     sp.finish_and_clear();
     let t_read = t0.elapsed();
-    let new = NewDataset {
-        name: a.name.clone(),
-        source_file: file.clone(),
-        checksum,
-        crs: a.crs.clone().unwrap_or_else(|| "as in the file".into()),
-        rejected: rejects.len() as u64,
-        imported_by: a.by.clone().unwrap_or_else(super::store::current_user),
-        public: a.public,
-    };
+    let new = new_dataset(a, checksum, rejects.len() as u64);
     // the rejects file is staged first and renamed only once the import committed
     let mut staged = Staged::default();
     if let Some(p) = &a.rejects {
@@ -258,6 +250,19 @@ pub fn run(c: &ImportCommand, database_url: Option<&str>) -> Result<()> {
     Ok(())
 }
 
+/// What the store records of the import of `a.file`.
+fn new_dataset(a: &ImportArgs, checksum: String, rejected: u64) -> NewDataset {
+    NewDataset {
+        name: a.name.clone(),
+        source_file: a.file.display().to_string(),
+        checksum,
+        crs: a.crs.clone().unwrap_or_else(|| "as in the file".into()),
+        rejected,
+        imported_by: a.by.clone().unwrap_or_else(super::store::current_user),
+        public: a.public,
+    }
+}
+
 /// `bianca import coverage RASTER`: the raster's self-describing GeoTIFF copy, its bands and
 /// the polygons of each band's value classes, as one dataset.
 fn import_raster(a: &ImportArgs, store: &mut Store, checksum: String, t0: Instant) -> Result<()> {
@@ -280,15 +285,7 @@ fn import_raster(a: &ImportArgs, store: &mut Store, checksum: String, t0: Instan
         .with_context(|| format!("outlining the value classes of {file}"))?;
     sp.finish_and_clear();
     let t_read = t0.elapsed();
-    let new = NewDataset {
-        name: a.name.clone(),
-        source_file: file.clone(),
-        checksum,
-        crs: a.crs.clone().unwrap_or_else(|| "as in the file".into()),
-        rejected: 0,
-        imported_by: a.by.clone().unwrap_or_else(super::store::current_user),
-        public: a.public,
-    };
+    let new = new_dataset(a, checksum, 0);
     let n_areas: usize = areas.iter().map(Vec::len).sum();
     let pb = progress::bar(n_areas as u64, "storing");
     let imported = store

@@ -133,5 +133,13 @@ pub fn decode_geotiff(
         },
     );
     drop(file);
-    out
+    // name the raster, not its temporary in-memory path
+    out.map_err(|e| match e {
+        Error::Raster { band, message, .. } => Error::Raster {
+            path: name.into(),
+            band,
+            message,
+        },
+        other => other,
+    })
 }
