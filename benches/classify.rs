@@ -1,12 +1,14 @@
 //! Criterion benchmarks of the classification hot paths, on a deterministic synthetic
 //! Tuscany (seed 20240611, 200,000 units, 3,032 footprints): index build, probing
-//! (point-in-polygon), classifying all units, aggregating statistics.
+//! (point-in-polygon), classifying all units, aggregating statistics, and decoding WKB points
+//! (the GeoParquet registry's fast path against the full decoder).
 //! Each bench first asserts the hit counts it works on, so a change that breaks the join
 //! cannot pass as a speed-up.
 //!
 //!   cargo bench --bench classify
 
 use bianca_engine::classify::{build_index, classify, ClassifyOptions};
+use bianca_engine::io::read::wkb;
 use bianca_engine::join::index::GridOptions;
 use bianca_engine::rules;
 use bianca_engine::stats;
@@ -64,6 +66,38 @@ fn benches(c: &mut Criterion) {
     g.throughput(Throughput::Elements(UNITS as u64));
     g.bench_function("aggregate_200k_units", |b| {
         b.iter(|| black_box(stats::compute(units, &cls, &|_| None)))
+    });
+    g.finish();
+
+    // a registry's points as GeoParquet stores them: the fast path against the full decoder
+    let points: Vec<Vec<u8>> = (0..UNITS)
+        .map(|i| wkb::encode_point(units.lon[i], units.lat[i]))
+        .collect();
+    let sum_fast = || -> f64 {
+        points
+            .iter()
+            .map(|b| wkb::point_2d(b).map_or(0.0, |(x, y)| x + y))
+            .sum()
+    };
+    let sum_full = || -> f64 {
+        points
+            .iter()
+            .map(|b| match wkb::decode(b) {
+                Ok(geo::Geometry::Point(p)) => p.x() + p.y(),
+                _ => 0.0,
+            })
+            .sum()
+    };
+    assert_eq!(
+        sum_fast(),
+        sum_full(),
+        "the WKB fast path changed its answer"
+    );
+    let mut g = c.benchmark_group("read");
+    g.throughput(Throughput::Elements(UNITS as u64));
+    g.bench_function("wkb_point_2d_200k", |b| b.iter(|| black_box(sum_fast())));
+    g.bench_function("wkb_decode_200k_points", |b| {
+        b.iter(|| black_box(sum_full()))
     });
     g.finish();
 }

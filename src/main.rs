@@ -82,6 +82,7 @@ enum Command {
 }
 
 fn main() -> std::process::ExitCode {
+    let started = std::time::Instant::now();
     let cli = Cli::parse();
     // the server logs every request (tower_http) and its reloads; other commands only warn
     let default_log = match cli.command {
@@ -126,6 +127,7 @@ fn main() -> std::process::ExitCode {
         Command::Progress(c) => cli::progress::run(c, db),
         Command::ExportPublic(a) => cli::export_public::run(a, db),
     };
+    tracing::debug!(target: "bianca::timing", phase = "main", secs = started.elapsed().as_secs_f64(), epoch = ?std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default());
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(e) => {

@@ -129,7 +129,10 @@ pub fn classify(
     };
 
     let n = units.len();
+    let t = std::time::Instant::now();
     let order = spatial_order(&units.lon, &units.lat);
+    tracing::debug!(target: "bianca::timing", phase = "spatial order", secs = t.elapsed().as_secs_f64());
+    let t = std::time::Instant::now();
     let pairs = AtomicU64::new(0);
     let declared_pairs = AtomicU64::new(0);
     let outside = AtomicU64::new(0);
@@ -148,13 +151,20 @@ pub fn classify(
         .for_each(|(((reach, ops), decs), idx)| {
             let mut hits: Vec<u32> = Vec::with_capacity(64);
             let mut scratch: Vec<u32> = Vec::with_capacity(16);
+            // the offers of the last unit whose results were computed (the unit before
+            // this one), when it had no raster sample
+            let mut memo: Vec<u32> = Vec::with_capacity(64);
+            let mut memo_valid = false;
             let (mut p, mut dp, mut out, mut unknown) = (0u64, 0u64, 0u64, 0u64);
             // the chunk's raster values, raster-major
             let mut values: Vec<f32> = Vec::new();
             let mut samples: Vec<RasterSample> = Vec::with_capacity(sampler.len());
+            // the chunk's coordinates gathered first: the registry is in file order, so
+            // these reads miss the cache, and in a loop of their own they overlap instead
+            // of stalling every probe
+            let lon: Vec<f64> = idx.iter().map(|&i| units.lon[i as usize]).collect();
+            let lat: Vec<f64> = idx.iter().map(|&i| units.lat[i as usize]).collect();
             if !sampler.is_empty() {
-                let lon: Vec<f64> = idx.iter().map(|&i| units.lon[i as usize]).collect();
-                let lat: Vec<f64> = idx.iter().map(|&i| units.lat[i as usize]).collect();
                 sampler.sample(&lon, &lat, &mut values, &mut sample::Scratch::default());
             }
             for (k, &i) in idx.iter().enumerate() {
@@ -162,9 +172,7 @@ pub fn classify(
                 sample::fill_samples(&coverage.rasters, &values, idx.len(), k, &mut samples);
                 unknown += u64::from(samples.iter().any(|s| s.value.is_nan()));
                 hits.clear();
-                let inside = index.probe(units.lon[i], units.lat[i], |fp| {
-                    hits.push(fp_offer[fp as usize])
-                });
+                let inside = index.probe(lon[k], lat[k], |fp| hits.push(fp_offer[fp as usize]));
                 out += u64::from(inside.is_none());
                 p += hits.len() as u64;
                 if !declared.is_empty() {
@@ -173,9 +181,21 @@ pub fn classify(
                         dp += list.len() as u64;
                     }
                 }
+                // neighbours in the visiting order mostly lie under the same footprints:
+                // the same offers (and no raster) give the same results, so copy them
+                if k > 0 && samples.is_empty() && memo_valid && hits == memo {
+                    (reach[k], ops[k]) = (reach[k - 1], ops[k - 1]);
+                    decs.copy_within((k - 1) * nr..k * nr, k * nr);
+                    continue;
+                }
                 (reach[k], ops[k]) = reach_of(&hits, &samples, coverage, &mobile_bit, &mut scratch);
                 for (r, pr) in prepared.iter().enumerate() {
                     decs[k * nr + r] = pr.decide_with(&hits, &samples, offers, &mut scratch);
+                }
+                memo_valid = samples.is_empty();
+                if memo_valid {
+                    memo.clear();
+                    memo.extend_from_slice(&hits);
                 }
             }
             pairs.fetch_add(p, Ordering::Relaxed);
@@ -185,6 +205,8 @@ pub fn classify(
             progress(idx.len() as u64);
         });
 
+    tracing::debug!(target: "bianca::timing", phase = "probe and rules", secs = t.elapsed().as_secs_f64());
+    let t = std::time::Instant::now();
     let mut inv = vec![0u32; n];
     for (k, &i) in order.iter().enumerate() {
         inv[i as usize] = k as u32;
@@ -205,6 +227,7 @@ pub fn classify(
                 .collect(),
         })
         .collect();
+    tracing::debug!(target: "bianca::timing", phase = "gather", secs = t.elapsed().as_secs_f64());
     Classification {
         rules: rules_out,
         reach,

@@ -37,6 +37,15 @@ impl StrColumn {
         self.bytes.push_str(s);
         self.offsets.push(self.bytes.len() as u64);
     }
+    /// Room for `n` more strings of `bytes` bytes in all.
+    pub fn reserve(&mut self, n: usize, bytes: usize) {
+        self.offsets.reserve(n);
+        self.bytes.reserve(bytes);
+    }
+    /// Bytes of all the strings together.
+    pub fn byte_len(&self) -> usize {
+        self.bytes.len()
+    }
     pub fn get(&self, i: usize) -> &str {
         &self.bytes[self.offsets[i] as usize..self.offsets[i + 1] as usize]
     }

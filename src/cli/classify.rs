@@ -109,6 +109,7 @@ pub enum OnErrorArg {
 
 pub fn run(a: &ClassifyArgs, database_url: Option<&str>) -> Result<()> {
     let t0 = Instant::now();
+    tracing::debug!(target: "bianca::timing", epoch = ?std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default(), "classify starts");
     let on_error = match a.on_error {
         OnErrorArg::Fail => OnError::Fail,
         OnErrorArg::Skip => OnError::Skip,
@@ -124,6 +125,7 @@ pub fn run(a: &ClassifyArgs, database_url: Option<&str>) -> Result<()> {
             bail!("--rules names the rule set {} twice", r.name);
         }
     }
+    tracing::debug!(target: "bianca::timing", phase = "rules", secs = t0.elapsed().as_secs_f64());
     let reference_year = a.reference_year.unwrap_or_else(current_year);
     if !(1990..=2100).contains(&reference_year) {
         bail!("--reference-year {reference_year}: expected a year between 1990 and 2100");
@@ -193,6 +195,7 @@ pub fn run(a: &ClassifyArgs, database_url: Option<&str>) -> Result<()> {
     );
     pb.finish_and_clear();
     let t_classify = t0.elapsed();
+    tracing::debug!(target: "bianca::timing", phase = "classify", secs = (t_classify - t_index).as_secs_f64());
 
     let sp = progress::spinner("writing results");
     // every output under a temporary name first, all renamed at the end: a failed run
@@ -207,6 +210,7 @@ pub fn run(a: &ClassifyArgs, database_url: Option<&str>) -> Result<()> {
         &|code| area_info.get(code).cloned(),
         a.mobile_stats,
     );
+    tracing::debug!(target: "bianca::timing", phase = "stats", secs = (t0.elapsed() - t_classify).as_secs_f64());
     if let Some(path) = &a.stats {
         match a.stats_format {
             StatsFormat::Full => staged.write(path, &st)?,
@@ -431,6 +435,10 @@ pub fn run(a: &ClassifyArgs, database_url: Option<&str>) -> Result<()> {
             t_write.as_secs_f64()
         );
     }
+    // `bianca classify` ends the process: every output is written and renamed into place
+    // (`staged.commit()` above), so the big tables go back to the OS with the process
+    // instead of being freed block by block (main calls `run` once and returns)
+    std::mem::forget((units, coverage, index, cls, st));
     Ok(())
 }
 
@@ -473,8 +481,11 @@ fn read_files(a: &ClassifyArgs, on_error: OnError, grid: GridOptions) -> Result<
     let (vectors, rasters) = super::coverage::split(&a.coverage);
     let (units_read, coverage_read) = rayon::join(
         || {
-            read::read_units(units_path, &units_opts)
-                .with_context(|| format!("reading units from {}", units_path.display()))
+            let t = Instant::now();
+            let r = read::read_units(units_path, &units_opts)
+                .with_context(|| format!("reading units from {}", units_path.display()));
+            tracing::debug!(target: "bianca::timing", phase = "read units", secs = t.elapsed().as_secs_f64());
+            r
         },
         || super::coverage::read_vectors(&vectors, &a.declarations, &cov_opts, grid),
     );

@@ -98,6 +98,7 @@ pub fn read_vectors(
     opts: &ReadOptions,
     grid: GridOptions,
 ) -> Result<(Coverage, Vec<Reject>, GridIndex, Vec<AddressedDeclaration>)> {
+    let t = std::time::Instant::now();
     let mut cov = Coverage::default();
     let mut rejects = Vec::new();
     let mut addressed = Vec::new();
@@ -114,7 +115,10 @@ pub fn read_vectors(
         addressed.extend(by_address);
         rejects.extend(rj);
     }
+    tracing::debug!(target: "bianca::timing", phase = "read coverage", secs = t.elapsed().as_secs_f64());
+    let t = std::time::Instant::now();
     let index = build_index(&cov, grid);
+    tracing::debug!(target: "bianca::timing", phase = "build index", secs = t.elapsed().as_secs_f64());
     Ok((cov, rejects, index, addressed))
 }
 

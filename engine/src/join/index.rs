@@ -109,8 +109,11 @@ impl GridIndex {
             sizes.push((b[2] - b[0]).max(b[3] - b[1]));
             dims.push((b[2] - b[0], b[3] - b[1]));
         }
+        let t = std::time::Instant::now();
         let edge_lists: Vec<Vec<Edge>> = (0..n).into_par_iter().map(|i| edges_of(get(i))).collect();
         let set = PolygonSet::from_edges(&edge_lists);
+        tracing::debug!(target: "bianca::timing", phase = "index: edges", secs = t.elapsed().as_secs_f64());
+        let t = std::time::Instant::now();
         if sizes.is_empty() {
             return GridIndex {
                 x0: 0.0,
@@ -156,17 +159,19 @@ impl GridIndex {
             nx,
             ny,
         };
-        let per_polygon: Vec<Vec<(u32, Entry, SubGrid)>> = (0..n)
+        let per_polygon: Vec<Cells> = (0..n)
             .into_par_iter()
             .map(|p| match bboxes[p] {
                 Some(b) => grid.cells_of(p, b, &edge_lists[p], &set),
-                None => Vec::new(),
+                None => Cells::default(),
             })
             .collect();
+        tracing::debug!(target: "bianca::timing", phase = "index: cells", secs = t.elapsed().as_secs_f64());
+        let t = std::time::Instant::now();
         // counting sort of the entries by cell
         let mut cell_start = vec![0u32; nx * ny + 1];
         for list in &per_polygon {
-            for (c, _, _) in list {
+            for (c, _) in &list.entries {
                 cell_start[*c as usize + 1] += 1;
             }
         }
@@ -175,17 +180,21 @@ impl GridIndex {
         }
         let mut fill = cell_start.clone();
         let mut entries = vec![Entry::default(); cell_start[nx * ny] as usize];
-        let mut subgrids = Vec::new();
+        let mut subgrids = Vec::with_capacity(per_polygon.iter().map(|l| l.subgrids.len()).sum());
         for list in per_polygon {
-            for (c, mut e, sg) in list {
+            // a boundary entry's `sub` counts within its polygon: offset it by the
+            // sub-grids of the polygons before
+            let base = subgrids.len() as u32;
+            for (c, mut e) in list.entries {
                 if e.tag & INSIDE == 0 {
-                    e.sub = subgrids.len() as u32;
-                    subgrids.push(sg);
+                    e.sub += base;
                 }
                 entries[fill[c as usize] as usize] = e;
                 fill[c as usize] += 1;
             }
+            subgrids.extend_from_slice(&list.subgrids);
         }
+        tracing::debug!(target: "bianca::timing", phase = "index: sort", secs = t.elapsed().as_secs_f64(), cells = nx * ny, entries = entries.len(), subgrids = subgrids.len());
         GridIndex {
             x0: ext[0],
             y0: ext[1],
@@ -267,6 +276,15 @@ impl GridIndex {
     }
 }
 
+/// The cells of one polygon, as [`Grid::cells_of`] finds them: (cell, entry) pairs, and
+/// the sub-grids of the boundary entries in their order (a boundary entry's `sub` indexes
+/// `subgrids`).
+#[derive(Debug, Default)]
+struct Cells {
+    entries: Vec<(u32, Entry)>,
+    subgrids: Vec<SubGrid>,
+}
+
 /// A uniform grid: the index's own, or the sub-grid of one cell.
 #[derive(Debug, Clone, Copy)]
 struct Grid {
@@ -288,14 +306,8 @@ impl Grid {
         (lo.min(n - 1), hi)
     }
 
-    /// The (cell, entry, sub-grid) list of polygon `p`.
-    fn cells_of(
-        &self,
-        p: usize,
-        b: [f64; 4],
-        edges: &[Edge],
-        set: &PolygonSet,
-    ) -> Vec<(u32, Entry, SubGrid)> {
+    /// The cells of polygon `p`.
+    fn cells_of(&self, p: usize, b: [f64; 4], edges: &[Edge], set: &PolygonSet) -> Cells {
         let (cx0, cx1) = self.span(b[0], b[2], self.x0, self.nx);
         let (cy0, cy1) = self.span(b[1], b[3], self.y0, self.ny);
         let w = cx1 - cx0 + 1;
@@ -313,7 +325,10 @@ impl Grid {
         for &(c, _) in &crossing {
             boundary[c as usize] = true;
         }
-        let mut out = Vec::new();
+        let mut out = Cells {
+            entries: Vec::with_capacity((w * h).min(1 << 16)),
+            subgrids: Vec::new(),
+        };
         let tag = (p as u32) << 1;
         let mut next_crossing = 0;
         let mut cell_edges: Vec<Edge> = Vec::new();
@@ -331,8 +346,9 @@ impl Grid {
                         cell_edges.push(edges[crossing[next_crossing].1 as usize]);
                         next_crossing += 1;
                     }
-                    let sg = self.subgrid(gx, gy, &cell_edges, p, set);
-                    out.push((cell, Entry { tag, sub: 0 }, sg));
+                    let sub = out.subgrids.len() as u32;
+                    out.subgrids.push(self.subgrid(gx, gy, &cell_edges, p, set));
+                    out.entries.push((cell, Entry { tag, sub }));
                     known = None;
                     continue;
                 }
@@ -341,13 +357,12 @@ impl Grid {
                     set.covers(p, x, y)
                 });
                 if inside {
-                    out.push((
+                    out.entries.push((
                         cell,
                         Entry {
                             tag: tag | INSIDE,
                             sub: 0,
                         },
-                        SubGrid::default(),
                     ));
                 }
             }

@@ -66,16 +66,19 @@ pub fn edges_of(mp: &MultiPolygon<f64>) -> Vec<Edge> {
     out
 }
 
-/// One polygon's bands, built on its own (in parallel) and appended to a set.
-struct Part {
+/// One polygon's bands: where they lie, and how many (band, edge) pairs they hold (an edge
+/// goes in every band it spans). Computed first for every polygon, so that the set's
+/// arrays are allocated once and filled in place, in parallel.
+#[derive(Debug, Clone, Copy)]
+struct Layout {
+    /// `band0` is left 0 until the polygon's place in the set is known.
     meta: Meta,
-    /// Band starts relative to `edges`, one per band plus the end.
-    band_start: Vec<u32>,
-    edges: Vec<Edge>,
+    /// (band, edge) pairs.
+    pairs: usize,
 }
 
-impl Part {
-    fn new(edges: &[Edge]) -> Part {
+impl Layout {
+    fn of(edges: &[Edge]) -> Layout {
         let (mut ymin, mut ymax) = (f64::INFINITY, f64::NEG_INFINITY);
         for e in edges {
             ymin = ymin.min(e.y1.min(e.y2));
@@ -90,11 +93,7 @@ impl Part {
                 nbands: 0,
                 band0: 0,
             };
-            return Part {
-                meta,
-                band_start: vec![0],
-                edges: Vec::new(),
-            };
+            return Layout { meta, pairs: 0 };
         }
         // About two edges per band: a horizontal line through a simple polygon crosses few.
         let nbands = (edges.len() / 2).clamp(1, 1 << 16) as u32;
@@ -104,35 +103,7 @@ impl Part {
         } else {
             0.0
         };
-        let band = |y: f64| -> usize { (((y - ymin) * inv_h) as u32).min(nbands - 1) as usize };
-        let span = |e: &Edge| (band(e.y1.min(e.y2)), band(e.y1.max(e.y2)));
-        // counting sort of (band, edge) pairs: an edge goes in every band it spans
-        let mut band_start = vec![0u32; nbands as usize + 1];
-        for e in edges {
-            let (lo, hi) = span(e);
-            for b in lo..=hi {
-                band_start[b + 1] += 1;
-            }
-        }
-        for b in 1..band_start.len() {
-            band_start[b] += band_start[b - 1];
-        }
-        let mut fill = band_start.clone();
-        let placeholder = Edge {
-            x1: 0.0,
-            y1: 0.0,
-            x2: 0.0,
-            y2: 0.0,
-        };
-        let mut out = vec![placeholder; band_start[nbands as usize] as usize];
-        for e in edges {
-            let (lo, hi) = span(e);
-            for b in lo..=hi {
-                out[fill[b] as usize] = *e;
-                fill[b] += 1;
-            }
-        }
-        Part {
+        let mut l = Layout {
             meta: Meta {
                 ymin,
                 ymax,
@@ -140,8 +111,56 @@ impl Part {
                 nbands,
                 band0: 0,
             },
-            band_start,
-            edges: out,
+            pairs: 0,
+        };
+        l.pairs = edges
+            .iter()
+            .map(|e| {
+                let (lo, hi) = l.span(e);
+                hi - lo + 1
+            })
+            .sum();
+        l
+    }
+
+    fn band(&self, y: f64) -> usize {
+        let m = &self.meta;
+        (((y - m.ymin) * m.inv_h) as u32).min(m.nbands - 1) as usize
+    }
+
+    /// First and last band of an edge.
+    fn span(&self, e: &Edge) -> (usize, usize) {
+        (self.band(e.y1.min(e.y2)), self.band(e.y1.max(e.y2)))
+    }
+
+    /// Sorts the (band, edge) pairs by band into `out` (`self.pairs` long) and writes the
+    /// band starts, `base` + offset in `out`, one per band plus the end, into `starts`
+    /// (`nbands + 1` long).
+    fn fill(&self, edges: &[Edge], base: u32, starts: &mut [u32], out: &mut [Edge]) {
+        starts.fill(0);
+        if self.meta.nbands == 0 {
+            starts[0] = base;
+            return;
+        }
+        for e in edges {
+            let (lo, hi) = self.span(e);
+            for b in lo..=hi {
+                starts[b + 1] += 1;
+            }
+        }
+        for b in 1..starts.len() {
+            starts[b] += starts[b - 1];
+        }
+        let mut fill = starts[..starts.len() - 1].to_vec();
+        for e in edges {
+            let (lo, hi) = self.span(e);
+            for b in lo..=hi {
+                out[fill[b] as usize] = *e;
+                fill[b] += 1;
+            }
+        }
+        for s in starts.iter_mut() {
+            *s += base;
         }
     }
 }
@@ -153,39 +172,72 @@ impl PolygonSet {
     }
 
     /// The set of polygons given by their edges (polygon i = `edges[i]`), prepared in
-    /// parallel.
+    /// parallel: every polygon's layout first, then the shared arrays allocated once and
+    /// each polygon's part filled in place.
     pub fn from_edges(edges: &[Vec<Edge>]) -> Self {
         use rayon::prelude::*;
-        let parts: Vec<Part> = edges.par_iter().map(|e| Part::new(e)).collect();
-        let mut set = PolygonSet {
-            meta: Vec::with_capacity(parts.len()),
-            band_start: Vec::with_capacity(parts.iter().map(|p| p.band_start.len()).sum()),
-            edges: Vec::with_capacity(parts.iter().map(|p| p.edges.len()).sum()),
-        };
-        for p in parts {
-            set.append(p);
+        let mut layouts: Vec<Layout> = edges.par_iter().map(|e| Layout::of(e)).collect();
+        // each polygon's first band start and first edge
+        let (mut band0, mut edge0) = (0usize, 0usize);
+        let mut firsts = Vec::with_capacity(layouts.len());
+        for l in &mut layouts {
+            l.meta.band0 = band0 as u32;
+            firsts.push(edge0);
+            band0 += l.meta.nbands as usize + 1;
+            edge0 += l.pairs;
         }
-        set
+        let placeholder = Edge {
+            x1: 0.0,
+            y1: 0.0,
+            x2: 0.0,
+            y2: 0.0,
+        };
+        let mut band_start = vec![0u32; band0];
+        let mut all = vec![placeholder; edge0];
+        // one (starts, edges) pair of slices per polygon, in order
+        let mut slices = Vec::with_capacity(layouts.len());
+        let (mut bs, mut es) = (band_start.as_mut_slice(), all.as_mut_slice());
+        for l in &layouts {
+            let (b, brest) = std::mem::take(&mut bs).split_at_mut(l.meta.nbands as usize + 1);
+            let (e, erest) = std::mem::take(&mut es).split_at_mut(l.pairs);
+            slices.push((b, e));
+            (bs, es) = (brest, erest);
+        }
+        slices
+            .into_par_iter()
+            .zip(layouts.par_iter())
+            .zip(edges.par_iter())
+            .zip(firsts.par_iter())
+            .for_each(|((((b, e), l), src), &first)| l.fill(src, first as u32, b, e));
+        PolygonSet {
+            meta: layouts.into_iter().map(|l| l.meta).collect(),
+            band_start,
+            edges: all,
+        }
     }
 
     /// Adds a polygon given by its edges; returns its index.
     pub fn push(&mut self, edges: &[Edge]) -> usize {
-        self.append(Part::new(edges))
-    }
-
-    fn append(&mut self, p: Part) -> usize {
-        let base = self.edges.len() as u32;
-        let mut meta = p.meta;
-        meta.band0 = self.band_start.len() as u32;
-        // the part's last band start (its end) is the next polygon's first: keep one
-        self.band_start.extend(
-            p.band_start[..p.band_start.len() - 1]
-                .iter()
-                .map(|s| s + base),
+        let mut l = Layout::of(edges);
+        l.meta.band0 = self.band_start.len() as u32;
+        let base = self.edges.len();
+        let placeholder = Edge {
+            x1: 0.0,
+            y1: 0.0,
+            x2: 0.0,
+            y2: 0.0,
+        };
+        self.band_start
+            .resize(self.band_start.len() + l.meta.nbands as usize + 1, 0);
+        self.edges.resize(base + l.pairs, placeholder);
+        let b0 = l.meta.band0 as usize;
+        l.fill(
+            edges,
+            base as u32,
+            &mut self.band_start[b0..],
+            &mut self.edges[base..],
         );
-        self.edges.extend(p.edges);
-        self.band_start.push(self.edges.len() as u32);
-        self.meta.push(meta);
+        self.meta.push(l.meta);
         self.meta.len() - 1
     }
 

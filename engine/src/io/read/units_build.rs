@@ -51,6 +51,21 @@ impl UnitChunk {
         }
     }
 
+    /// A chunk with room for `n` units (ids of about 16 bytes) before it grows.
+    pub fn with_capacity(has_address: bool, n: usize) -> Self {
+        Self {
+            ids: StrColumn::with_capacity(n, n * 16),
+            x: Vec::with_capacity(n),
+            y: Vec::with_capacity(n),
+            units: Vec::with_capacity(n),
+            comune: Vec::with_capacity(n),
+            address: has_address.then(StrColumn::new),
+            rows: Vec::with_capacity(n),
+            rejects: Vec::new(),
+            fatal: None,
+        }
+    }
+
     #[allow(clippy::too_many_arguments)]
     pub fn push(
         &mut self,
@@ -215,6 +230,22 @@ impl UnitsBuilder {
         }
     }
 
+    /// Appends every chunk, in order, with the columns sized once for all of them.
+    pub fn append_all(&mut self, chunks: Vec<UnitChunk>) {
+        let n: usize = chunks.iter().map(UnitChunk::len).sum();
+        let bytes: usize = chunks.iter().map(|c| c.ids.byte_len()).sum();
+        let u = &mut self.units;
+        u.ids.reserve(n, bytes);
+        u.lon.reserve(n);
+        u.lat.reserve(n);
+        u.units.reserve(n);
+        u.comune.reserve(n);
+        self.rows.reserve(n);
+        for c in chunks {
+            self.append(c);
+        }
+    }
+
     pub fn append(&mut self, c: UnitChunk) {
         let u = &mut self.units;
         u.ids.extend_from(&c.ids);
@@ -249,7 +280,9 @@ impl UnitsBuilder {
         if self.units.is_empty() && self.rejects.is_empty() {
             return Err(Error::Empty(file.to_path_buf()));
         }
+        let t = std::time::Instant::now();
         let dups = find_duplicates(&self.units.ids)?;
+        tracing::debug!(target: "bianca::timing", phase = "duplicate ids", secs = t.elapsed().as_secs_f64());
         if !dups.is_empty() {
             let mut keep = vec![true; self.units.len()];
             for &(later, first) in &dups {
@@ -303,11 +336,11 @@ fn find_duplicates(ids: &StrColumn) -> Result<Vec<(usize, usize)>> {
             u32::MAX
         )));
     }
-    let mut keyed: Vec<(u64, u32)> = (0..n)
+    let keyed: Vec<(u64, u32)> = (0..n)
         .into_par_iter()
         .map(|i| (hash_bytes(ids.get(i).as_bytes()), i as u32))
         .collect();
-    keyed.par_sort_unstable();
+    let keyed = sort_by_hash(keyed);
     let mut dups = Vec::new();
     let mut start = 0;
     while start < keyed.len() {
@@ -326,6 +359,40 @@ fn find_duplicates(ids: &StrColumn) -> Result<Vec<(usize, usize)>> {
     }
     dups.sort_unstable();
     Ok(dups)
+}
+
+/// Bits of the hash that pick a bucket in [`sort_by_hash`].
+const BUCKET_BITS: u32 = 10;
+
+/// Sorts (hash, index) pairs: one counting pass into 2^[`BUCKET_BITS`] buckets by the top
+/// bits of the hash, then each bucket (a few thousand pairs, in cache) sorted in parallel.
+/// Several times faster than one comparison sort of millions of pairs.
+fn sort_by_hash(keyed: Vec<(u64, u32)>) -> Vec<(u64, u32)> {
+    let shift = 64 - BUCKET_BITS;
+    let mut start = vec![0usize; (1 << BUCKET_BITS) + 1];
+    for &(h, _) in &keyed {
+        start[(h >> shift) as usize + 1] += 1;
+    }
+    for b in 1..start.len() {
+        start[b] += start[b - 1];
+    }
+    let mut out = vec![(0u64, 0u32); keyed.len()];
+    let mut fill = start.clone();
+    for &(h, i) in &keyed {
+        let b = (h >> shift) as usize;
+        out[fill[b]] = (h, i);
+        fill[b] += 1;
+    }
+    drop(keyed);
+    let mut buckets: Vec<&mut [(u64, u32)]> = Vec::with_capacity(1 << BUCKET_BITS);
+    let mut rest: &mut [(u64, u32)] = &mut out;
+    for b in 0..(1usize << BUCKET_BITS) {
+        let (head, tail) = rest.split_at_mut(start[b + 1] - start[b]);
+        buckets.push(head);
+        rest = tail;
+    }
+    buckets.into_par_iter().for_each(|b| b.sort_unstable());
+    out
 }
 
 /// A fast 64-bit hash (FxHash-style mixing with a final avalanche).
@@ -358,5 +425,32 @@ mod tests {
             c.push(s);
         }
         assert_eq!(find_duplicates(&c).unwrap(), vec![(2, 0), (4, 1), (5, 0)]);
+    }
+
+    #[test]
+    fn sort_by_hash_sorts_across_buckets() {
+        // hashes spread over every bucket, with ties, in reverse order
+        let keyed: Vec<(u64, u32)> = (0..5000u64)
+            .rev()
+            .map(|i| (hash_bytes(&(i % 1700).to_le_bytes()), i as u32))
+            .collect();
+        let mut expected = keyed.clone();
+        expected.sort_unstable();
+        assert_eq!(sort_by_hash(keyed), expected);
+        assert!(sort_by_hash(Vec::new()).is_empty());
+    }
+
+    #[test]
+    fn finds_duplicates_among_many_ids() {
+        let mut c = StrColumn::new();
+        for i in 0..20_000 {
+            c.push(&format!("u{i}"));
+        }
+        c.push("u123");
+        c.push("u19999");
+        assert_eq!(
+            find_duplicates(&c).unwrap(),
+            vec![(20_000, 123), (20_001, 19_999)]
+        );
     }
 }

@@ -28,6 +28,32 @@ pub fn decode(bytes: &[u8]) -> Result<Geometry<f64>, String> {
     Ok(g)
 }
 
+/// The coordinates of a plain 2D WKB point (21 bytes, either byte order, type code 1) with
+/// finite coordinates; `None` for anything else (other types, Z/M/SRID variants, empty or
+/// non-finite points, malformed bytes), which callers send through [`decode`] so that every
+/// message stays the same. A registry's millions of points take this path without
+/// building a [`Geometry`].
+#[inline]
+pub fn point_2d(bytes: &[u8]) -> Option<(f64, f64)> {
+    let b: &[u8; 21] = bytes.try_into().ok()?;
+    let word = |k: usize| -> [u8; 8] {
+        let mut w = [0u8; 8];
+        w.copy_from_slice(&b[k..k + 8]);
+        w
+    };
+    let ty = [b[1], b[2], b[3], b[4]];
+    let (x, y) = match b[0] {
+        1 if u32::from_le_bytes(ty) == 1 => {
+            (f64::from_le_bytes(word(5)), f64::from_le_bytes(word(13)))
+        }
+        0 if u32::from_be_bytes(ty) == 1 => {
+            (f64::from_be_bytes(word(5)), f64::from_be_bytes(word(13)))
+        }
+        _ => return None,
+    };
+    (x.is_finite() && y.is_finite()).then_some((x, y))
+}
+
 struct Reader<'a> {
     b: &'a [u8],
     pos: usize,
@@ -238,6 +264,42 @@ pub fn encode_polygon(p: &Polygon<f64>) -> Vec<u8> {
 mod tests {
     use super::*;
     use geo::polygon;
+
+    #[test]
+    fn point_2d_agrees_with_decode_and_declines_the_rest() {
+        let le = encode_point(11.5, -43.25);
+        assert_eq!(point_2d(&le), Some((11.5, -43.25)));
+        // big endian
+        let mut be = vec![0u8];
+        be.extend_from_slice(&1u32.to_be_bytes());
+        be.extend_from_slice(&11.5f64.to_be_bytes());
+        be.extend_from_slice(&(-43.25f64).to_be_bytes());
+        assert_eq!(point_2d(&be), Some((11.5, -43.25)));
+        assert_eq!(
+            decode(&be).unwrap(),
+            Geometry::Point(Point::new(11.5, -43.25))
+        );
+        // empty point (NaN), EWKB with SRID, truncated, trailing byte, other type, bad order
+        assert_eq!(point_2d(&encode_point(f64::NAN, f64::NAN)), None);
+        assert_eq!(point_2d(&encode_point(f64::INFINITY, 1.0)), None);
+        let mut srid = vec![1u8];
+        srid.extend_from_slice(&(1u32 | 0x2000_0000).to_le_bytes());
+        srid.extend_from_slice(&4326u32.to_le_bytes());
+        srid.extend_from_slice(&1f64.to_le_bytes());
+        srid.extend_from_slice(&2f64.to_le_bytes());
+        assert_eq!(point_2d(&srid), None);
+        assert!(decode(&srid).is_ok());
+        assert_eq!(point_2d(&le[..20]), None);
+        let mut long = le.clone();
+        long.push(0);
+        assert_eq!(point_2d(&long), None);
+        let mut line = le.clone();
+        line[1] = 2;
+        assert_eq!(point_2d(&line), None);
+        let mut order = le.clone();
+        order[0] = 7;
+        assert_eq!(point_2d(&order), None);
+    }
 
     #[test]
     fn round_trips_points_and_polygons() {
