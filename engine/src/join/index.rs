@@ -8,8 +8,9 @@
 //! Correctness rests on one invariant, at both levels: a (sub-)cell is marked *inside* or
 //! left out for a footprint only when no edge of the footprint comes within a small margin
 //! of the closed (sub-)cell. Then every point of it, including points whose index rounding
-//! puts them in a neighbour, has the same status as the (sub-)cell's centre, which is tested
-//! exactly.
+//! puts them in a neighbour, has the same status as any point of it, which is read off the
+//! polygon's scanlines (the sorted crossings of its edges with one horizontal line per
+//! sub-row, even-odd like the exact test).
 
 use super::refine::{edges_of, Edge, PolygonSet};
 use geo::{BoundingRect, MultiPolygon};
@@ -162,7 +163,7 @@ impl GridIndex {
         let per_polygon: Vec<Cells> = (0..n)
             .into_par_iter()
             .map(|p| match bboxes[p] {
-                Some(b) => grid.cells_of(p, b, &edge_lists[p], &set),
+                Some(b) => grid.cells_of(p, b, &edge_lists[p]),
                 None => Cells::default(),
             })
             .collect();
@@ -307,7 +308,16 @@ impl Grid {
     }
 
     /// The cells of polygon `p`.
-    fn cells_of(&self, p: usize, b: [f64; 4], edges: &[Edge], set: &PolygonSet) -> Cells {
+    ///
+    /// Inside / outside is settled by scanlines instead of one point-in-polygon test per
+    /// run of cells or per region of a sub-grid: every sub-row of the polygon's cells has
+    /// one horizontal line through its middle, the x of every crossing of an edge with it
+    /// is computed once and sorted, and a point of a line is inside when an odd number of
+    /// crossings lie left of it (even-odd, the rule of [`super::refine::covers_with`]; the
+    /// crossing rule is the same half-open one). Only (sub-)cells that no edge comes near
+    /// are decided this way, so a point tested is at least half a sub-cell from every edge
+    /// and rounding of the crossings cannot change its side.
+    fn cells_of(&self, p: usize, b: [f64; 4], edges: &[Edge]) -> Cells {
         let (cx0, cx1) = self.span(b[0], b[2], self.x0, self.nx);
         let (cy0, cy1) = self.span(b[1], b[3], self.y0, self.ny);
         let w = cx1 - cx0 + 1;
@@ -325,6 +335,7 @@ impl Grid {
         for &(c, _) in &crossing {
             boundary[c as usize] = true;
         }
+        let lines = Scanlines::new(self, cy0, h, edges);
         let mut out = Cells {
             entries: Vec::with_capacity((w * h).min(1 << 16)),
             subgrids: Vec::new(),
@@ -332,12 +343,18 @@ impl Grid {
         let tag = (p as u32) << 1;
         let mut next_crossing = 0;
         let mut cell_edges: Vec<Edge> = Vec::new();
+        let sub_cs = self.cs / SUB as f64;
         for row in 0..h {
-            let mut known: Option<bool> = None;
+            // per sub-row of this cell row: crossings left of the current x
+            let mut cursor = [0usize; SUB];
+            for (s, c) in cursor.iter_mut().enumerate() {
+                *c = lines.start[row * SUB + s];
+            }
             for col in 0..w {
                 let local = row * w + col;
                 let cell = ((cy0 + row) * self.nx + cx0 + col) as u32;
                 let (gx, gy) = (cx0 + col, cy0 + row);
+                let cell_x0 = self.x0 + gx as f64 * self.cs;
                 if boundary[local] {
                     cell_edges.clear();
                     while next_crossing < crossing.len()
@@ -346,17 +363,28 @@ impl Grid {
                         cell_edges.push(edges[crossing[next_crossing].1 as usize]);
                         next_crossing += 1;
                     }
+                    let boundary_bits = self.subgrid_boundary(gx, gy, &cell_edges);
+                    let mut inside = 0u64;
+                    for (s, c) in cursor.iter_mut().enumerate() {
+                        let line = row * SUB + s;
+                        for j in 0..SUB {
+                            let x = cell_x0 + (j as f64 + 0.5) * sub_cs;
+                            if lines.odd_left_of(line, c, x) {
+                                inside |= 1 << (s * SUB + j);
+                            }
+                        }
+                    }
                     let sub = out.subgrids.len() as u32;
-                    out.subgrids.push(self.subgrid(gx, gy, &cell_edges, p, set));
+                    out.subgrids.push(SubGrid {
+                        inside: inside & !boundary_bits,
+                        boundary: boundary_bits,
+                    });
                     out.entries.push((cell, Entry { tag, sub }));
-                    known = None;
                     continue;
                 }
-                let inside = *known.get_or_insert_with(|| {
-                    let (x, y) = self.centre(gx as f64 + 0.5, gy as f64 + 0.5);
-                    set.covers(p, x, y)
-                });
-                if inside {
+                // no edge near the cell: its whole area has the status of any point of it
+                let x = cell_x0 + 0.5 * self.cs;
+                if lines.odd_left_of(row * SUB, &mut cursor[0], x) {
                     out.entries.push((
                         cell,
                         Entry {
@@ -370,20 +398,9 @@ impl Grid {
         out
     }
 
-    fn centre(&self, fx: f64, fy: f64) -> (f64, f64) {
-        (self.x0 + fx * self.cs, self.y0 + fy * self.cs)
-    }
-
-    /// The 8 x 8 sub-grid of cell (gx, gy) for polygon `p`, whose edges near the cell are
-    /// `cell_edges`.
-    fn subgrid(
-        &self,
-        gx: usize,
-        gy: usize,
-        cell_edges: &[Edge],
-        p: usize,
-        set: &PolygonSet,
-    ) -> SubGrid {
+    /// The boundary bits of the 8 x 8 sub-grid of cell (gx, gy), whose edges near the cell
+    /// are `cell_edges`.
+    fn subgrid_boundary(&self, gx: usize, gy: usize, cell_edges: &[Edge]) -> u64 {
         let sub = Grid {
             x0: self.x0 + gx as f64 * self.cs,
             y0: self.y0 + gy as f64 * self.cs,
@@ -398,21 +415,7 @@ impl Grid {
                 boundary |= 1 << (row * SUB + col);
             });
         }
-        // every 4-connected region of non-boundary sub-cells has one status: test one
-        // sub-cell centre per region
-        let mut free = !boundary;
-        let mut inside = 0u64;
-        while free != 0 {
-            let seed = free & free.wrapping_neg();
-            let region = flood(seed, free);
-            let k = seed.trailing_zeros() as usize;
-            let (x, y) = sub.centre((k % SUB) as f64 + 0.5, (k / SUB) as f64 + 0.5);
-            if set.covers(p, x, y) {
-                inside |= region;
-            }
-            free &= !region;
-        }
-        SubGrid { inside, boundary }
+        boundary
     }
 
     /// Calls `mark(col, row)` for every cell within [cx0, cx1] x [cy0, cy1] that the edge
@@ -451,37 +454,67 @@ impl Grid {
     }
 }
 
-/// The 4-connected region of `within` (an 8 x 8 bit board) that contains `seed`.
-fn flood(seed: u64, within: u64) -> u64 {
-    const NOT_COL0: u64 = !0x0101_0101_0101_0101;
-    const NOT_COL7: u64 = !0x8080_8080_8080_8080;
-    let mut region = seed;
-    loop {
-        let grown = region
-            | ((region << 1) & NOT_COL0)
-            | ((region >> 1) & NOT_COL7)
-            | (region << SUB)
-            | (region >> SUB);
-        let next = grown & within;
-        if next == region {
-            return region;
-        }
-        region = next;
-    }
+/// The crossings of one polygon's edges with the horizontal line through the middle of
+/// each sub-row of its cell rows, sorted along each line.
+struct Scanlines {
+    /// Crossings of line k: `xs[start[k]..start[k + 1]]`.
+    start: Vec<usize>,
+    xs: Vec<f64>,
 }
 
-#[cfg(test)]
-mod tests {
-    use super::flood;
+impl Scanlines {
+    /// The lines of cell rows `cy0..cy0 + h` of `grid` (`SUB` per row).
+    fn new(grid: &Grid, cy0: usize, h: usize, edges: &[Edge]) -> Scanlines {
+        let n = h * SUB;
+        let sub_cs = grid.cs / SUB as f64;
+        let ybase = grid.y0 + cy0 as f64 * grid.cs;
+        let y_of = |k: usize| ybase + (k as f64 + 0.5) * sub_cs;
+        let mut pairs: Vec<(u32, f64)> = Vec::with_capacity(2 * n);
+        for e in edges {
+            if e.y1 == e.y2 {
+                continue;
+            }
+            let (lo, hi) = (e.y1.min(e.y2), e.y1.max(e.y2));
+            // candidate lines, one wider on each side; the test below is the exact one
+            let k0 = (((lo - ybase) / sub_cs - 1.5).max(0.0) as usize).min(n);
+            let k1 = (((hi - ybase) / sub_cs + 1.5).max(0.0) as usize).min(n);
+            for k in k0..k1 {
+                let y = y_of(k);
+                // the half-open rule of `covers_with`: each ring crosses a line evenly
+                if (e.y1 > y) != (e.y2 > y) {
+                    let x = e.x1 + (y - e.y1) * (e.x2 - e.x1) / (e.y2 - e.y1);
+                    pairs.push((k as u32, x));
+                }
+            }
+        }
+        let mut start = vec![0usize; n + 1];
+        for &(k, _) in &pairs {
+            start[k as usize + 1] += 1;
+        }
+        for k in 1..=n {
+            start[k] += start[k - 1];
+        }
+        let mut fill = start.clone();
+        let mut xs = vec![0.0; pairs.len()];
+        for &(k, x) in &pairs {
+            xs[fill[k as usize]] = x;
+            fill[k as usize] += 1;
+        }
+        for k in 0..n {
+            xs[start[k]..start[k + 1]].sort_unstable_by(f64::total_cmp);
+        }
+        Scanlines { start, xs }
+    }
 
-    #[test]
-    fn flood_stays_in_its_region_and_does_not_wrap_rows() {
-        // a wall in column 4 splits the board in two
-        let wall = 0x1010_1010_1010_1010u64;
-        let left = flood(1, !wall);
-        assert_eq!(left, 0x0f0f_0f0f_0f0f_0f0f);
-        let right = flood(1 << 7, !wall);
-        assert_eq!(right, 0xe0e0_e0e0_e0e0_e0e0);
-        assert_eq!(flood(1, u64::MAX), u64::MAX);
+    /// Whether an odd number of line `line`'s crossings lie left of `x`, i.e. whether
+    /// (x, line's y) is inside the polygon. `cursor` is a position on the line from an
+    /// earlier call with a smaller or equal `x` (or the line's start).
+    #[inline]
+    fn odd_left_of(&self, line: usize, cursor: &mut usize, x: f64) -> bool {
+        let end = self.start[line + 1];
+        while *cursor < end && self.xs[*cursor] < x {
+            *cursor += 1;
+        }
+        (*cursor - self.start[line]) & 1 == 1
     }
 }

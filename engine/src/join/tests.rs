@@ -181,3 +181,31 @@ fn empty_input_and_empty_polygons_never_match() {
     let (xs, ys) = points(3, &polys, 2000);
     assert_eq!(indexed(&idx, &xs, &ys), oracle::covering(&polys, &xs, &ys));
 }
+
+/// Index build on the peers' `medium` footprints, single thread, best of 7:
+/// `cargo test --release -p bianca-engine join::tests::bench_index -- --ignored --nocapture`
+#[test]
+#[ignore]
+fn bench_index() {
+    use crate::io::read::{read_footprints, ReadOptions};
+    let p = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../.bench/data/medium/footprints.parquet");
+    let mut offers = crate::model::Offers::default();
+    let (fps, _) = read_footprints(&p, &ReadOptions::default(), &mut offers).unwrap();
+    let polys: Vec<MultiPolygon<f64>> = fps.into_iter().map(|f| f.geometry).collect();
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(1)
+        .build()
+        .unwrap();
+    let mut best = f64::MAX;
+    for _ in 0..7 {
+        let t = std::time::Instant::now();
+        let ix = pool.install(|| GridIndex::build(&polys, GridOptions::default()));
+        best = best.min(t.elapsed().as_secs_f64());
+        std::hint::black_box(ix.shape());
+    }
+    println!(
+        "index build, {} footprints, 1 thread: best {best:.3} s",
+        polys.len()
+    );
+}
