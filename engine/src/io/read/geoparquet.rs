@@ -228,12 +228,13 @@ impl<'a> Col<'a> {
     /// Like [`Col::str_at`], but writes the text into `buf` (cleared first) so that numbers
     /// are formatted without a heap string per value; false for null.
     fn str_into(&self, i: usize, buf: &mut String) -> bool {
-        use std::fmt::Write;
         buf.clear();
         match self {
             Col::Int(v) => match v.get(i).copied().flatten() {
-                // writing to a String cannot fail
-                Some(x) => write!(buf, "{x}").is_ok(),
+                Some(x) => {
+                    buf.push_str(itoa::Buffer::new().format(x));
+                    true
+                }
                 None => false,
             },
             other => match other.str_at(i) {
@@ -246,12 +247,56 @@ impl<'a> Col<'a> {
         }
     }
 
+    /// The `units` field of row `i` as [`parse_units`] reads its text, without formatting
+    /// an integer column's values first.
+    fn units_at(&self, i: usize, text: &mut String) -> Result<u32, String> {
+        match self {
+            Col::Int(v) => match v.get(i).copied().flatten() {
+                None => Ok(1),
+                Some(n) => match u32::try_from(n) {
+                    Ok(n) if n >= 1 => Ok(n),
+                    _ => Err(format!("expected an integer >= 1, got {:?}", n.to_string())),
+                },
+            },
+            _ => {
+                self.str_into(i, text);
+                parse_units(text.trim())
+            }
+        }
+    }
+
     fn bytes_at(&self, i: usize) -> Option<&'a [u8]> {
         match self {
             Col::Binary(a) => a.is_valid(i).then(|| a.value(i)),
             Col::LargeBinary(a) => a.is_valid(i).then(|| a.value(i)),
             Col::BinaryView(a) => a.is_valid(i).then(|| a.value(i)),
             _ => None,
+        }
+    }
+
+    /// For a dictionary column, the key (index into the values) of row `i`; `None` for a
+    /// null row or another kind of column.
+    fn dict_key(&self, i: usize) -> Option<usize> {
+        match self {
+            Col::Dict(_, keys, k) if k.is_valid(i) => keys.get(i).copied(),
+            _ => None,
+        }
+    }
+
+    /// Number of values (rows) of the column.
+    fn len(&self) -> usize {
+        match self {
+            Col::Utf8(a) => a.len(),
+            Col::LargeUtf8(a) => a.len(),
+            Col::Utf8View(a) => a.len(),
+            Col::Binary(a) => a.len(),
+            Col::LargeBinary(a) => a.len(),
+            Col::BinaryView(a) => a.len(),
+            Col::Bool(a) => a.len(),
+            Col::Int(v) => v.len(),
+            Col::Float(v) => v.len(),
+            Col::Dict(_, keys, _) => keys.len(),
+            Col::Unsupported => 0,
         }
     }
 
@@ -466,6 +511,17 @@ fn parse_batch(
     });
     // text of the current row's id, units and comune: reused, no heap string per row
     let (mut idv, mut text) = (String::new(), String::new());
+    let comune_codes: Option<Vec<Result<u32, String>>> = match &comune {
+        Some(Col::Dict(values, ..)) => Some(
+            (0..values.len())
+                .map(|v| match values.str_at(v) {
+                    Some(t) => parse_comune(t.trim()),
+                    None => Ok(super::units_build::NO_COMUNE),
+                })
+                .collect(),
+        ),
+        _ => None,
+    };
     for i in 0..batch.num_rows() {
         let r = *row;
         *row += 1;
@@ -508,17 +564,25 @@ fn parse_batch(
             };
             // a null reads as blank, as in a CSV
             let u = match (&units, l.units) {
-                (Some(c), Some(k)) => {
-                    c.str_into(i, &mut text);
-                    parse_units(text.trim()).map_err(|m| (k, m))?
-                }
+                (Some(c), Some(k)) => c.units_at(i, &mut text).map_err(|m| (k, m))?,
                 _ => 1,
             };
             let cm = match (&comune, l.comune) {
-                (Some(c), Some(k)) => {
-                    c.str_into(i, &mut text);
-                    parse_comune(text.trim()).map_err(|m| (k, m))?
-                }
+                (Some(c), Some(k)) => match &comune_codes {
+                    // a dictionary column: each distinct code parsed once
+                    Some(codes) => match c.dict_key(i) {
+                        Some(key) => codes
+                            .get(key)
+                            .cloned()
+                            .unwrap_or(Ok(super::units_build::NO_COMUNE))
+                            .map_err(|m| (k, m))?,
+                        None => super::units_build::NO_COMUNE,
+                    },
+                    None => {
+                        c.str_into(i, &mut text);
+                        parse_comune(text.trim()).map_err(|m| (k, m))?
+                    }
+                },
                 _ => super::units_build::NO_COMUNE,
             };
             let a = l.address.as_ref().map(|a| {

@@ -336,6 +336,9 @@ fn find_duplicates(ids: &StrColumn) -> Result<Vec<(usize, usize)>> {
             u32::MAX
         )));
     }
+    if strictly_increasing(ids) {
+        return Ok(Vec::new());
+    }
     let keyed: Vec<(u64, u32)> = (0..n)
         .into_par_iter()
         .map(|i| (hash_bytes(ids.get(i).as_bytes()), i as u32))
@@ -359,6 +362,21 @@ fn find_duplicates(ids: &StrColumn) -> Result<Vec<(usize, usize)>> {
     }
     dups.sort_unstable();
     Ok(dups)
+}
+
+/// True when the ids are strictly increasing as text, or as numbers written without
+/// leading zeros (shorter first, then as text): then no two are equal. Registries
+/// exported from a database are often in id order, and this one pass over neighbours
+/// spares the hash sort and its memory.
+fn strictly_increasing(ids: &StrColumn) -> bool {
+    let n = ids.len();
+    let pairs = |lt: fn(&str, &str) -> bool| {
+        (1..n)
+            .into_par_iter()
+            .with_min_len(1 << 16)
+            .all(|i| lt(ids.get(i - 1), ids.get(i)))
+    };
+    pairs(|a, b| a < b) || pairs(|a, b| (a.len(), a) < (b.len(), b))
 }
 
 /// Bits of the hash that pick a bucket in [`sort_by_hash`].
@@ -425,6 +443,30 @@ mod tests {
             c.push(s);
         }
         assert_eq!(find_duplicates(&c).unwrap(), vec![(2, 0), (4, 1), (5, 0)]);
+    }
+
+    #[test]
+    fn ids_in_order_have_no_duplicates_and_others_are_still_checked() {
+        let col = |ids: &[&str]| {
+            let mut c = StrColumn::new();
+            for s in ids {
+                c.push(s);
+            }
+            c
+        };
+        // numeric order, text order, and neither
+        assert!(strictly_increasing(&col(&["8", "9", "10", "11"])));
+        assert!(strictly_increasing(&col(&["a", "ab", "b"])));
+        assert!(!strictly_increasing(&col(&["b", "a", "c"])));
+        assert!(!strictly_increasing(&col(&["1", "2", "2"])));
+        assert!(find_duplicates(&col(&["8", "9", "10", "11"]))
+            .unwrap()
+            .is_empty());
+        // sorted but for one repeat at the end: found by the full check
+        assert_eq!(
+            find_duplicates(&col(&["1", "2", "3", "2"])).unwrap(),
+            vec![(3, 1)]
+        );
     }
 
     #[test]
