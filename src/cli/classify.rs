@@ -790,7 +790,7 @@ fn print_summary(a: &ClassifyArgs, r: &Report) {
     if without > 0 && a.areas.is_none() {
         eprintln!(
             "  warning: {} addresses have no comune: statistics group them as \"(no comune)\"; {}",
-            thousands(without as u64),
+            thousands(without),
             if a.snapshot.is_some() {
                 "import the registry with `bianca import units FILE --areas AREAS` to place them"
             } else {

@@ -139,9 +139,9 @@ impl UnitBatches {
         if !suspects.is_empty() {
             for earlier in 0..b {
                 let (u, r, _) = self.raw(earlier)?;
-                for i in 0..u.len() {
-                    if let Some(first @ None) = suspects.get_mut(u.ids.get(i)) {
-                        *first = Some(r[i]);
+                for (id, &row) in u.ids.iter().zip(&r) {
+                    if let Some(first @ None) = suspects.get_mut(id) {
+                        *first = Some(row);
                     }
                 }
             }

@@ -177,7 +177,7 @@ enum AppenderKind {
     },
     Parquet {
         out: Option<std::fs::File>,
-        writer: Option<ParquetAppender<std::io::BufWriter<std::fs::File>>>,
+        writer: Option<Box<ParquetAppender<std::io::BufWriter<std::fs::File>>>>,
     },
 }
 
@@ -242,11 +242,11 @@ impl TableAppender {
                         path: path.to_path_buf(),
                         message: "internal: no file".into(),
                     })?;
-                    *writer = Some(ParquetAppender::new(
+                    *writer = Some(Box::new(ParquetAppender::new(
                         std::io::BufWriter::with_capacity(1 << 20, file),
                         path,
                         table,
-                    )?);
+                    )?));
                 }
                 match writer.as_mut() {
                     Some(w) => w.append(table),
