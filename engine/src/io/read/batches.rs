@@ -9,16 +9,18 @@
 //! the first occurrence as the one-shot reader does. In skip mode the later occurrence is
 //! rejected and the first kept; in fail mode the first duplicate found is the error.
 //!
-//! Only GeoParquet (and plain Parquet) registries are read in batches, by whole row groups
-//! (a row group larger than N is cut in slices of N rows); see [`batch_support`].
+//! GeoParquet (and plain Parquet) registries are read by whole row groups (a row group
+//! larger than N is cut in slices of N rows); CSV registries N lines at a time (blank and
+//! bad lines count). Other formats are read whole; see [`batch_support`].
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
 
+use super::csv_units::{estimate_csv_rows, CsvBatchReader};
 use super::geoparquet::{Piece, UnitsPlan};
-use super::units_build::{find_duplicates, hash_bytes, retain_units, UnitsBuilder};
+use super::units_build::{find_duplicates, hash_bytes, retain_units, RawUnits, UnitsBuilder};
 use super::{InputFormat, ReadOptions};
 use crate::error::{Error, Location, OnError, Reject, Result};
 use crate::units::Units;
@@ -26,27 +28,36 @@ use crate::units::Units;
 /// Whether a registry can be read in batches; `Err` says why not.
 pub fn batch_support(path: &Path) -> std::result::Result<(), String> {
     match InputFormat::of(path) {
-        InputFormat::Parquet => Ok(()),
-        InputFormat::Csv => Err(
-            "CSV registries are read whole (convert to GeoParquet to read in chunks, e.g. \
-             `ogr2ogr -f Parquet` with GDAL >= 3.8, or DuckDB)"
-                .into(),
-        ),
+        InputFormat::Parquet | InputFormat::Csv => Ok(()),
         InputFormat::Ogr => Err(
-            "only GeoParquet registries can be read in chunks (convert with DuckDB or \
-             `ogr2ogr -f Parquet`, GDAL >= 3.8)"
+            "only GeoParquet and CSV registries can be read in chunks (convert with DuckDB, \
+             `ogr2ogr -f Parquet` (GDAL >= 3.8) or `ogr2ogr -f CSV -lco GEOMETRY=AS_XY`)"
                 .into(),
         ),
     }
 }
 
-/// Rows of a registry, from the file's metadata, when the format says without reading it
-/// (GeoParquet); `None` otherwise.
+/// Rows of a registry without reading it: GeoParquet from the file's metadata, CSV from
+/// its size and the lines of its first 4 MiB (an estimate); `None` for other formats.
 pub fn estimate_rows(path: &Path) -> Result<Option<u64>> {
     match InputFormat::of(path) {
         InputFormat::Parquet => Ok(Some(UnitsPlan::new(path, &ReadOptions::default())?.rows())),
-        _ => Ok(None),
+        InputFormat::Csv => Ok(Some(estimate_csv_rows(path)?)),
+        InputFormat::Ogr => Ok(None),
     }
+}
+
+/// Where batches come from.
+enum Source {
+    Parquet {
+        plan: UnitsPlan,
+        batches: Vec<Vec<Piece>>,
+    },
+    Csv {
+        reader: CsvBatchReader,
+        opts: ReadOptions,
+        n: usize,
+    },
 }
 
 /// One batch of a registry.
@@ -59,14 +70,15 @@ pub struct UnitBatch {
 
 /// The batches of a registry, in file order (see the module documentation).
 pub struct UnitBatches {
-    plan: UnitsPlan,
+    source: Source,
     path: PathBuf,
     on_error: OnError,
-    batches: Vec<Vec<Piece>>,
     next: usize,
     /// Hashes of the ids of every unit kept so far, sorted.
     seen: Vec<u64>,
-    failed: bool,
+    /// Units and rejects so far (none at all: the file is empty).
+    read: u64,
+    done: bool,
 }
 
 /// Opens `path` for reading in batches of about `n` units. Errors as [`super::read_units`]
@@ -74,50 +86,107 @@ pub struct UnitBatches {
 /// batches ([`batch_support`]).
 pub fn units_batches(path: &Path, opts: &ReadOptions, n: usize) -> Result<UnitBatches> {
     batch_support(path).map_err(|m| Error::Invalid(format!("{}: {m}", path.display())))?;
-    let plan = UnitsPlan::new(path, opts)?;
-    if plan.rows() == 0 {
-        return Err(Error::Empty(path.to_path_buf()));
-    }
-    let batches = plan.batches(n);
-    let seen = Vec::with_capacity(plan.rows() as usize);
+    let (source, seen) = if InputFormat::of(path) == InputFormat::Csv {
+        let reader = CsvBatchReader::open(path, opts)?;
+        let source = Source::Csv {
+            reader,
+            opts: opts.clone(),
+            n,
+        };
+        (source, Vec::new())
+    } else {
+        let plan = UnitsPlan::new(path, opts)?;
+        if plan.rows() == 0 {
+            return Err(Error::Empty(path.to_path_buf()));
+        }
+        let batches = plan.batches(n);
+        let seen = Vec::with_capacity(plan.rows() as usize);
+        (Source::Parquet { plan, batches }, seen)
+    };
     Ok(UnitBatches {
-        plan,
+        source,
         path: path.to_path_buf(),
         on_error: opts.on_error,
-        batches,
         next: 0,
         seen,
-        failed: false,
+        read: 0,
+        done: false,
     })
 }
 
 impl UnitBatches {
-    /// Number of batches.
-    pub fn len(&self) -> usize {
-        self.batches.len()
+    /// Number of batches, when known before reading (GeoParquet).
+    pub fn planned(&self) -> Option<usize> {
+        match &self.source {
+            Source::Parquet { batches, .. } => Some(batches.len()),
+            Source::Csv { .. } => None,
+        }
     }
 
-    pub fn is_empty(&self) -> bool {
-        self.batches.is_empty()
+    /// Rows in the file, bad ones included, when known before reading (GeoParquet).
+    pub fn rows(&self) -> Option<u64> {
+        match &self.source {
+            Source::Parquet { plan, .. } => Some(plan.rows()),
+            Source::Csv { .. } => None,
+        }
     }
 
-    /// Rows in the file, bad ones included.
-    pub fn rows(&self) -> u64 {
-        self.plan.rows()
+    fn has_address(&self) -> bool {
+        match &self.source {
+            Source::Parquet { plan, .. } => plan.has_address(),
+            Source::Csv { reader, .. } => reader.has_address(),
+        }
     }
 
-    /// Batch `b`, decoded, with its row numbers, no duplicate check.
-    fn raw(&self, b: usize) -> Result<(Units, Vec<u64>, Vec<Reject>)> {
-        let chunks = self.plan.decode(&self.batches[b])?;
-        let mut builder = UnitsBuilder::new(self.plan.has_address());
-        builder.append_all(chunks);
-        Ok(builder.finish_raw())
+    /// The next batch, decoded, with its row numbers, no duplicate check.
+    fn raw_next(&mut self) -> Result<Option<RawUnits>> {
+        match &mut self.source {
+            Source::Parquet { plan, batches } => match batches.get(self.next) {
+                None => Ok(None),
+                Some(pieces) => {
+                    let mut builder = UnitsBuilder::new(plan.has_address());
+                    builder.append_all(plan.decode(pieces)?);
+                    Ok(Some(builder.finish_raw()))
+                }
+            },
+            Source::Csv { reader, n, .. } => reader.next_raw(*n),
+        }
     }
 
-    fn read_next(&mut self) -> Result<UnitBatch> {
+    /// Calls `f` with each of the first `upto` batches again, in order.
+    fn reread(&self, upto: usize, f: &mut dyn FnMut(&Units, &[u64])) -> Result<()> {
+        match &self.source {
+            Source::Parquet { plan, batches } => {
+                for pieces in &batches[..upto] {
+                    let mut builder = UnitsBuilder::new(plan.has_address());
+                    builder.append_all(plan.decode(pieces)?);
+                    let (u, r, _) = builder.finish_raw();
+                    f(&u, &r);
+                }
+            }
+            Source::Csv { opts, n, .. } => {
+                let mut again = CsvBatchReader::open(&self.path, opts)?;
+                for _ in 0..upto {
+                    match again.next_raw(*n)? {
+                        Some((u, r, _)) => f(&u, &r),
+                        None => break,
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn read_next(&mut self) -> Result<Option<UnitBatch>> {
         let b = self.next;
+        let Some((units, rows, mut rejects)) = self.raw_next()? else {
+            if self.read == 0 {
+                return Err(Error::Empty(self.path.clone()));
+            }
+            return Ok(None);
+        };
         self.next += 1;
-        let (units, rows, mut rejects) = self.raw(b)?;
+        self.read += (units.len() + rejects.len()) as u64;
         let hashes: Vec<u64> = (0..units.len())
             .into_par_iter()
             .map(|i| hash_bytes(units.ids.get(i).as_bytes()))
@@ -137,14 +206,13 @@ impl UnitBatches {
             }
         }
         if !suspects.is_empty() {
-            for earlier in 0..b {
-                let (u, r, _) = self.raw(earlier)?;
-                for (id, &row) in u.ids.iter().zip(&r) {
+            self.reread(b, &mut |u, r| {
+                for (id, &row) in u.ids.iter().zip(r) {
                     if let Some(first @ None) = suspects.get_mut(id) {
                         *first = Some(row);
                     }
                 }
-            }
+            })?;
         }
         // (index in this batch, row of the first occurrence), by index
         let mut dups: Vec<(usize, u64)> = Vec::new();
@@ -179,7 +247,7 @@ impl UnitBatches {
         let units = if dups.is_empty() {
             units
         } else {
-            retain_units(&units, &keep, self.plan.has_address())
+            retain_units(&units, &keep, self.has_address())
         };
         // remember the kept ids: merge this batch's sorted hashes into `seen`
         let mut fresh: Vec<u64> = order
@@ -190,7 +258,7 @@ impl UnitBatches {
         fresh.dedup();
         merge_sorted(&mut self.seen, &fresh);
         rejects.sort_by_key(|r| r.at.row);
-        Ok(UnitBatch { units, rejects })
+        Ok(Some(UnitBatch { units, rejects }))
     }
 }
 
@@ -215,12 +283,12 @@ impl Iterator for UnitBatches {
     type Item = Result<UnitBatch>;
 
     fn next(&mut self) -> Option<Self::Item> {
-        if self.failed || self.next >= self.batches.len() {
+        if self.done {
             return None;
         }
         let r = self.read_next();
-        self.failed = r.is_err();
-        Some(r)
+        self.done = !matches!(r, Ok(Some(_)));
+        r.transpose()
     }
 }
 

@@ -883,8 +883,8 @@ fn batches_give_what_one_read_gives_duplicates_across_batches_included() {
     assert_eq!(whole_rejects.len(), 5, "{expected_rejects:?}");
     for n in [1, 2, 3, 4, 5, 7, 100] {
         let batches = units_batches(&p, &skip(), n).unwrap();
-        assert_eq!(batches.rows(), 14);
-        let nb = batches.len();
+        assert_eq!(batches.rows(), Some(14));
+        let nb = batches.planned().unwrap();
         let mut got = Vec::new();
         let mut rejects = Vec::new();
         let mut count = 0;
@@ -904,8 +904,8 @@ fn batches_give_what_one_read_gives_duplicates_across_batches_included() {
         assert_eq!(rejects, expected_rejects, "n = {n}");
     }
     // one row per batch: row groups of 2 are cut in two
-    assert_eq!(units_batches(&p, &skip(), 1).unwrap().len(), 14);
-    assert_eq!(units_batches(&p, &skip(), 5).unwrap().len(), 4);
+    assert_eq!(units_batches(&p, &skip(), 1).unwrap().planned(), Some(14));
+    assert_eq!(units_batches(&p, &skip(), 5).unwrap().planned(), Some(4));
 }
 
 #[test]
@@ -928,12 +928,73 @@ fn batches_in_fail_mode_stop_at_the_first_duplicate_like_one_read() {
         }
         assert_eq!(err.as_deref(), Some(whole.as_str()), "n = {n}");
     }
-    let csv = write(d.path(), "u.csv", "id,lon,lat\n1,11,43\n");
-    let e = units_batches(&csv, &ReadOptions::default(), 10)
+    let gj = d.path().join("u.geojson");
+    let e = units_batches(&gj, &ReadOptions::default(), 10)
         .err()
         .map(|e| e.to_string())
         .unwrap_or_default();
-    assert!(e.contains("u.csv") && e.contains("GeoParquet"), "{e}");
+    assert!(e.contains("u.geojson") && e.contains("GeoParquet"), "{e}");
     assert_eq!(estimate_rows(&p).unwrap(), Some(14));
-    assert_eq!(estimate_rows(&csv).unwrap(), None);
+    assert_eq!(estimate_rows(&gj).unwrap(), None);
+}
+
+#[test]
+fn csv_batches_give_what_one_read_gives() {
+    let d = tempfile::tempdir().unwrap();
+    // duplicates within and across batches, a bad row, a blank line, no final newline
+    let text = "id,lon,lat,units,comune\na,11.0,43.0,1,48017\nb,11.1,43.1,2,48018\n\
+                c,11.2,43.2,1,\na,11.3,43.3,1,48017\nd,x,43.4,1,48017\n\nb,11.5,43.5,1,48017\n\
+                e,11.6,43.6,3,48019\nc,11.7,43.7,1,48017\nf,11.8,43.8,1,48017";
+    let p = write(d.path(), "u.csv", text);
+    let (whole, whole_rejects) = read_units(&p, &skip()).unwrap();
+    let expected = unit_rows(&whole);
+    let expected_rejects: Vec<String> = whole_rejects.iter().map(|r| r.to_string()).collect();
+    assert_eq!(whole_rejects.len(), 4, "{expected_rejects:?}");
+    for n in [1, 2, 3, 4, 7, 100] {
+        let mut got = Vec::new();
+        let mut rejects = Vec::new();
+        for b in units_batches(&p, &skip(), n).unwrap() {
+            let b = b.unwrap();
+            assert!(b.units.len() <= n, "n = {n}");
+            got.extend(unit_rows(&b.units));
+            rejects.extend(b.rejects.iter().map(|r| r.to_string()));
+        }
+        assert_eq!(got, expected, "n = {n}");
+        assert_eq!(rejects, expected_rejects, "n = {n}");
+    }
+    // fail mode: the first problem in file order (in one go, bad values are reported before
+    // duplicates; without bad values both name the same duplicate)
+    let first = units_batches(&p, &ReadOptions::default(), 1)
+        .unwrap()
+        .find_map(|b| b.err())
+        .unwrap()
+        .to_string();
+    assert!(
+        first.contains("row 5") && first.contains("first seen on row 2"),
+        "{first}"
+    );
+    let q = write(d.path(), "g.csv", &text.replace("d,x,", "d,11.4,"));
+    let whole_err = read_units(&q, &ReadOptions::default())
+        .unwrap_err()
+        .to_string();
+    for n in [1, 3, 100] {
+        let errs: Vec<String> = units_batches(&q, &ReadOptions::default(), n)
+            .unwrap()
+            .filter_map(|b| b.err().map(|e| e.to_string()))
+            .collect();
+        assert_eq!(errs, vec![whole_err.clone()], "n = {n}");
+    }
+    let empty = write(d.path(), "e.csv", "id,lon,lat\n");
+    let errs: Vec<String> = units_batches(&empty, &ReadOptions::default(), 5)
+        .unwrap()
+        .filter_map(|b| b.err().map(|e| e.to_string()))
+        .collect();
+    assert_eq!(
+        errs,
+        vec![read_units(&empty, &ReadOptions::default())
+            .unwrap_err()
+            .to_string()]
+    );
+    // an estimate: newlines (the header's included, the last line has none) scaled by size
+    assert_eq!(estimate_rows(&p).unwrap(), Some(10));
 }

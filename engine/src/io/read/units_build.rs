@@ -305,10 +305,13 @@ impl UnitsBuilder {
     }
 }
 
+/// Units, the row number of each, and the rejects, before the duplicate-id check.
+pub(crate) type RawUnits = (Units, Vec<u64>, Vec<Reject>);
+
 impl UnitsBuilder {
     /// The units, the row number of each, and the rejects, with no duplicate check (for
     /// [`super::batches`], which checks ids across batches).
-    pub(crate) fn finish_raw(self) -> (Units, Vec<u64>, Vec<Reject>) {
+    pub(crate) fn finish_raw(self) -> RawUnits {
         (self.units, self.rows, self.rejects)
     }
 }
