@@ -799,7 +799,7 @@ fn chunked_runs_give_the_same_outputs_as_one_go() {
     ));
     assert!(e.contains("--chunk-units") && e.contains(".parquet"), "{e}");
     let e = fail(&classify_args(
-        &d.join("units.csv"),
+        &d.join("coverage.geojson"),
         &d.join("coverage.fgb"),
         &out,
         &["--chunk-units", "700"],
@@ -808,4 +808,14 @@ fn chunked_runs_give_the_same_outputs_as_one_go() {
         e.contains("--chunk-units") && e.contains("GeoParquet"),
         "{e}"
     );
+
+    // a CSV registry, 700 lines at a time
+    let csv = d.join("units.csv");
+    let (e1, s1, p1, o1) = run("csv-one", &csv, &[]);
+    let (e2, s2, p2, o2) = run("csv-chunks", &csv, &["--chunk-units", "700"]);
+    assert!(e2.contains("5 chunks of up to 700 units"), "{e2}");
+    assert_eq!(summary(&e1), summary(&e2));
+    assert_eq!(std::fs::read(&s1).unwrap(), std::fs::read(&s2).unwrap());
+    assert_eq!(std::fs::read(&p1).unwrap(), std::fs::read(&p2).unwrap());
+    assert_eq!(std::fs::read(&o1).unwrap(), std::fs::read(&o2).unwrap());
 }

@@ -92,7 +92,7 @@ pub struct ClassifyArgs {
     /// Who runs it, recorded with the snapshot (default: $USER).
     #[arg(long, value_name = "NAME", requires = "snapshot")]
     pub by: Option<String>,
-    /// Read and classify the registry N units at a time (GeoParquet registries only), so
+    /// Read and classify the registry N units at a time (GeoParquet and CSV registries), so
     /// that memory stays bounded however large it is: the coverage is indexed once, each
     /// chunk is classified, its statistics added up and its rows appended to --out (.csv or
     /// .parquet), then dropped. Results are the same as in one go. 0: never. Default:
@@ -506,16 +506,23 @@ fn run_chunked(a: &ClassifyArgs, c: &Chunked) -> Result<()> {
     let mut rejects = Vec::new();
     let mut unplaced = 0;
     let mut t_classify = 0.0;
-    let n_chunks = batches.len();
+    let known = batches.planned();
+    let mut n_chunks = 0;
+    let pb = match batches.rows() {
+        Some(rows) => progress::bar(rows, "classifying"),
+        None => progress::spinner("classifying"),
+    };
     let opts = ClassifyOptions {
         reference_year: c.reference_year,
         grid: c.grid,
     };
-    let pb = progress::bar(batches.rows(), "classifying");
-    for k in 0..n_chunks {
-        pb.set_message(format!("chunk {}/{n_chunks}", k + 1));
-        let t = Instant::now();
-        let Some(batch) = batches.next() else { break };
+    let mut t = Instant::now();
+    for batch in batches.by_ref() {
+        n_chunks += 1;
+        pb.set_message(match known {
+            Some(k) => format!("chunk {n_chunks}/{k}"),
+            None => format!("classifying chunk {n_chunks}"),
+        });
         let UnitBatch {
             mut units,
             rejects: bad,
@@ -527,11 +534,11 @@ fn run_chunked(a: &ClassifyArgs, c: &Chunked) -> Result<()> {
             unplaced += missing;
         }
         t_read += t.elapsed().as_secs_f64();
-        let t = Instant::now();
+        let tc = Instant::now();
         let cls = classify(&units, &coverage, &index, c.rule_sets, &opts, &|n| {
             pb.inc(n)
         });
-        t_classify += t.elapsed().as_secs_f64();
+        t_classify += tc.elapsed().as_secs_f64();
         if !declared.is_empty() {
             for id in units.ids.iter() {
                 if let Some(d) = declared.get(id) {
@@ -545,6 +552,7 @@ fn run_chunked(a: &ClassifyArgs, c: &Chunked) -> Result<()> {
             w.append(&UnitTable::new(&units, &cls))
                 .with_context(|| format!("writing {}", p.display()))?;
         }
+        t = Instant::now();
     }
     pb.finish_and_clear();
     totals.unmatched_declarations = coverage
