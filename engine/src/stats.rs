@@ -308,11 +308,8 @@ impl StatsBuilder {
             let into = if a == n_areas - 1 {
                 self.no_comune.get_or_insert_with(|| row.zeroed())
             } else {
-                let code = units.comune_codes.name(a as Sym);
-                if !self.comuni.contains_key(code) {
-                    self.comuni.insert(code.to_string(), row.zeroed());
-                }
-                self.comuni.get_mut(code).expect("just inserted")
+                let code = units.comune_codes.name(a as Sym).to_string();
+                self.comuni.entry(code).or_insert_with(|| row.zeroed())
             };
             into.add(&row);
         }
