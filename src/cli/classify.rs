@@ -456,14 +456,18 @@ fn run_chunked(a: &ClassifyArgs, c: &Chunked) -> Result<()> {
         on_error: c.on_error,
     };
     let (vectors, _) = super::coverage::split(&a.coverage);
+    // the first chunk is read while the footprints are read and indexed, as a registry
+    // read in one go is
     let (batches, coverage_read) = rayon::join(
         || {
-            read::units_batches(units_path, &units_opts, c.chunk)
-                .with_context(|| format!("reading units from {}", units_path.display()))
+            let mut b = read::units_batches(units_path, &units_opts, c.chunk)
+                .with_context(|| format!("reading units from {}", units_path.display()))?;
+            let first = b.next();
+            anyhow::Ok((b, first))
         },
         || super::coverage::read_vectors(&vectors, &a.declarations, &cov_opts, c.grid),
     );
-    let mut batches = batches?;
+    let (mut batches, first) = batches?;
     let (coverage, coverage_rejects, index, addressed) = coverage_read?;
     if !addressed.is_empty() {
         bail!(
@@ -517,7 +521,7 @@ fn run_chunked(a: &ClassifyArgs, c: &Chunked) -> Result<()> {
         grid: c.grid,
     };
     let mut t = Instant::now();
-    for batch in batches.by_ref() {
+    for batch in first.into_iter().chain(batches.by_ref()) {
         n_chunks += 1;
         pb.set_message(match known {
             Some(k) => format!("chunk {n_chunks}/{k}"),
