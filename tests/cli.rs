@@ -594,3 +594,228 @@ fn the_peers_table_does_not_depend_on_rule_order_and_bad_flags_are_refused() {
     let e = fail(&classify_args(&units, &cov, &out, &["--rejects", "r.csv"]));
     assert!(e.contains("--on-error skip"), "{e}");
 }
+
+/// A registry written as GeoParquet by the engine's writer (one row group).
+struct Registry {
+    columns: Vec<bianca_engine::table::Column>,
+    rows: Vec<csv::StringRecord>,
+}
+
+impl bianca_engine::table::Table for Registry {
+    fn columns(&self) -> &[bianca_engine::table::Column] {
+        &self.columns
+    }
+    fn len(&self) -> usize {
+        self.rows.len()
+    }
+    fn value(&self, row: usize, col: usize) -> bianca_engine::table::Value<'_> {
+        let r = &self.rows[row];
+        match col {
+            0 => bianca_engine::table::Value::Str(&r[0]),
+            1 => bianca_engine::table::Value::Int(r[3].parse().expect("units")),
+            2 => bianca_engine::table::Value::Str(&r[4]),
+            _ => bianca_engine::table::Value::Str(&r[5]),
+        }
+    }
+    fn point(&self, row: usize) -> Option<(f64, f64)> {
+        let r = &self.rows[row];
+        Some((r[1].parse().ok()?, r[2].parse().ok()?))
+    }
+    fn has_geometry(&self) -> bool {
+        true
+    }
+}
+
+/// The demo registry as GeoParquet; `dup`: the 11th row's id once more at the end.
+fn parquet_registry(path: &Path, dup: bool) {
+    use bianca_engine::table::{Column, ColumnType};
+    let mut rdr = csv::Reader::from_path(demo().join("units.csv")).expect("units.csv");
+    let mut rows: Vec<csv::StringRecord> = rdr.records().map(|r| r.expect("row")).collect();
+    if dup {
+        let mut again = rows[10].clone();
+        let mut fields: Vec<String> = again.iter().map(String::from).collect();
+        fields[1] = "11.5".into();
+        again = csv::StringRecord::from(fields);
+        rows.push(again);
+    }
+    let columns = vec![
+        Column::new("id", ColumnType::Str),
+        Column::new("units", ColumnType::Int),
+        Column::new("comune", ColumnType::Str),
+        Column::new("address", ColumnType::Str),
+    ];
+    bianca_engine::io::write::write_table(path, &Registry { columns, rows }).expect("write");
+}
+
+/// The summary without its timings (and the chunked run's note on chunks).
+fn summary(stderr: &str) -> Vec<&str> {
+    stderr
+        .lines()
+        .filter(|l| !l.contains("time:") && !l.contains("chunks of"))
+        .map(|l| {
+            l.split(" M pairs/s")
+                .next()
+                .map_or(l, |p| &p[..p.rfind('(').unwrap_or(p.len())])
+        })
+        .collect()
+}
+
+#[test]
+fn chunked_runs_give_the_same_outputs_as_one_go() {
+    let d = demo();
+    let t = tmp();
+    let reg = t.path().join("reg.parquet");
+    parquet_registry(&reg, false);
+    let (cov, decl, comuni) = (
+        d.join("coverage.fgb"),
+        d.join("declarations.csv"),
+        d.join("comuni.geojson"),
+    );
+    let run = |tag: &str, units: &Path, extra: &[&str]| -> (String, PathBuf, PathBuf, PathBuf) {
+        let stats = t.path().join(format!("stats-{tag}.csv"));
+        let peers = t.path().join(format!("peers-{tag}.csv"));
+        let out = t.path().join(format!("out-{tag}.csv"));
+        let mut args = vec![
+            "classify",
+            "--units",
+            s(units),
+            "--coverage",
+            s(&cov),
+            "--declarations",
+            s(&decl),
+            "--areas",
+            s(&comuni),
+            "--rules",
+            "eu2013-nga,eu2023-gigabit",
+            "--reference-year",
+            "2025",
+            "--out",
+            s(&out),
+            "--stats",
+            s(&stats),
+        ];
+        args.extend_from_slice(extra);
+        let err = ok(&args);
+        let mut peers_args: Vec<&str> = args.clone();
+        let i = peers_args
+            .iter()
+            .position(|a| *a == "--out")
+            .expect("--out");
+        peers_args.drain(i..i + 2);
+        let i = peers_args
+            .iter()
+            .position(|a| *a == s(&stats))
+            .expect("stats");
+        peers_args[i] = s(&peers);
+        peers_args.extend_from_slice(&["--stats-format", "peers"]);
+        ok(&peers_args);
+        (err, stats, peers, out)
+    };
+    let (e1, s1, p1, o1) = run("one", &reg, &[]);
+    // 3000 units in chunks of 700: four full chunks and a partial one
+    let (e2, s2, p2, o2) = run("chunks", &reg, &["--chunk-units", "700"]);
+    assert!(e2.contains("5 chunks of up to 700 units"), "{e2}");
+    assert_eq!(summary(&e1), summary(&e2));
+    assert_eq!(std::fs::read(&s1).unwrap(), std::fs::read(&s2).unwrap());
+    assert_eq!(std::fs::read(&p1).unwrap(), std::fs::read(&p2).unwrap());
+    let sorted = |p: &Path| {
+        let mut l: Vec<String> = std::fs::read_to_string(p)
+            .unwrap()
+            .lines()
+            .map(String::from)
+            .collect();
+        l.sort();
+        l
+    };
+    assert_eq!(sorted(&o1).len(), 3001);
+    assert_eq!(sorted(&o1), sorted(&o2));
+    // automatic: the registry (3000 x 150 bytes) exceeds a 200 KB budget
+    let (e3, s3, _, o3) = run("auto", &reg, &["--max-memory", "200K"]);
+    assert!(e3.contains("exceeds the memory budget"), "{e3}");
+    assert_eq!(std::fs::read(&s1).unwrap(), std::fs::read(&s3).unwrap());
+    assert_eq!(sorted(&o1), sorted(&o3));
+    // per-unit rows as GeoParquet, read back as a registry: the same units
+    let op = t.path().join("out.parquet");
+    ok(&[
+        "classify",
+        "--units",
+        s(&reg),
+        "--coverage",
+        s(&d.join("coverage.fgb")),
+        "--rules",
+        "eu2013-nga",
+        "--out",
+        s(&op),
+        "--chunk-units",
+        "1000",
+    ]);
+    let back = classify_csv(&op, &d.join("coverage.fgb"), &[]);
+    assert_eq!(back, classify_csv(&reg, &d.join("coverage.fgb"), &[]));
+    assert!(
+        !t.path().read_dir().unwrap().any(|e| e
+            .unwrap()
+            .file_name()
+            .to_string_lossy()
+            .starts_with(".bianca-pending")),
+        "no staging directory left behind"
+    );
+
+    // a duplicate id in another chunk than its first: rejected in skip mode as in one go,
+    // named with both rows in fail mode
+    let dup = t.path().join("dup.parquet");
+    parquet_registry(&dup, true);
+    let (_, s1, _, _) = run("dup-one", &dup, &["--on-error", "skip"]);
+    let (_, s2, _, _) = run(
+        "dup-chunks",
+        &dup,
+        &["--on-error", "skip", "--chunk-units", "700"],
+    );
+    assert_eq!(std::fs::read(&s1).unwrap(), std::fs::read(&s2).unwrap());
+    let r1 = std::fs::read_to_string(t.path().join("out-dup-one.rejects.csv")).unwrap();
+    let r2 = std::fs::read_to_string(t.path().join("out-dup-chunks.rejects.csv")).unwrap();
+    assert!(
+        r1.contains(",3001,id,") && r1.contains("first seen on row 11"),
+        "{r1}"
+    );
+    assert_eq!(r1, r2);
+    let out = t.path().join("o.csv");
+    let e = fail(&classify_args(
+        &dup,
+        &d.join("coverage.fgb"),
+        &out,
+        &["--chunk-units", "700"],
+    ));
+    assert!(
+        e.contains("duplicate id") && e.contains("row 3001") && e.contains("first seen on row 11"),
+        "{e}"
+    );
+
+    // what cannot be chunked says so
+    let e = fail(&classify_args(
+        &reg,
+        &d.join("coverage.fgb"),
+        &t.path().join("o.geojson"),
+        &["--chunk-units", "700"],
+    ));
+    assert!(e.contains("--chunk-units") && e.contains(".parquet"), "{e}");
+    let e = fail(&classify_args(
+        &d.join("coverage.geojson"),
+        &d.join("coverage.fgb"),
+        &out,
+        &["--chunk-units", "700"],
+    ));
+    assert!(
+        e.contains("--chunk-units") && e.contains("GeoParquet"),
+        "{e}"
+    );
+
+    // a CSV registry, 700 lines at a time
+    let csv = d.join("units.csv");
+    let (e1, s1, p1, o1) = run("csv-one", &csv, &[]);
+    let (e2, s2, p2, o2) = run("csv-chunks", &csv, &["--chunk-units", "700"]);
+    assert!(e2.contains("5 chunks of up to 700 units"), "{e2}");
+    assert_eq!(summary(&e1), summary(&e2));
+    assert_eq!(std::fs::read(&s1).unwrap(), std::fs::read(&s2).unwrap());
+    assert_eq!(std::fs::read(&p1).unwrap(), std::fs::read(&p2).unwrap());
+    assert_eq!(std::fs::read(&o1).unwrap(), std::fs::read(&o2).unwrap());
+}

@@ -66,6 +66,10 @@ pub struct AreaRow {
     pub units_5g: u64,
     /// Sum over addresses (not weighted by units) of the best download speed.
     pub sum_best_down: f64,
+    /// The same sum in fixed point ([`DOWN_SCALE`]) while adding up: integer sums do not
+    /// depend on the order of the additions, so the result is the same however the units
+    /// are split (threads, chunks of the registry).
+    down_fx: i128,
     /// With mobile statistics ([`compute_with`]): housing units reached by no 4G / 5G
     /// network, then per mobile operator (in [`Stats::mobile_operators`] order) units with its
     /// 4G, then units with its 5G. Empty otherwise.
@@ -88,12 +92,18 @@ impl AreaRow {
         }
     }
 
+    /// A row of the same shape with every count zero.
+    fn zeroed(&self) -> Self {
+        let n_classes: Vec<usize> = self.rules.iter().map(|r| r.addresses.len() - 1).collect();
+        AreaRow::empty(&n_classes, self.mobile.len())
+    }
+
     fn add(&mut self, o: &AreaRow) {
         self.addresses += o.addresses;
         self.units += o.units;
         self.units_4g += o.units_4g;
         self.units_5g += o.units_5g;
-        self.sum_best_down += o.sum_best_down;
+        self.down_fx += o.down_fx;
         for (a, b) in self.mobile.iter_mut().zip(&o.mobile) {
             *a += b;
         }
@@ -135,6 +145,19 @@ pub fn compute(
     compute_with(units, cls, info, false)
 }
 
+/// Fixed-point scale of [`AreaRow::sum_best_down`] while summing: 2^32. Every `f32` of at
+/// least 2^-9 Mbps is an exact multiple of 2^-32, so the sums are exact for any real speed.
+const DOWN_SCALE: f64 = 4_294_967_296.0;
+
+/// A speed in [`DOWN_SCALE`] units (clamped to +-2^60 Mbps; NaN counts 0).
+fn down_fx(v: f32) -> i128 {
+    let v = f64::from(v);
+    if v.is_nan() {
+        return 0;
+    }
+    (v.clamp(-1e18, 1e18) * DOWN_SCALE).round() as i128
+}
+
 /// Like [`compute`]; with `mobile`, also the mobile columns: shares of housing units with
 /// 4G and with 5G, housing units reached by no 4G / 5G network at all (*mobile white*:
 /// existing or planned, any speed; a rule set such as `it-5g` gives the plans' own
@@ -145,169 +168,252 @@ pub fn compute_with(
     info: &(dyn Fn(&str) -> Option<AreaInfo> + Sync),
     mobile: bool,
 ) -> Stats {
-    let n_classes: Vec<usize> = cls.rules.iter().map(|r| r.class_names.len()).collect();
-    // per-operator columns only where the run knows its units' operators
-    let n_ops = if mobile && cls.mobile_ops.len() == units.len() {
-        cls.mobile_operators.len()
-    } else {
-        0
-    };
-    let n_mobile = if mobile { 1 + 2 * n_ops } else { 0 };
-    let n_areas = units.comune_codes.len() + 1; // last slot: no comune
-    let slot = |c: Sym| {
-        if c == NO_AREA {
-            n_areas - 1
-        } else {
-            c as usize
-        }
-    };
-    let per_area = (0..units.len())
-        .into_par_iter()
-        .fold(
-            || vec![AreaRow::empty(&n_classes, n_mobile); n_areas],
-            |mut acc, i| {
-                let row = &mut acc[slot(units.comune[i])];
-                let u = units.units[i] as u64;
-                row.addresses += 1;
-                row.units += u;
-                let reach = &cls.reach[i];
-                if reach.networks_4g > 0 {
-                    row.units_4g += u;
-                }
-                if reach.networks_5g > 0 {
-                    row.units_5g += u;
-                }
-                row.sum_best_down += reach.best_down as f64;
-                if mobile {
-                    if reach.networks_4g == 0 && reach.networks_5g == 0 {
-                        row.mobile[0] += u;
-                    }
-                    for k in 0..n_ops {
-                        let ops = cls.mobile_ops[i];
-                        if ops.ops_4g & (1 << k) != 0 {
-                            row.mobile[1 + k] += u;
-                        }
-                        if ops.ops_5g & (1 << k) != 0 {
-                            row.mobile[1 + n_ops + k] += u;
-                        }
-                    }
-                }
-                for (r, rr) in cls.rules.iter().enumerate() {
-                    let d = rr.decisions[i];
-                    let c = (d.class as usize).min(n_classes[r]);
-                    let counts = &mut row.rules[r];
-                    counts.addresses[c] += 1;
-                    counts.units[c] += u;
-                    if d.on_unknown {
-                        counts.addresses_on_unknown += 1;
-                        counts.units_on_unknown += u;
-                    }
-                }
-                acc
-            },
-        )
-        .reduce(
-            || vec![AreaRow::empty(&n_classes, n_mobile); n_areas],
-            |mut a, b| {
-                for (x, y) in a.iter_mut().zip(&b) {
-                    x.add(y);
-                }
-                a
-            },
-        );
+    let mut b = StatsBuilder::new(mobile);
+    // one chunk cannot disagree with itself
+    let _ = b.add(units, cls);
+    b.finish(info)
+}
 
-    let mut comuni: BTreeMap<String, AreaRow> = BTreeMap::new();
-    let mut provinces: BTreeMap<String, AreaRow> = BTreeMap::new();
-    let mut regions: BTreeMap<String, AreaRow> = BTreeMap::new();
-    let mut total = AreaRow::empty(&n_classes, n_mobile);
-    total.level = Some(Level::Total);
-    total.name = "total".into();
-    let mut no_comune = None;
-    for (a, mut row) in per_area.into_iter().enumerate() {
-        if row.addresses == 0 {
-            continue;
+/// Statistics folded over a registry classified in chunks (see `bianca classify
+/// --chunk-units`): [`StatsBuilder::add`] each chunk's units and classification, then
+/// [`StatsBuilder::finish`]. Every sum is an integer (the speed sum in fixed point), so the
+/// rows are the same, to the bit, as [`compute_with`] on the whole registry.
+#[derive(Debug, Clone)]
+pub struct StatsBuilder {
+    mobile: bool,
+    /// Set by the first [`StatsBuilder::add`].
+    shape: Option<Shape>,
+    comuni: BTreeMap<String, AreaRow>,
+    no_comune: Option<AreaRow>,
+}
+
+/// What every chunk must agree on.
+#[derive(Debug, Clone, PartialEq)]
+struct Shape {
+    rules: Vec<(String, Vec<String>)>,
+    n_classes: Vec<usize>,
+    /// Mobile operators with per-operator columns (empty without them).
+    mobile_operators: Vec<String>,
+}
+
+impl StatsBuilder {
+    pub fn new(mobile: bool) -> Self {
+        StatsBuilder {
+            mobile,
+            shape: None,
+            comuni: BTreeMap::new(),
+            no_comune: None,
         }
-        total.add(&row);
-        if a == n_areas - 1 {
-            row.level = Some(Level::Comune);
-            row.name = "(no comune)".into();
-            no_comune = Some(row);
-            continue;
-        }
-        let code = units.comune_codes.name(a as Sym).to_string();
-        let given = info(&code).unwrap_or_default();
-        let reference = istat::comune(&code);
-        row.level = Some(Level::Comune);
-        row.name = given
-            .name
-            .or_else(|| reference.map(|c| c.name.to_string()))
-            .unwrap_or_default();
-        let province = given
-            .province
-            .or_else(|| reference.map(|c| c.province_code.to_string()))
-            .or_else(|| (code.len() == 6).then(|| code[..3].to_string()));
-        let region = given
-            .region
-            .or_else(|| reference.map(|c| c.region_code.to_string()));
-        if let Some(p) = province {
-            let e = provinces.entry(p.clone()).or_insert_with(|| {
-                let mut r = AreaRow::empty(&n_classes, n_mobile);
-                r.level = Some(Level::Province);
-                r.name = istat::province_name(&p).unwrap_or_default().to_string();
-                r.code = p;
-                r
-            });
-            e.add(&row);
-        }
-        if let Some(g) = region {
-            let e = regions.entry(g.clone()).or_insert_with(|| {
-                let mut r = AreaRow::empty(&n_classes, n_mobile);
-                r.level = Some(Level::Region);
-                r.name = istat::region_name(&g).unwrap_or_default().to_string();
-                r.code = g;
-                r
-            });
-            e.add(&row);
-        }
-        row.code = code.clone();
-        comuni.insert(code, row);
     }
-    let mut rows: Vec<AreaRow> = comuni.into_values().collect();
-    rows.extend(no_comune);
-    rows.extend(provinces.into_values());
-    rows.extend(regions.into_values());
-    rows.push(total);
-    let rules: Vec<(String, Vec<String>)> = cls
-        .rules
-        .iter()
-        .map(|r| (r.name.clone(), r.class_names.clone()))
-        .collect();
-    let mobile_operators = if n_ops > 0 {
-        cls.mobile_operators.clone()
-    } else {
-        Vec::new()
-    };
-    let mut columns = stats_columns(&rules);
-    if mobile {
-        use ColumnType::*;
-        columns.push(Column::new("share_units_4g", Float));
-        columns.push(Column::new("share_units_5g", Float));
-        columns.push(Column::new("units_mobile_white", Int));
-        columns.push(Column::new("share_units_mobile_white", Float));
-        for t in ["4g", "5g"] {
-            for op in &mobile_operators {
-                let op = crate::table::identifier(op);
-                columns.push(Column::new(format!("units_{t}_{op}"), Int));
-                columns.push(Column::new(format!("share_units_{t}_{op}"), Float));
+
+    /// Adds one chunk of units and its classification. Every chunk must have the same rule
+    /// sets and mobile operators (they come from the coverage, read once); an error says
+    /// which differs.
+    pub fn add(&mut self, units: &Units, cls: &Classification) -> Result<(), String> {
+        let n_classes: Vec<usize> = cls.rules.iter().map(|r| r.class_names.len()).collect();
+        // per-operator columns only where the run knows its units' operators
+        let n_ops = if self.mobile && cls.mobile_ops.len() == units.len() {
+            cls.mobile_operators.len()
+        } else {
+            0
+        };
+        let shape = Shape {
+            rules: cls
+                .rules
+                .iter()
+                .map(|r| (r.name.clone(), r.class_names.clone()))
+                .collect(),
+            n_classes: n_classes.clone(),
+            mobile_operators: cls.mobile_operators[..n_ops].to_vec(),
+        };
+        match &self.shape {
+            None => self.shape = Some(shape),
+            Some(s) if *s == shape => {}
+            Some(_) => {
+                return Err(
+                    "a chunk of the registry was classified with other rule sets or mobile \
+                     operators than the first"
+                        .into(),
+                )
             }
         }
+        let mobile = self.mobile;
+        let n_mobile = if mobile { 1 + 2 * n_ops } else { 0 };
+        let n_areas = units.comune_codes.len() + 1; // last slot: no comune
+        let slot = |c: Sym| {
+            if c == NO_AREA {
+                n_areas - 1
+            } else {
+                c as usize
+            }
+        };
+        let per_area = (0..units.len())
+            .into_par_iter()
+            .fold(
+                || vec![AreaRow::empty(&n_classes, n_mobile); n_areas],
+                |mut acc, i| {
+                    let row = &mut acc[slot(units.comune[i])];
+                    let u = units.units[i] as u64;
+                    row.addresses += 1;
+                    row.units += u;
+                    let reach = &cls.reach[i];
+                    if reach.networks_4g > 0 {
+                        row.units_4g += u;
+                    }
+                    if reach.networks_5g > 0 {
+                        row.units_5g += u;
+                    }
+                    row.down_fx += down_fx(reach.best_down);
+                    if mobile {
+                        if reach.networks_4g == 0 && reach.networks_5g == 0 {
+                            row.mobile[0] += u;
+                        }
+                        for k in 0..n_ops {
+                            let ops = cls.mobile_ops[i];
+                            if ops.ops_4g & (1 << k) != 0 {
+                                row.mobile[1 + k] += u;
+                            }
+                            if ops.ops_5g & (1 << k) != 0 {
+                                row.mobile[1 + n_ops + k] += u;
+                            }
+                        }
+                    }
+                    for (r, rr) in cls.rules.iter().enumerate() {
+                        let d = rr.decisions[i];
+                        let c = (d.class as usize).min(n_classes[r]);
+                        let counts = &mut row.rules[r];
+                        counts.addresses[c] += 1;
+                        counts.units[c] += u;
+                        if d.on_unknown {
+                            counts.addresses_on_unknown += 1;
+                            counts.units_on_unknown += u;
+                        }
+                    }
+                    acc
+                },
+            )
+            .reduce(
+                || vec![AreaRow::empty(&n_classes, n_mobile); n_areas],
+                |mut a, b| {
+                    for (x, y) in a.iter_mut().zip(&b) {
+                        x.add(y);
+                    }
+                    a
+                },
+            );
+        for (a, row) in per_area.into_iter().enumerate() {
+            if row.addresses == 0 {
+                continue;
+            }
+            let into = if a == n_areas - 1 {
+                self.no_comune.get_or_insert_with(|| row.zeroed())
+            } else {
+                let code = units.comune_codes.name(a as Sym).to_string();
+                self.comuni.entry(code).or_insert_with(|| row.zeroed())
+            };
+            into.add(&row);
+        }
+        Ok(())
     }
-    Stats {
-        rules,
-        rows,
-        mobile_operators,
-        mobile,
-        columns,
+
+    /// Rolls the comuni up to provinces, regions and the total. `info(code)` may name a
+    /// comune and give its province / region codes.
+    pub fn finish(self, info: &(dyn Fn(&str) -> Option<AreaInfo> + Sync)) -> Stats {
+        let Shape {
+            rules,
+            n_classes,
+            mobile_operators,
+        } = self.shape.unwrap_or(Shape {
+            rules: Vec::new(),
+            n_classes: Vec::new(),
+            mobile_operators: Vec::new(),
+        });
+        let mobile = self.mobile;
+        let n_mobile = if mobile {
+            1 + 2 * mobile_operators.len()
+        } else {
+            0
+        };
+        let mut comuni: Vec<AreaRow> = Vec::with_capacity(self.comuni.len() + 1);
+        let mut provinces: BTreeMap<String, AreaRow> = BTreeMap::new();
+        let mut regions: BTreeMap<String, AreaRow> = BTreeMap::new();
+        let mut total = AreaRow::empty(&n_classes, n_mobile);
+        total.level = Some(Level::Total);
+        total.name = "total".into();
+        for (code, mut row) in self.comuni {
+            total.add(&row);
+            let given = info(&code).unwrap_or_default();
+            let reference = istat::comune(&code);
+            row.level = Some(Level::Comune);
+            row.name = given
+                .name
+                .or_else(|| reference.map(|c| c.name.to_string()))
+                .unwrap_or_default();
+            let province = given
+                .province
+                .or_else(|| reference.map(|c| c.province_code.to_string()))
+                .or_else(|| (code.len() == 6).then(|| code[..3].to_string()));
+            let region = given
+                .region
+                .or_else(|| reference.map(|c| c.region_code.to_string()));
+            if let Some(p) = province {
+                let e = provinces.entry(p.clone()).or_insert_with(|| {
+                    let mut r = AreaRow::empty(&n_classes, n_mobile);
+                    r.level = Some(Level::Province);
+                    r.name = istat::province_name(&p).unwrap_or_default().to_string();
+                    r.code = p;
+                    r
+                });
+                e.add(&row);
+            }
+            if let Some(g) = region {
+                let e = regions.entry(g.clone()).or_insert_with(|| {
+                    let mut r = AreaRow::empty(&n_classes, n_mobile);
+                    r.level = Some(Level::Region);
+                    r.name = istat::region_name(&g).unwrap_or_default().to_string();
+                    r.code = g;
+                    r
+                });
+                e.add(&row);
+            }
+            row.code = code;
+            comuni.push(row);
+        }
+        if let Some(mut row) = self.no_comune {
+            total.add(&row);
+            row.level = Some(Level::Comune);
+            row.name = "(no comune)".into();
+            comuni.push(row);
+        }
+        let mut rows = comuni;
+        rows.extend(provinces.into_values());
+        rows.extend(regions.into_values());
+        rows.push(total);
+        for r in &mut rows {
+            r.sum_best_down = r.down_fx as f64 / DOWN_SCALE;
+        }
+        let mut columns = stats_columns(&rules);
+        if mobile {
+            use ColumnType::*;
+            columns.push(Column::new("share_units_4g", Float));
+            columns.push(Column::new("share_units_5g", Float));
+            columns.push(Column::new("units_mobile_white", Int));
+            columns.push(Column::new("share_units_mobile_white", Float));
+            for t in ["4g", "5g"] {
+                for op in &mobile_operators {
+                    let op = crate::table::identifier(op);
+                    columns.push(Column::new(format!("units_{t}_{op}"), Int));
+                    columns.push(Column::new(format!("share_units_{t}_{op}"), Float));
+                }
+            }
+        }
+        Stats {
+            rules,
+            rows,
+            mobile_operators,
+            mobile,
+            columns,
+        }
     }
 }
 

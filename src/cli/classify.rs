@@ -3,19 +3,21 @@
 use super::output::{check_dir, current_year, pct, thousands, RejectTable, Staged};
 use crate::progress;
 use anyhow::{bail, Context, Result};
-use bianca_api::store::{DatasetInfo, DatasetKind, NewSnapshot, Store, StoreError, StoredUnits};
+use bianca_api::store::{
+    DatasetInfo, DatasetKind, NewSnapshot, SnapshotInfo, Store, StoreError, StoredUnits,
+};
 use bianca_engine::address::{place_declarations, Matcher, Method, Placed};
-use bianca_engine::classify::{build_index, classify, ClassifyOptions};
-use bianca_engine::io::read::{self, ReadOptions};
-use bianca_engine::io::write::Format;
+use bianca_engine::classify::{build_index, classify, Classification, ClassifyOptions};
+use bianca_engine::io::read::{self, ReadOptions, UnitBatch};
+use bianca_engine::io::write::{Format, TableAppender};
 use bianca_engine::join::index::{GridIndex, GridOptions};
 use bianca_engine::model::Coverage;
 use bianca_engine::stats::AreaInfo;
-use bianca_engine::stats::{self, PeersTable};
+use bianca_engine::stats::{self, PeersTable, StatsBuilder};
 use bianca_engine::unit_table::UnitTable;
 use bianca_engine::units::Units;
 use bianca_engine::{areas, rules, OnError, Reject};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
@@ -90,6 +92,17 @@ pub struct ClassifyArgs {
     /// Who runs it, recorded with the snapshot (default: $USER).
     #[arg(long, value_name = "NAME", requires = "snapshot")]
     pub by: Option<String>,
+    /// Read and classify the registry N units at a time (GeoParquet and CSV registries), so
+    /// that memory stays bounded however large it is: the coverage is indexed once, each
+    /// chunk is classified, its statistics added up and its rows appended to --out (.csv or
+    /// .parquet), then dropped. Results are the same as in one go. 0: never. Default:
+    /// automatic, when the registry's rows times 150 bytes exceed --max-memory.
+    #[arg(long, value_name = "N", conflicts_with = "snapshot")]
+    pub chunk_units: Option<usize>,
+    /// Memory budget for the automatic --chunk-units, e.g. 8G or 500M (default: half of the
+    /// available memory, MemAvailable in /proc/meminfo).
+    #[arg(long, value_name = "SIZE", conflicts_with = "snapshot")]
+    pub max_memory: Option<String>,
     /// Print nothing but errors.
     #[arg(long, short)]
     pub quiet: bool,
@@ -158,6 +171,22 @@ pub fn run(a: &ClassifyArgs, database_url: Option<&str>) -> Result<()> {
     }
 
     let grid = GridOptions::default();
+    if a.snapshot.is_none() {
+        if let Some(n) = chunking(a)? {
+            return run_chunked(
+                a,
+                &Chunked {
+                    on_error,
+                    rule_sets: &rule_sets,
+                    reference_year,
+                    rejects_path: rejects_path.as_deref(),
+                    grid,
+                    chunk: n,
+                    t0,
+                },
+            );
+        }
+    }
     let mut stored = None;
     let inputs = match &a.snapshot {
         None => read_files(a, on_error, grid)?,
@@ -259,180 +288,25 @@ pub fn run(a: &ClassifyArgs, database_url: Option<&str>) -> Result<()> {
     let t_write = t0.elapsed();
 
     if !a.quiet {
-        let total = st.rows.last();
-        eprintln!(
-            "bianca classify: {} addresses ({} housing units) x {} footprints, {} declarations; reference year {}",
-            thousands(units.len() as u64),
-            thousands(total.map_or(0, |t| t.units)),
-            thousands(coverage.footprints.len() as u64),
-            thousands(coverage.declarations.len() as u64),
-            reference_year
-        );
-        for line in super::coverage::describe_rasters(&coverage) {
-            eprintln!("  raster {line}");
-        }
-        if let Some(t) = total {
-            for (r, (name, classes)) in st.rules.iter().enumerate() {
-                eprintln!(
-                    "  {name:<16} {:>14} {:>7} {:>14} {:>7}",
-                    "addresses", "%", "units", "%"
-                );
-                let counts = &t.rules[r];
-                for (c, cname) in classes
-                    .iter()
-                    .map(String::as_str)
-                    .chain(["unknown"])
-                    .enumerate()
-                {
-                    if cname == "unknown" && counts.addresses[c] == 0 {
-                        continue;
-                    }
-                    eprintln!(
-                        "  {cname:<16} {:>14} {:>6.1}% {:>14} {:>6.1}%",
-                        thousands(counts.addresses[c]),
-                        pct(counts.addresses[c], t.addresses),
-                        thousands(counts.units[c]),
-                        pct(counts.units[c], t.units)
-                    );
-                }
-                if counts.addresses_on_unknown > 0 {
-                    eprintln!(
-                        "  {} addresses ({} units) had offers with unknown data (missing peak speed, or no raster value); {} of them are undecided (class unknown)",
-                        thousands(counts.addresses_on_unknown),
-                        thousands(counts.units_on_unknown),
-                        thousands(counts.addresses[classes.len()])
-                    );
-                }
-            }
-        }
-        let secs = (t_classify - t_index).as_secs_f64();
-        eprintln!(
-            "  {} unit-footprint pairs ({:.1} M pairs/s), {} declared pairs",
-            thousands(cls.pairs),
-            cls.pairs as f64 / secs.max(1e-9) / 1e6,
-            thousands(cls.declared_pairs)
-        );
-        if let Some(p) = &by_address {
-            let total: usize = p.methods.iter().sum();
-            let per: Vec<String> = Method::ALL
-                .iter()
-                .zip(p.methods)
-                .filter(|(_, n)| *n > 0)
-                .map(|(m, n)| format!("{} {}", m.as_str(), thousands(n as u64)))
-                .collect();
-            eprintln!(
-                "  {} declarations keyed by address: {} placed on a unit ({})",
-                thousands(total as u64),
-                thousands(p.declarations.len() as u64),
-                per.join(", ")
-            );
-            if !p.not_placed.is_empty() {
-                eprintln!(
-                    "  warning: {} declarations by address not placed (no exact, normalised or fuzzy_street match: their offers are left out){}; e.g. {}",
-                    thousands(p.not_placed.len() as u64),
-                    if rejects_path.is_some() {
-                        ", listed in the rejects file"
-                    } else {
-                        ""
-                    },
-                    p.not_placed[0]
-                );
-            }
-        }
-        if cls.raster_unknown > 0 {
-            eprintln!(
-                "  {} addresses lie outside a coverage raster or on a nodata pixel: unknown for that raster (their class is unknown unless other networks decide it)",
-                thousands(cls.raster_unknown)
-            );
-        }
-        if cls.unmatched_declarations > 0 {
-            eprintln!(
-                "  warning: {} declarations name unit ids not in the registry",
-                thousands(cls.unmatched_declarations as u64)
-            );
-        }
-        if !coverage.footprints.is_empty() && cls.outside_coverage * 2 > units.len() as u64 {
-            eprintln!(
-                "  warning: {} of {} addresses lie outside the extent of all footprints: are lon/lat swapped in one of the files, or is a --units-crs / --coverage-crs missing or wrong?",
-                thousands(cls.outside_coverage),
-                thousands(units.len() as u64)
-            );
-        }
-        let unknown_codes: Vec<&str> = units
-            .comune_codes
-            .names()
-            .iter()
-            .map(String::as_str)
-            .filter(|c| bianca_engine::istat::comune(c).is_none() && !area_info.contains_key(*c))
-            .collect();
-        if !unknown_codes.is_empty() {
-            eprintln!(
-                "  warning: {} comune codes are not in the ISTAT list of June 2023 (e.g. {}): merged or renumbered comuni, or typos?",
-                unknown_codes.len(),
-                unknown_codes.iter().take(3).copied().collect::<Vec<_>>().join(", ")
-            );
-        }
-        let without = units
-            .comune
-            .iter()
-            .filter(|&&c| c == bianca_engine::units::NO_AREA)
-            .count();
-        if without > 0 && a.areas.is_none() {
-            eprintln!(
-                "  warning: {} addresses have no comune: statistics group them as \"(no comune)\"; {}",
-                thousands(without as u64),
-                if a.snapshot.is_some() {
-                    "import the registry with `bianca import units FILE --areas AREAS` to place them"
-                } else {
-                    "give --areas to place them"
-                }
-            );
-        }
-        if cls.pairs == 0 && !coverage.footprints.is_empty() {
-            eprintln!(
-                "  warning: no address lies in any footprint: do the registry and the coverage use the same CRS and lon/lat order?"
-            );
-        }
-        if unplaced > 0 {
-            eprintln!(
-                "  warning: {} units lie in no area of {}",
-                thousands(unplaced as u64),
-                a.areas
-                    .as_deref()
-                    .map_or(String::new(), |p| p.display().to_string())
-            );
-        }
-        if let (Some(info), Some(ctx)) = (&snapshot, &stored) {
-            eprintln!(
-                "  snapshot {:?} stored in the {} store {}: registry {:?}, coverage and declarations {}",
-                info.name,
-                ctx.store.backend().as_str(),
-                ctx.store.url(),
-                info.units_dataset,
-                if info.sources.is_empty() {
-                    "(none)".to_string()
-                } else {
-                    info.sources
-                        .iter()
-                        .map(|s| format!("{s:?}"))
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                }
-            );
-        }
-        if let Some(p) = &rejects_path {
-            eprintln!(
-                "  {} rejected rows written to {}",
-                thousands(rejects.len() as u64),
-                p.display()
-            );
-        }
-        eprintln!(
-            "  time: read and index {:.2}s, classify {:.2}s, write {:.2}s, total {:.2}s",
-            t_read.as_secs_f64(),
-            secs,
-            (t_write - t_classify).as_secs_f64(),
-            t_write.as_secs_f64()
+        print_summary(
+            a,
+            &Report {
+                st: &st,
+                coverage: &coverage,
+                totals: &Totals::of(&units, &cls),
+                reference_year,
+                by_address: by_address.as_ref(),
+                rejects_path: rejects_path.as_deref(),
+                rejects: rejects.len(),
+                area_info: &area_info,
+                unplaced,
+                snapshot: snapshot.as_ref().zip(stored.as_ref()),
+                t_read: t_read.as_secs_f64(),
+                t_classify: (t_classify - t_index).as_secs_f64(),
+                t_write: (t_write - t_classify).as_secs_f64(),
+                t_total: t_write.as_secs_f64(),
+                chunks: None,
+            },
         );
     }
     // `bianca classify` ends the process: every output is written and renamed into place
@@ -440,6 +314,551 @@ pub fn run(a: &ClassifyArgs, database_url: Option<&str>) -> Result<()> {
     // instead of being freed block by block (main calls `run` once and returns)
     std::mem::forget((units, coverage, index, cls, st));
     Ok(())
+}
+
+/// Bytes of memory per unit of a registry read in one go (the registry, its results, the
+/// statistics pass): about 125 measured, rounded up.
+const BYTES_PER_UNIT: u64 = 150;
+
+/// Parses a memory size: bytes, or a number with K, M, G or T (powers of 1024; a trailing
+/// B or iB is allowed), e.g. `8G`, `512MiB`, `1.5g`.
+fn parse_size(text: &str) -> Result<u64> {
+    let t = text.trim();
+    let lower = t.to_ascii_lowercase();
+    let t = lower
+        .strip_suffix("ib")
+        .or_else(|| lower.strip_suffix('b'))
+        .unwrap_or(&lower);
+    let (num, mult) = match t.chars().last() {
+        Some('k') => (&t[..t.len() - 1], 1u64 << 10),
+        Some('m') => (&t[..t.len() - 1], 1 << 20),
+        Some('g') => (&t[..t.len() - 1], 1 << 30),
+        Some('t') => (&t[..t.len() - 1], 1 << 40),
+        _ => (t, 1),
+    };
+    match num.trim().parse::<f64>() {
+        Ok(v) if v.is_finite() && v > 0.0 => Ok((v * mult as f64) as u64),
+        _ => bail!("--max-memory {text}: expected a size such as 8G, 512M or 2000000000"),
+    }
+}
+
+/// MemAvailable from /proc/meminfo, in bytes (None where there is no such file).
+fn available_memory() -> Option<u64> {
+    let text = std::fs::read_to_string("/proc/meminfo").ok()?;
+    let line = text.lines().find(|l| l.starts_with("MemAvailable:"))?;
+    let kb: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kb * 1024)
+}
+
+/// What keeps a run from being read in chunks, if anything.
+fn chunk_blocker(a: &ClassifyArgs) -> Option<String> {
+    if let Some(out) = &a.out {
+        if let Ok(f) = Format::from_path(out) {
+            if !TableAppender::supports(f) {
+                return Some(format!(
+                    "--out {}: {f} output cannot be written in chunks (use .csv or .parquet)",
+                    out.display()
+                ));
+            }
+        }
+    }
+    let (_, rasters) = super::coverage::split(&a.coverage);
+    if let Some(r) = rasters.first() {
+        return Some(format!(
+            "raster coverage ({}) is read around the whole registry, not in chunks",
+            r.display()
+        ));
+    }
+    None
+}
+
+/// The chunk size of a file run: `--chunk-units N` (0: in one go), or automatic: a
+/// GeoParquet registry whose rows times [`BYTES_PER_UNIT`] exceed the memory budget
+/// (`--max-memory`, default half of MemAvailable) is read in chunks of a third of the budget.
+/// `None`: in one go.
+fn chunking(a: &ClassifyArgs) -> Result<Option<usize>> {
+    let budget = a.max_memory.as_deref().map(parse_size).transpose()?;
+    let Some(units) = a.units.as_deref() else {
+        return Ok(None);
+    };
+    match a.chunk_units {
+        Some(0) => return Ok(None),
+        Some(n) => {
+            if let Err(m) = read::batch_support(units) {
+                bail!("--chunk-units: {}: {m}", units.display());
+            }
+            if let Some(why) = chunk_blocker(a) {
+                bail!("--chunk-units: {why}; or leave --chunk-units out");
+            }
+            return Ok(Some(n));
+        }
+        None => {}
+    }
+    // an unreadable file is reported by the reader, with its usual message
+    let Some(rows) = read::estimate_rows(units).ok().flatten() else {
+        return Ok(None);
+    };
+    let Some(budget) = budget.or_else(|| available_memory().map(|m| m / 2)) else {
+        return Ok(None);
+    };
+    let need = rows.saturating_mul(BYTES_PER_UNIT);
+    if need <= budget {
+        return Ok(None);
+    }
+    if let Some(why) = chunk_blocker(a) {
+        if !a.quiet {
+            eprintln!(
+                "  warning: the registry ({} rows, about {} MB in one go) exceeds the memory budget ({} MB), but {why}: reading it in one go",
+                thousands(rows),
+                thousands(need >> 20),
+                thousands(budget >> 20)
+            );
+        }
+        return Ok(None);
+    }
+    let n = (budget / BYTES_PER_UNIT / 3).max(100_000);
+    if !a.quiet {
+        eprintln!(
+            "  the registry ({} rows, about {} MB in one go) exceeds the memory budget ({} MB): reading it in chunks of {} units (--chunk-units, --max-memory)",
+            thousands(rows),
+            thousands(need >> 20),
+            thousands(budget >> 20),
+            thousands(n)
+        );
+    }
+    Ok(Some(n as usize))
+}
+
+/// What [`run_chunked`] needs from [`run`].
+struct Chunked<'a> {
+    on_error: OnError,
+    rule_sets: &'a [rules::RuleSet],
+    reference_year: i32,
+    rejects_path: Option<&'a Path>,
+    grid: GridOptions,
+    chunk: usize,
+    t0: Instant,
+}
+
+/// `classify` on a registry read `c.chunk` units at a time: the coverage is read and
+/// indexed once; each chunk is read, placed in --areas, classified, added to the statistics
+/// and appended to --out, then dropped. Outputs and summary are those of a run in one go.
+fn run_chunked(a: &ClassifyArgs, c: &Chunked) -> Result<()> {
+    let t0 = c.t0;
+    let sp = progress::spinner("reading coverage");
+    let units_path = a.units.as_deref().context("--units FILE is required")?;
+    let units_opts = ReadOptions {
+        crs: a.units_crs.clone(),
+        on_error: c.on_error,
+    };
+    let cov_opts = ReadOptions {
+        crs: a.coverage_crs.clone(),
+        on_error: c.on_error,
+    };
+    let (vectors, _) = super::coverage::split(&a.coverage);
+    // the first chunk is read while the footprints are read and indexed, as a registry
+    // read in one go is
+    let (batches, coverage_read) = rayon::join(
+        || {
+            let mut b = read::units_batches(units_path, &units_opts, c.chunk)
+                .with_context(|| format!("reading units from {}", units_path.display()))?;
+            let first = b.next();
+            anyhow::Ok((b, first))
+        },
+        || super::coverage::read_vectors(&vectors, &a.declarations, &cov_opts, c.grid),
+    );
+    let (mut batches, first) = batches?;
+    let (coverage, coverage_rejects, index, addressed) = coverage_read?;
+    if !addressed.is_empty() {
+        bail!(
+            "--chunk-units: declarations keyed by address are matched against the whole \
+             registry: give them a unit_id column, or use --chunk-units 0"
+        );
+    }
+    let (area_info, areas) = match &a.areas {
+        Some(path) => {
+            sp.set_message("reading areas");
+            let ar = read::read_areas(path, &a.area_field, &ReadOptions::default())
+                .with_context(|| format!("reading areas from {}", path.display()))?;
+            (areas::info_of(&ar), Some(ar))
+        }
+        None => (HashMap::new(), None),
+    };
+    sp.finish_and_clear();
+    let (gx, gy, entries, inside) = index.shape();
+    tracing::info!(columns = gx, rows = gy, entries, inside, "join index built");
+    let mut t_read = t0.elapsed().as_secs_f64();
+
+    // a declaration is unmatched when no chunk has its unit
+    let declared: HashSet<&str> = coverage
+        .declarations
+        .iter()
+        .map(|d| d.unit_id.as_str())
+        .collect();
+    let mut matched: HashSet<&str> = HashSet::new();
+    let mut staged = Staged::default();
+    let mut out = match &a.out {
+        Some(p) => Some(
+            TableAppender::create(&staged.stage(p)?, Format::from_path(p)?)
+                .with_context(|| format!("writing {}", p.display()))?,
+        ),
+        None => None,
+    };
+    let mut sb = StatsBuilder::new(a.mobile_stats);
+    let mut totals = Totals::default();
+    let mut seen_codes = HashSet::new();
+    let mut rejects = Vec::new();
+    let mut unplaced = 0;
+    let mut t_classify = 0.0;
+    let known = batches.planned();
+    let mut n_chunks = 0;
+    let pb = match batches.rows() {
+        Some(rows) => progress::bar(rows, "classifying"),
+        None => progress::spinner("classifying"),
+    };
+    let opts = ClassifyOptions {
+        reference_year: c.reference_year,
+        grid: c.grid,
+    };
+    let mut t = Instant::now();
+    for batch in first.into_iter().chain(batches.by_ref()) {
+        n_chunks += 1;
+        pb.set_message(match known {
+            Some(k) => format!("chunk {n_chunks}/{k}"),
+            None => format!("classifying chunk {n_chunks}"),
+        });
+        let UnitBatch {
+            mut units,
+            rejects: bad,
+        } = batch.with_context(|| format!("reading units from {}", units_path.display()))?;
+        pb.inc(bad.len() as u64);
+        rejects.extend(bad);
+        if let Some(ar) = &areas {
+            let (_, missing) = areas::assign(&mut units, ar);
+            unplaced += missing;
+        }
+        t_read += t.elapsed().as_secs_f64();
+        let tc = Instant::now();
+        let cls = classify(&units, &coverage, &index, c.rule_sets, &opts, &|n| {
+            pb.inc(n)
+        });
+        t_classify += tc.elapsed().as_secs_f64();
+        if !declared.is_empty() {
+            for id in units.ids.iter() {
+                if let Some(d) = declared.get(id) {
+                    matched.insert(*d);
+                }
+            }
+        }
+        sb.add(&units, &cls).map_err(anyhow::Error::msg)?;
+        totals.add(&units, &cls, &mut seen_codes);
+        if let (Some(w), Some(p)) = (out.as_mut(), &a.out) {
+            w.append(&UnitTable::new(&units, &cls))
+                .with_context(|| format!("writing {}", p.display()))?;
+        }
+        t = Instant::now();
+    }
+    pb.finish_and_clear();
+    totals.unmatched_declarations = coverage
+        .declarations
+        .iter()
+        .filter(|d| !matched.contains(d.unit_id.as_str()))
+        .count();
+    let t_loop = t0.elapsed().as_secs_f64();
+
+    let sp = progress::spinner("writing results");
+    if let (Some(w), Some(p)) = (out, &a.out) {
+        w.finish()
+            .with_context(|| format!("writing {}", p.display()))?;
+    }
+    let st = sb.finish(&|code| area_info.get(code).cloned());
+    if let Some(path) = &a.stats {
+        match a.stats_format {
+            StatsFormat::Full => staged.write(path, &st)?,
+            StatsFormat::Peers => {
+                let t = PeersTable::new(&st).map_err(anyhow::Error::msg)?;
+                staged.write(path, &t)?
+            }
+        }
+    }
+    rejects.extend(coverage_rejects);
+    if let Some(p) = c.rejects_path {
+        staged.write(p, &RejectTable::new(&rejects))?;
+    }
+    staged.commit()?;
+    sp.finish_and_clear();
+    let t_total = t0.elapsed().as_secs_f64();
+    if !a.quiet {
+        print_summary(
+            a,
+            &Report {
+                st: &st,
+                coverage: &coverage,
+                totals: &totals,
+                reference_year: c.reference_year,
+                by_address: None,
+                rejects_path: c.rejects_path,
+                rejects: rejects.len(),
+                area_info: &area_info,
+                unplaced,
+                snapshot: None,
+                t_read,
+                t_classify,
+                t_write: (t_total - t_loop).max(0.0) + (t_loop - t_read - t_classify).max(0.0),
+                t_total,
+                chunks: Some((n_chunks, c.chunk)),
+            },
+        );
+    }
+    std::mem::forget((coverage, index, st));
+    Ok(())
+}
+
+/// Run-wide counts for the summary, from one classification or added up over chunks.
+#[derive(Default)]
+struct Totals {
+    addresses: u64,
+    pairs: u64,
+    declared_pairs: u64,
+    raster_unknown: u64,
+    unmatched_declarations: usize,
+    outside_coverage: u64,
+    /// Comune codes of the registry, in order of first appearance.
+    codes: Vec<String>,
+    without_comune: u64,
+}
+
+impl Totals {
+    fn of(units: &Units, cls: &Classification) -> Self {
+        let mut t = Totals::default();
+        t.add(units, cls, &mut HashSet::new());
+        t.unmatched_declarations = cls.unmatched_declarations;
+        t
+    }
+
+    /// Adds one chunk; `seen` holds the codes already in `codes`. Unmatched declarations are
+    /// counted by the caller (a declaration is unmatched only if no chunk has its unit).
+    fn add(&mut self, units: &Units, cls: &Classification, seen: &mut HashSet<String>) {
+        self.addresses += units.len() as u64;
+        self.pairs += cls.pairs;
+        self.declared_pairs += cls.declared_pairs;
+        self.raster_unknown += cls.raster_unknown;
+        self.outside_coverage += cls.outside_coverage;
+        for c in units.comune_codes.names() {
+            if !seen.contains(c.as_str()) {
+                seen.insert(c.clone());
+                self.codes.push(c.clone());
+            }
+        }
+        self.without_comune += units
+            .comune
+            .iter()
+            .filter(|&&c| c == bianca_engine::units::NO_AREA)
+            .count() as u64;
+    }
+}
+
+/// What the summary at the end of a run says.
+struct Report<'a> {
+    st: &'a stats::Stats,
+    coverage: &'a Coverage,
+    totals: &'a Totals,
+    reference_year: i32,
+    by_address: Option<&'a Placed>,
+    rejects_path: Option<&'a Path>,
+    rejects: usize,
+    area_info: &'a HashMap<String, AreaInfo>,
+    unplaced: usize,
+    snapshot: Option<(&'a SnapshotInfo, &'a StoreRun)>,
+    t_read: f64,
+    t_classify: f64,
+    t_write: f64,
+    t_total: f64,
+    /// Chunked runs: the number of chunks and their size.
+    chunks: Option<(usize, usize)>,
+}
+
+/// Prints the summary of a run on stderr.
+fn print_summary(a: &ClassifyArgs, r: &Report) {
+    let Report {
+        st,
+        coverage,
+        totals,
+        ..
+    } = r;
+    let total = st.rows.last();
+    eprintln!(
+        "bianca classify: {} addresses ({} housing units) x {} footprints, {} declarations; reference year {}",
+        thousands(totals.addresses),
+        thousands(total.map_or(0, |t| t.units)),
+        thousands(coverage.footprints.len() as u64),
+        thousands(coverage.declarations.len() as u64),
+        r.reference_year
+    );
+    for line in super::coverage::describe_rasters(coverage) {
+        eprintln!("  raster {line}");
+    }
+    if let Some(t) = total {
+        for (r, (name, classes)) in st.rules.iter().enumerate() {
+            eprintln!(
+                "  {name:<16} {:>14} {:>7} {:>14} {:>7}",
+                "addresses", "%", "units", "%"
+            );
+            let counts = &t.rules[r];
+            for (c, cname) in classes
+                .iter()
+                .map(String::as_str)
+                .chain(["unknown"])
+                .enumerate()
+            {
+                if cname == "unknown" && counts.addresses[c] == 0 {
+                    continue;
+                }
+                eprintln!(
+                    "  {cname:<16} {:>14} {:>6.1}% {:>14} {:>6.1}%",
+                    thousands(counts.addresses[c]),
+                    pct(counts.addresses[c], t.addresses),
+                    thousands(counts.units[c]),
+                    pct(counts.units[c], t.units)
+                );
+            }
+            if counts.addresses_on_unknown > 0 {
+                eprintln!(
+                    "  {} addresses ({} units) had offers with unknown data (missing peak speed, or no raster value); {} of them are undecided (class unknown)",
+                    thousands(counts.addresses_on_unknown),
+                    thousands(counts.units_on_unknown),
+                    thousands(counts.addresses[classes.len()])
+                );
+            }
+        }
+    }
+    let secs = r.t_classify;
+    eprintln!(
+        "  {} unit-footprint pairs ({:.1} M pairs/s), {} declared pairs",
+        thousands(totals.pairs),
+        totals.pairs as f64 / secs.max(1e-9) / 1e6,
+        thousands(totals.declared_pairs)
+    );
+    if let Some(p) = r.by_address {
+        let total: usize = p.methods.iter().sum();
+        let per: Vec<String> = Method::ALL
+            .iter()
+            .zip(p.methods)
+            .filter(|(_, n)| *n > 0)
+            .map(|(m, n)| format!("{} {}", m.as_str(), thousands(n as u64)))
+            .collect();
+        eprintln!(
+            "  {} declarations keyed by address: {} placed on a unit ({})",
+            thousands(total as u64),
+            thousands(p.declarations.len() as u64),
+            per.join(", ")
+        );
+        if !p.not_placed.is_empty() {
+            eprintln!(
+                "  warning: {} declarations by address not placed (no exact, normalised or fuzzy_street match: their offers are left out){}; e.g. {}",
+                thousands(p.not_placed.len() as u64),
+                if r.rejects_path.is_some() {
+                    ", listed in the rejects file"
+                } else {
+                    ""
+                },
+                p.not_placed[0]
+            );
+        }
+    }
+    if totals.raster_unknown > 0 {
+        eprintln!(
+            "  {} addresses lie outside a coverage raster or on a nodata pixel: unknown for that raster (their class is unknown unless other networks decide it)",
+            thousands(totals.raster_unknown)
+        );
+    }
+    if totals.unmatched_declarations > 0 {
+        eprintln!(
+            "  warning: {} declarations name unit ids not in the registry",
+            thousands(totals.unmatched_declarations as u64)
+        );
+    }
+    if !coverage.footprints.is_empty() && totals.outside_coverage * 2 > totals.addresses {
+        eprintln!(
+            "  warning: {} of {} addresses lie outside the extent of all footprints: are lon/lat swapped in one of the files, or is a --units-crs / --coverage-crs missing or wrong?",
+            thousands(totals.outside_coverage),
+            thousands(totals.addresses)
+        );
+    }
+    let unknown_codes: Vec<&str> = totals
+        .codes
+        .iter()
+        .map(String::as_str)
+        .filter(|c| bianca_engine::istat::comune(c).is_none() && !r.area_info.contains_key(*c))
+        .collect();
+    if !unknown_codes.is_empty() {
+        eprintln!(
+            "  warning: {} comune codes are not in the ISTAT list of June 2023 (e.g. {}): merged or renumbered comuni, or typos?",
+            unknown_codes.len(),
+            unknown_codes.iter().take(3).copied().collect::<Vec<_>>().join(", ")
+        );
+    }
+    let without = totals.without_comune;
+    if without > 0 && a.areas.is_none() {
+        eprintln!(
+            "  warning: {} addresses have no comune: statistics group them as \"(no comune)\"; {}",
+            thousands(without),
+            if a.snapshot.is_some() {
+                "import the registry with `bianca import units FILE --areas AREAS` to place them"
+            } else {
+                "give --areas to place them"
+            }
+        );
+    }
+    if totals.pairs == 0 && !coverage.footprints.is_empty() {
+        eprintln!(
+            "  warning: no address lies in any footprint: do the registry and the coverage use the same CRS and lon/lat order?"
+        );
+    }
+    if r.unplaced > 0 {
+        eprintln!(
+            "  warning: {} units lie in no area of {}",
+            thousands(r.unplaced as u64),
+            a.areas
+                .as_deref()
+                .map_or(String::new(), |p| p.display().to_string())
+        );
+    }
+    if let Some((info, ctx)) = r.snapshot {
+        eprintln!(
+            "  snapshot {:?} stored in the {} store {}: registry {:?}, coverage and declarations {}",
+            info.name,
+            ctx.store.backend().as_str(),
+            ctx.store.url(),
+            info.units_dataset,
+            if info.sources.is_empty() {
+                "(none)".to_string()
+            } else {
+                info.sources
+                    .iter()
+                    .map(|s| format!("{s:?}"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            }
+        );
+    }
+    if let Some(p) = r.rejects_path {
+        eprintln!(
+            "  {} rejected rows written to {}",
+            thousands(r.rejects as u64),
+            p.display()
+        );
+    }
+    if let Some((chunks, size)) = r.chunks {
+        eprintln!(
+            "  read and classified in {chunks} chunks of up to {} units (--chunk-units)",
+            thousands(size as u64)
+        );
+    }
+    eprintln!(
+        "  time: read and index {:.2}s, classify {:.2}s, write {:.2}s, total {:.2}s",
+        r.t_read, secs, r.t_write, r.t_total
+    );
 }
 
 /// What a run classifies, read from files or from the store.

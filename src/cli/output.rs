@@ -38,6 +38,15 @@ pub struct Staged {
 
 impl Staged {
     pub fn write(&mut self, target: &Path, table: &dyn Table) -> Result<()> {
+        let tmp = self.stage(target)?;
+        write_table_as(&tmp, table, Format::from_path(target)?)
+            .with_context(|| format!("writing {}", target.display()))?;
+        Ok(())
+    }
+
+    /// The temporary path to write `target` under, for a writer of its own (a file written
+    /// in pieces); renamed to `target` by [`Staged::commit`], removed if never committed.
+    pub fn stage(&mut self, target: &Path) -> Result<PathBuf> {
         let dir = dir_of(target);
         let name = target
             .file_name()
@@ -47,10 +56,9 @@ impl Staged {
             .tempdir_in(dir)
             .with_context(|| format!("writing {}", target.display()))?;
         let tmp = tmp_dir.path().join(name);
-        write_table_as(&tmp, table, Format::from_path(target)?)
-            .with_context(|| format!("writing {}", target.display()))?;
-        self.pending.push((tmp_dir, tmp, target.to_path_buf()));
-        Ok(())
+        self.pending
+            .push((tmp_dir, tmp.clone(), target.to_path_buf()));
+        Ok(tmp)
     }
 
     pub fn commit(self) -> Result<()> {

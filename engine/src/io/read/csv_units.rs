@@ -22,7 +22,7 @@ use super::address_cols::AddressCols;
 use super::crs::Reprojector;
 use super::csv_header::{parse_header, split_line, strip_bom, CsvHeader};
 use super::offer_attrs::parse_f64;
-use super::units_build::{finish_chunk, CoordFields, UnitChunk, UnitsBuilder, NO_COMUNE};
+use super::units_build::{finish_chunk, CoordFields, RawUnits, UnitChunk, UnitsBuilder, NO_COMUNE};
 use super::ReadOptions;
 use crate::error::{Error, Location, OnError, Reject, Result};
 use crate::units::Units;
@@ -115,6 +115,137 @@ pub fn read_csv_units(path: &Path, opts: &ReadOptions) -> Result<(Units, Vec<Rej
         eof = fill(&mut file, &mut buf, cap, path)?;
     }
     builder.finish(path, opts.on_error)
+}
+
+/// A CSV registry read a given number of lines at a time, for [`super::batches`]: the same
+/// parsing as [`read_csv_units`], without the duplicate-id check (done across batches).
+pub(crate) struct CsvBatchReader {
+    file: File,
+    buf: Vec<u8>,
+    eof: bool,
+    layout: Layout,
+    reprojector: Reprojector,
+    coord_names: CoordFields,
+    next_line: u64,
+    path: std::path::PathBuf,
+    on_error: OnError,
+}
+
+impl CsvBatchReader {
+    pub(crate) fn open(path: &Path, opts: &ReadOptions) -> Result<Self> {
+        let mut file = File::open(path).map_err(|e| Error::io(path, e))?;
+        let mut buf: Vec<u8> = Vec::with_capacity(BLOCK);
+        let mut eof = fill(&mut file, &mut buf, BLOCK, path)?;
+        let header_end = loop {
+            if let Some(i) = memchr::memchr(b'\n', &buf) {
+                break i;
+            }
+            if eof {
+                break buf.len();
+            }
+            let cap = buf.len() + BLOCK;
+            eof = fill(&mut file, &mut buf, cap, path)?;
+        };
+        let header_line = strip_bom(&buf[..header_end]);
+        if header_line.iter().all(u8::is_ascii_whitespace) {
+            return Err(Error::Empty(path.to_path_buf()));
+        }
+        let header = parse_header(header_line, path)?;
+        let (layout, reprojector, coord_names) = layout(&header, path, opts)?;
+        buf.drain(..(header_end + 1).min(buf.len()));
+        Ok(CsvBatchReader {
+            file,
+            buf,
+            eof,
+            layout,
+            reprojector,
+            coord_names,
+            next_line: 2,
+            path: path.to_path_buf(),
+            on_error: opts.on_error,
+        })
+    }
+
+    pub(crate) fn has_address(&self) -> bool {
+        self.layout.address.is_some()
+    }
+
+    /// The next `n` lines (at least one): their units (unchecked ids), the row of each, and
+    /// the rejects. `None` at the end of the file.
+    pub(crate) fn next_raw(&mut self, n: usize) -> Result<Option<RawUnits>> {
+        let n = n.max(1);
+        let path = self.path.clone();
+        let path = path.as_path();
+        let mut builder = UnitsBuilder::new(self.layout.address.is_some());
+        let mut lines = 0usize;
+        let mut any = false;
+        loop {
+            let complete = if self.eof {
+                self.buf.len()
+            } else {
+                memchr::memrchr(b'\n', &self.buf).map_or(0, |i| i + 1)
+            };
+            // no more than the lines this batch still wants
+            let cut = memchr::memchr_iter(b'\n', &self.buf[..complete])
+                .nth(n - lines - 1)
+                .map_or(complete, |i| i + 1);
+            if cut > 0 {
+                any = true;
+                let block = &self.buf[..cut];
+                let pieces = split_pieces(block);
+                let counts: Vec<u64> = pieces
+                    .par_iter()
+                    .map(|p| memchr::memchr_iter(b'\n', p).count() as u64)
+                    .collect();
+                let mut firsts = Vec::with_capacity(pieces.len());
+                for c in &counts {
+                    firsts.push(self.next_line);
+                    self.next_line += c;
+                }
+                lines += counts.iter().sum::<u64>() as usize;
+                let (layout, reprojector, names, on_error) = (
+                    &self.layout,
+                    &self.reprojector,
+                    &self.coord_names,
+                    self.on_error,
+                );
+                let chunks: Vec<Result<UnitChunk>> = pieces
+                    .par_iter()
+                    .zip(firsts.par_iter())
+                    .map(|(piece, &first)| {
+                        let mut c = parse_piece(piece, first, layout, path, on_error);
+                        finish_chunk(&mut c, reprojector, names, path, on_error)?;
+                        Ok(c)
+                    })
+                    .collect();
+                for c in chunks {
+                    builder.append(c?);
+                }
+                self.buf.drain(..cut);
+            }
+            if lines >= n || (self.eof && self.buf.is_empty()) {
+                break;
+            }
+            let cap = self.buf.len() + BLOCK;
+            self.eof = fill(&mut self.file, &mut self.buf, cap, path)?;
+        }
+        Ok(any.then(|| builder.finish_raw()))
+    }
+}
+
+/// Rows of a CSV file estimated from its size and its first 4 MiB.
+pub(crate) fn estimate_csv_rows(path: &Path) -> Result<u64> {
+    let size = std::fs::metadata(path)
+        .map_err(|e| Error::io(path, e))?
+        .len();
+    let mut file = File::open(path).map_err(|e| Error::io(path, e))?;
+    let mut buf = Vec::new();
+    fill(&mut file, &mut buf, 4 << 20, path)?;
+    let lines = memchr::memchr_iter(b'\n', &buf).count() as u64;
+    if buf.is_empty() {
+        return Ok(0);
+    }
+    Ok((size as f64 * lines.max(1) as f64 / buf.len() as f64) as u64)
 }
 
 /// Reads until `buf` holds `cap` bytes or the file ends; returns true at end of file.

@@ -20,7 +20,8 @@ use arrow_array::types::*;
 use arrow_array::{Array, RecordBatch};
 use arrow_schema::DataType;
 use parquet::arrow::arrow_reader::{
-    ArrowReaderMetadata, ArrowReaderOptions, ParquetRecordBatchReaderBuilder,
+    ArrowReaderMetadata, ArrowReaderOptions, ParquetRecordBatchReaderBuilder, RowSelection,
+    RowSelector,
 };
 use rayon::prelude::*;
 
@@ -393,91 +394,226 @@ enum Coords {
 /// [`super::address_cols`]). Row groups are decoded in
 /// parallel.
 pub fn read_parquet_units(path: &Path, opts: &ReadOptions) -> Result<(Units, Vec<Reject>)> {
-    let (file, meta) = open_meta(path)?;
-    let cols = Columns::new(meta.names.clone(), Reprojector::identity(), false);
-    let id = cols.index("id").ok_or_else(|| cols.missing(path, "id"))?;
-    let find = |keys: &[&str]| keys.iter().find_map(|k| cols.index(k));
-    let (coords, reprojector, names) = if let Some(g) = meta.geometry {
-        (
-            Coords::Geometry(g),
-            reprojector_for(opts, meta.own_crs)?,
-            CoordFields {
-                x: cols.names[g].clone(),
-                y: cols.names[g].clone(),
-            },
-        )
-    } else {
-        let lonlat = (
-            find(&["lon", "longitude", "lng"]),
-            find(&["lat", "latitude"]),
-        );
-        let xy = (find(&["x"]), find(&["y"]));
-        let (x, y, r) = match (&opts.crs, lonlat, xy) {
-            (Some(crs), _, (Some(x), Some(y))) | (Some(crs), (Some(x), Some(y)), _) => {
-                (x, y, Reprojector::from_crs(crs)?)
-            }
-            (None, (Some(x), Some(y)), _) => (x, y, Reprojector::identity()),
-            (None, (None, None), (Some(_), Some(_))) => return Err(format_err(
-                path,
-                "columns x/y hold projected coordinates: give their CRS (bianca classify --units-crs) (for example EPSG:3003)",
-            )),
-            (_, (Some(_), None), _) => return Err(cols.missing(path, "lat")),
-            _ => return Err(cols.missing(path, "lon")),
-        };
-        (
-            Coords::Columns(x, y),
-            r,
-            CoordFields {
-                x: cols.names[x].clone(),
-                y: cols.names[y].clone(),
-            },
-        )
-    };
-    let layout = UnitCols {
-        id,
-        coords,
-        units: cols.index("units"),
-        comune: cols.index("comune"),
-        address: AddressCols::find(&|k| cols.index(k)),
-        names: cols.names.clone(),
-    };
-    let md = meta.arrow.metadata().clone();
-    let mut firsts = Vec::with_capacity(md.num_row_groups());
-    let mut next = 1u64;
-    for g in 0..md.num_row_groups() {
-        firsts.push(next);
-        next += md.row_group(g).num_rows().max(0) as u64;
-    }
-    drop(file);
-    let t = std::time::Instant::now();
-    let results: Vec<Result<UnitChunk>> = (0..md.num_row_groups())
-        .into_par_iter()
-        .map(|g| {
-            let file = File::open(path).map_err(|e| Error::io(path, e))?;
-            let reader =
-                ParquetRecordBatchReaderBuilder::new_with_metadata(file, meta.arrow.clone())
-                    .with_row_groups(vec![g])
-                    .with_batch_size(BATCH)
-                    .build()
-                    .map_err(|e| format_err(path, e.to_string()))?;
-            let rows = md.row_group(g).num_rows().max(0) as usize;
-            let mut c = UnitChunk::with_capacity(layout.address.is_some(), rows);
-            let mut row = firsts[g];
-            for batch in reader {
-                let batch = batch.map_err(|e| format_err(path, e.to_string()))?;
-                if parse_batch(&batch, &layout, &mut row, &mut c, path, opts) {
-                    break;
-                }
-            }
-            finish_chunk(&mut c, &reprojector, &names, path, opts.on_error)?;
-            Ok(c)
+    let p = UnitsPlan::new(path, opts)?;
+    let pieces: Vec<Piece> = (0..p.group_rows.len())
+        .map(|g| Piece {
+            group: g,
+            skip: 0,
+            rows: p.group_rows[g],
         })
         .collect();
+    let t = std::time::Instant::now();
+    let chunks = p.decode(&pieces)?;
     tracing::debug!(target: "bianca::timing", phase = "parquet decode", secs = t.elapsed().as_secs_f64());
-    let chunks = results.into_iter().collect::<Result<Vec<_>>>()?;
-    let mut builder = UnitsBuilder::new(layout.address.is_some());
+    let mut builder = UnitsBuilder::new(p.layout.address.is_some());
     builder.append_all(chunks);
     builder.finish(path, opts.on_error)
+}
+
+/// A registry file opened for reading units: its layout, CRS and row groups.
+pub(crate) struct UnitsPlan {
+    path: std::path::PathBuf,
+    opts: ReadOptions,
+    arrow: ArrowReaderMetadata,
+    layout: UnitCols,
+    reprojector: Reprojector,
+    names: CoordFields,
+    /// Rows of each row group.
+    group_rows: Vec<usize>,
+    /// Row number (1-based, across the file) of each row group's first row.
+    firsts: Vec<u64>,
+}
+
+/// Rows `skip..skip + rows` of one row group.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Piece {
+    group: usize,
+    skip: usize,
+    rows: usize,
+}
+
+impl UnitsPlan {
+    pub(crate) fn new(path: &Path, opts: &ReadOptions) -> Result<Self> {
+        let (file, meta) = open_meta(path)?;
+        drop(file);
+        let cols = Columns::new(meta.names.clone(), Reprojector::identity(), false);
+        let id = cols.index("id").ok_or_else(|| cols.missing(path, "id"))?;
+        let find = |keys: &[&str]| keys.iter().find_map(|k| cols.index(k));
+        let (coords, reprojector, names) = if let Some(g) = meta.geometry {
+            (
+                Coords::Geometry(g),
+                reprojector_for(opts, meta.own_crs)?,
+                CoordFields {
+                    x: cols.names[g].clone(),
+                    y: cols.names[g].clone(),
+                },
+            )
+        } else {
+            let lonlat = (
+                find(&["lon", "longitude", "lng"]),
+                find(&["lat", "latitude"]),
+            );
+            let xy = (find(&["x"]), find(&["y"]));
+            let (x, y, r) = match (&opts.crs, lonlat, xy) {
+                (Some(crs), _, (Some(x), Some(y))) | (Some(crs), (Some(x), Some(y)), _) => {
+                    (x, y, Reprojector::from_crs(crs)?)
+                }
+                (None, (Some(x), Some(y)), _) => (x, y, Reprojector::identity()),
+                (None, (None, None), (Some(_), Some(_))) => return Err(format_err(
+                    path,
+                    "columns x/y hold projected coordinates: give their CRS (bianca classify --units-crs) (for example EPSG:3003)",
+                )),
+                (_, (Some(_), None), _) => return Err(cols.missing(path, "lat")),
+                _ => return Err(cols.missing(path, "lon")),
+            };
+            (
+                Coords::Columns(x, y),
+                r,
+                CoordFields {
+                    x: cols.names[x].clone(),
+                    y: cols.names[y].clone(),
+                },
+            )
+        };
+        let layout = UnitCols {
+            id,
+            coords,
+            units: cols.index("units"),
+            comune: cols.index("comune"),
+            address: AddressCols::find(&|k| cols.index(k)),
+            names: cols.names.clone(),
+        };
+        let md = meta.arrow.metadata().clone();
+        let mut firsts = Vec::with_capacity(md.num_row_groups());
+        let mut group_rows = Vec::with_capacity(md.num_row_groups());
+        let mut next = 1u64;
+        for g in 0..md.num_row_groups() {
+            firsts.push(next);
+            let n = md.row_group(g).num_rows().max(0) as usize;
+            group_rows.push(n);
+            next += n as u64;
+        }
+        Ok(UnitsPlan {
+            path: path.to_path_buf(),
+            opts: opts.clone(),
+            arrow: meta.arrow,
+            layout,
+            reprojector,
+            names,
+            group_rows,
+            firsts,
+        })
+    }
+
+    /// Rows in the file (from its metadata).
+    pub(crate) fn rows(&self) -> u64 {
+        self.group_rows.iter().map(|&n| n as u64).sum()
+    }
+
+    pub(crate) fn has_address(&self) -> bool {
+        self.layout.address.is_some()
+    }
+
+    /// The file cut into batches of about `n` rows: whole row groups while they fit, a row
+    /// group larger than `n` cut into slices of `n` rows.
+    pub(crate) fn batches(&self, n: usize) -> Vec<Vec<Piece>> {
+        let n = n.max(1);
+        let mut out: Vec<Vec<Piece>> = Vec::new();
+        let mut cur: Vec<Piece> = Vec::new();
+        let mut cur_rows = 0;
+        for (g, &rows) in self.group_rows.iter().enumerate() {
+            if rows == 0 {
+                continue;
+            }
+            if rows > n {
+                if !cur.is_empty() {
+                    out.push(std::mem::take(&mut cur));
+                    cur_rows = 0;
+                }
+                let mut skip = 0;
+                while skip < rows {
+                    let take = n.min(rows - skip);
+                    out.push(vec![Piece {
+                        group: g,
+                        skip,
+                        rows: take,
+                    }]);
+                    skip += take;
+                }
+                continue;
+            }
+            if cur_rows + rows > n && !cur.is_empty() {
+                out.push(std::mem::take(&mut cur));
+                cur_rows = 0;
+            }
+            cur.push(Piece {
+                group: g,
+                skip: 0,
+                rows,
+            });
+            cur_rows += rows;
+        }
+        if !cur.is_empty() {
+            out.push(cur);
+        }
+        out
+    }
+
+    /// Decodes the pieces in parallel, each reprojected and checked ([`finish_chunk`]), in
+    /// order.
+    pub(crate) fn decode(&self, pieces: &[Piece]) -> Result<Vec<UnitChunk>> {
+        let path = self.path.as_path();
+        let opts = &self.opts;
+        // fewer pieces than threads (a batch of one row group): cut them so that every
+        // thread decodes a part; pages before a part are skipped, not decoded
+        let threads = rayon::current_num_threads();
+        let split: Vec<Piece>;
+        let pieces = if pieces.len() >= threads {
+            pieces
+        } else {
+            let parts = threads.div_ceil(pieces.len().max(1));
+            split = pieces
+                .iter()
+                .flat_map(|p| {
+                    let per = p.rows.div_ceil(parts).max(BATCH);
+                    (0..p.rows).step_by(per).map(move |k| Piece {
+                        group: p.group,
+                        skip: p.skip + k,
+                        rows: per.min(p.rows - k),
+                    })
+                })
+                .collect();
+            &split
+        };
+        let results: Vec<Result<UnitChunk>> = pieces
+            .par_iter()
+            .map(|p| {
+                let file = File::open(path).map_err(|e| Error::io(path, e))?;
+                let mut b =
+                    ParquetRecordBatchReaderBuilder::new_with_metadata(file, self.arrow.clone())
+                        .with_row_groups(vec![p.group])
+                        .with_batch_size(BATCH);
+                if p.skip > 0 || p.rows < self.group_rows[p.group] {
+                    b = b.with_row_selection(RowSelection::from(vec![
+                        RowSelector::skip(p.skip),
+                        RowSelector::select(p.rows),
+                    ]));
+                }
+                let reader = b.build().map_err(|e| format_err(path, e.to_string()))?;
+                let mut c = UnitChunk::with_capacity(self.layout.address.is_some(), p.rows);
+                let mut row = self.firsts[p.group] + p.skip as u64;
+                for batch in reader {
+                    let batch = batch.map_err(|e| format_err(path, e.to_string()))?;
+                    if parse_batch(&batch, &self.layout, &mut row, &mut c, path, opts) {
+                        break;
+                    }
+                }
+                finish_chunk(&mut c, &self.reprojector, &self.names, path, opts.on_error)?;
+                Ok(c)
+            })
+            .collect();
+        results.into_iter().collect()
+    }
 }
 
 struct UnitCols {

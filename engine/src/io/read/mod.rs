@@ -20,6 +20,7 @@
 
 pub mod address_cols;
 pub mod areas;
+pub mod batches;
 pub mod crs;
 pub mod csv_header;
 pub mod csv_table;
@@ -45,6 +46,7 @@ use crate::error::{OnError, Reject, Result};
 use crate::units::Units;
 
 pub use areas::{read_areas, Areas};
+pub use batches::{batch_support, estimate_rows, units_batches, UnitBatch, UnitBatches};
 pub use coverage::{read_declarations, read_footprints, AddressedDeclaration};
 pub use crs::Reprojector;
 pub use offer_attrs::parse_offer_attrs;

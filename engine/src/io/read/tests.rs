@@ -827,3 +827,174 @@ fn bench_csv_units() {
         u.len() as f64 / s / 1e6
     );
 }
+
+// ---------------------------------------------------------------- units in batches
+
+/// A registry with ids repeated within and across row groups (of 2 rows) and one bad row.
+fn batch_registry(dir: &Path, bad_row: bool) -> PathBuf {
+    let p = dir.join(if bad_row { "b.parquet" } else { "g.parquet" });
+    let ids = vec![
+        "a", "b", "c", "a", "d", "e", "b", "f", "g", "h", "c", "i", "c", "j",
+    ];
+    let n = ids.len();
+    let lon: Vec<f64> = (0..n).map(|i| 11.0 + i as f64 / 100.0).collect();
+    let mut lat: Vec<f64> = (0..n).map(|i| 43.0 + i as f64 / 100.0).collect();
+    if bad_row {
+        lat[9] = 200.0;
+    }
+    let comune: Vec<i64> = (0..n).map(|i| 48017 + (i % 3) as i64).collect();
+    let units: Vec<i64> = (0..n).map(|i| 1 + i as i64).collect();
+    write_parquet(
+        &p,
+        vec![
+            ("id", Arc::new(StringArray::from(ids)) as ArrayRef),
+            ("lon", Arc::new(Float64Array::from(lon))),
+            ("lat", Arc::new(Float64Array::from(lat))),
+            ("units", Arc::new(Int64Array::from(units))),
+            ("comune", Arc::new(Int64Array::from(comune))),
+        ],
+        None,
+    );
+    p
+}
+
+fn unit_rows(u: &crate::units::Units) -> Vec<(String, f64, f64, u32, Option<String>)> {
+    (0..u.len())
+        .map(|i| {
+            (
+                u.ids.get(i).to_string(),
+                u.lon[i],
+                u.lat[i],
+                u.units[i],
+                u.comune_code(i).map(String::from),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn batches_give_what_one_read_gives_duplicates_across_batches_included() {
+    let d = tempfile::tempdir().unwrap();
+    let p = batch_registry(d.path(), true);
+    let (whole, whole_rejects) = read_units(&p, &skip()).unwrap();
+    let expected = unit_rows(&whole);
+    let expected_rejects: Vec<String> = whole_rejects.iter().map(|r| r.to_string()).collect();
+    // a, b and c repeated; c three times, its third copy and the first in other row groups
+    assert_eq!(whole_rejects.len(), 5, "{expected_rejects:?}");
+    for n in [1, 2, 3, 4, 5, 7, 100] {
+        let batches = units_batches(&p, &skip(), n).unwrap();
+        assert_eq!(batches.rows(), Some(14));
+        let nb = batches.planned().unwrap();
+        let mut got = Vec::new();
+        let mut rejects = Vec::new();
+        let mut count = 0;
+        for b in batches {
+            let b = b.unwrap();
+            assert!(
+                b.units.len() <= n.max(2),
+                "batch of {} for n = {n}",
+                b.units.len()
+            );
+            got.extend(unit_rows(&b.units));
+            rejects.extend(b.rejects.iter().map(|r| r.to_string()));
+            count += 1;
+        }
+        assert_eq!(count, nb);
+        assert_eq!(got, expected, "n = {n}");
+        assert_eq!(rejects, expected_rejects, "n = {n}");
+    }
+    // one row per batch: row groups of 2 are cut in two
+    assert_eq!(units_batches(&p, &skip(), 1).unwrap().planned(), Some(14));
+    assert_eq!(units_batches(&p, &skip(), 5).unwrap().planned(), Some(4));
+}
+
+#[test]
+fn batches_in_fail_mode_stop_at_the_first_duplicate_like_one_read() {
+    let d = tempfile::tempdir().unwrap();
+    let p = batch_registry(d.path(), false);
+    let whole = read_units(&p, &ReadOptions::default())
+        .unwrap_err()
+        .to_string();
+    assert!(
+        whole.contains("row 4") && whole.contains("first seen on row 1"),
+        "{whole}"
+    );
+    for n in [1, 2, 3, 8] {
+        let mut err = None;
+        for b in units_batches(&p, &ReadOptions::default(), n).unwrap() {
+            if let Err(e) = b {
+                err = Some(e.to_string());
+            }
+        }
+        assert_eq!(err.as_deref(), Some(whole.as_str()), "n = {n}");
+    }
+    let gj = d.path().join("u.geojson");
+    let e = units_batches(&gj, &ReadOptions::default(), 10)
+        .err()
+        .map(|e| e.to_string())
+        .unwrap_or_default();
+    assert!(e.contains("u.geojson") && e.contains("GeoParquet"), "{e}");
+    assert_eq!(estimate_rows(&p).unwrap(), Some(14));
+    assert_eq!(estimate_rows(&gj).unwrap(), None);
+}
+
+#[test]
+fn csv_batches_give_what_one_read_gives() {
+    let d = tempfile::tempdir().unwrap();
+    // duplicates within and across batches, a bad row, a blank line, no final newline
+    let text = "id,lon,lat,units,comune\na,11.0,43.0,1,48017\nb,11.1,43.1,2,48018\n\
+                c,11.2,43.2,1,\na,11.3,43.3,1,48017\nd,x,43.4,1,48017\n\nb,11.5,43.5,1,48017\n\
+                e,11.6,43.6,3,48019\nc,11.7,43.7,1,48017\nf,11.8,43.8,1,48017";
+    let p = write(d.path(), "u.csv", text);
+    let (whole, whole_rejects) = read_units(&p, &skip()).unwrap();
+    let expected = unit_rows(&whole);
+    let expected_rejects: Vec<String> = whole_rejects.iter().map(|r| r.to_string()).collect();
+    assert_eq!(whole_rejects.len(), 4, "{expected_rejects:?}");
+    for n in [1, 2, 3, 4, 7, 100] {
+        let mut got = Vec::new();
+        let mut rejects = Vec::new();
+        for b in units_batches(&p, &skip(), n).unwrap() {
+            let b = b.unwrap();
+            assert!(b.units.len() <= n, "n = {n}");
+            got.extend(unit_rows(&b.units));
+            rejects.extend(b.rejects.iter().map(|r| r.to_string()));
+        }
+        assert_eq!(got, expected, "n = {n}");
+        assert_eq!(rejects, expected_rejects, "n = {n}");
+    }
+    // fail mode: the first problem in file order (in one go, bad values are reported before
+    // duplicates; without bad values both name the same duplicate)
+    let first = units_batches(&p, &ReadOptions::default(), 1)
+        .unwrap()
+        .find_map(|b| b.err())
+        .unwrap()
+        .to_string();
+    assert!(
+        first.contains("row 5") && first.contains("first seen on row 2"),
+        "{first}"
+    );
+    let q = write(d.path(), "g.csv", &text.replace("d,x,", "d,11.4,"));
+    let whole_err = read_units(&q, &ReadOptions::default())
+        .unwrap_err()
+        .to_string();
+    for n in [1, 3, 100] {
+        let errs: Vec<String> = units_batches(&q, &ReadOptions::default(), n)
+            .unwrap()
+            .filter_map(|b| b.err().map(|e| e.to_string()))
+            .collect();
+        assert_eq!(errs, vec![whole_err.clone()], "n = {n}");
+    }
+    let empty = write(d.path(), "e.csv", "id,lon,lat\n");
+    let errs: Vec<String> = units_batches(&empty, &ReadOptions::default(), 5)
+        .unwrap()
+        .filter_map(|b| b.err().map(|e| e.to_string()))
+        .collect();
+    assert_eq!(
+        errs,
+        vec![read_units(&empty, &ReadOptions::default())
+            .unwrap_err()
+            .to_string()]
+    );
+    // an estimate: newlines (the header's included, the last line has none) scaled by size
+    assert_eq!(estimate_rows(&p).unwrap(), Some(10));
+}

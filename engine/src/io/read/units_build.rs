@@ -305,7 +305,18 @@ impl UnitsBuilder {
     }
 }
 
-fn retain_units(u: &Units, keep: &[bool], has_address: bool) -> Units {
+/// Units, the row number of each, and the rejects, before the duplicate-id check.
+pub(crate) type RawUnits = (Units, Vec<u64>, Vec<Reject>);
+
+impl UnitsBuilder {
+    /// The units, the row number of each, and the rejects, with no duplicate check (for
+    /// [`super::batches`], which checks ids across batches).
+    pub(crate) fn finish_raw(self) -> RawUnits {
+        (self.units, self.rows, self.rejects)
+    }
+}
+
+pub(crate) fn retain_units(u: &Units, keep: &[bool], has_address: bool) -> Units {
     let mut out = Units {
         comune_codes: u.comune_codes.clone(),
         address: has_address.then(StrColumn::new),
@@ -328,7 +339,7 @@ fn retain_units(u: &Units, keep: &[bool], has_address: bool) -> Units {
 ///
 /// Hashes every id in parallel, sorts (hash, index) pairs, and compares the strings only
 /// within equal hashes: about 16 bytes per unit of temporary memory, no per-id allocation.
-fn find_duplicates(ids: &StrColumn) -> Result<Vec<(usize, usize)>> {
+pub(crate) fn find_duplicates(ids: &StrColumn) -> Result<Vec<(usize, usize)>> {
     let n = ids.len();
     if n > u32::MAX as usize {
         return Err(Error::Invalid(format!(
@@ -414,7 +425,7 @@ fn sort_by_hash(keyed: Vec<(u64, u32)>) -> Vec<(u64, u32)> {
 }
 
 /// A fast 64-bit hash (FxHash-style mixing with a final avalanche).
-fn hash_bytes(b: &[u8]) -> u64 {
+pub(crate) fn hash_bytes(b: &[u8]) -> u64 {
     const K: u64 = 0x517c_c1b7_2722_0a95;
     let mut h = (b.len() as u64).wrapping_mul(K);
     let mut chunks = b.chunks_exact(8);

@@ -28,13 +28,22 @@ pub fn write_csv(path: &Path, table: &dyn Table) -> Result<()> {
 
 /// Writes `table` as CSV to `out`; `path` names the output in errors.
 pub fn write_csv_to<W: Write + Send>(out: &mut W, path: &Path, table: &dyn Table) -> Result<()> {
-    let cells = Cells::new(table, path);
-    let add_lonlat = table.has_geometry()
+    write_csv_header(out, path, table)?;
+    write_csv_rows(out, path, table)
+}
+
+/// Whether `lon,lat` columns are written first (see the module documentation).
+fn adds_lonlat(table: &dyn Table) -> bool {
+    table.has_geometry()
         && !table
             .columns()
             .iter()
-            .any(|c| c.name == "lon" || c.name == "lat");
+            .any(|c| c.name == "lon" || c.name == "lat")
+}
 
+/// Writes the header line of `table`.
+pub fn write_csv_header<W: Write>(out: &mut W, path: &Path, table: &dyn Table) -> Result<()> {
+    let add_lonlat = adds_lonlat(table);
     let mut header = Vec::new();
     if add_lonlat {
         header.extend_from_slice(b"lon,lat");
@@ -46,8 +55,14 @@ pub fn write_csv_to<W: Write + Send>(out: &mut W, path: &Path, table: &dyn Table
         push_field(&mut header, &c.name);
     }
     header.push(b'\n');
-    out.write_all(&header).map_err(|e| Error::io(path, e))?;
+    out.write_all(&header).map_err(|e| Error::io(path, e))
+}
 
+/// Writes the rows of `table`, no header: called once per table, several tables with the
+/// same columns make one CSV file.
+pub fn write_csv_rows<W: Write + Send>(out: &mut W, path: &Path, table: &dyn Table) -> Result<()> {
+    let cells = Cells::new(table, path);
+    let add_lonlat = adds_lonlat(table);
     write_rows_parallel(out, path, table.len(), |row, buf| {
         if add_lonlat {
             if let Some((lon, lat)) = table.point(row) {

@@ -12,6 +12,7 @@
 //! - Row groups of [`ROW_GROUP_ROWS`] rows, zstd level 1; the columns of a row group are
 //!   built from the table in parallel. The Arrow schema is embedded (`ARROW:schema`).
 
+use std::io::Write;
 use std::path::Path;
 use std::sync::Arc;
 
@@ -40,56 +41,99 @@ pub const GEOMETRY_COLUMN: &str = "geometry";
 /// Writes `table` to `path` as GeoParquet 1.1 (plain Parquet when it has no geometry),
 /// atomically.
 pub fn write_geoparquet(path: &Path, table: &dyn Table) -> Result<()> {
-    let geometry = table.has_geometry();
-    if geometry && table.columns().iter().any(|c| c.name == GEOMETRY_COLUMN) {
-        return Err(Error::Format {
-            path: path.to_path_buf(),
-            message: format!(
-                "the table has a column named {GEOMETRY_COLUMN:?}, which GeoParquet output \
-                 reserves for the point geometry; rename it"
-            ),
-        });
-    }
-    let format_err = |e: parquet::errors::ParquetError| Error::Format {
-        path: path.to_path_buf(),
-        message: format!("writing Parquet: {e}"),
-    };
-    let arrow_err = |e: arrow_schema::ArrowError| Error::Format {
-        path: path.to_path_buf(),
-        message: format!("building Arrow data: {e}"),
-    };
-
-    let mut fields: Vec<Field> = table
-        .columns()
-        .iter()
-        .map(|c| {
-            let ty = match c.ty {
-                ColumnType::Str => DataType::Utf8,
-                ColumnType::Int => DataType::Int64,
-                ColumnType::Float => DataType::Float64,
-            };
-            Field::new(c.name.clone(), ty, true)
-        })
-        .collect();
-    if geometry {
-        fields.push(Field::new(GEOMETRY_COLUMN, DataType::Binary, true));
-    }
-    let schema = Arc::new(Schema::new(fields));
-    let props = WriterProperties::builder()
-        .set_compression(Compression::ZSTD(
-            ZstdLevel::try_new(1).map_err(format_err)?,
-        ))
-        .set_max_row_group_row_count(Some(ROW_GROUP_ROWS))
-        // Min/max of WKB blobs are meaningless; the bbox is in the `geo` metadata.
-        .set_column_statistics_enabled(ColumnPath::from(GEOMETRY_COLUMN), EnabledStatistics::None)
-        .set_column_dictionary_enabled(ColumnPath::from(GEOMETRY_COLUMN), false)
-        .build();
-
-    let cells = Cells::new(table, path);
     write_atomically(path, |out| {
-        let mut writer =
-            ArrowWriter::try_new(&mut *out, schema.clone(), Some(props)).map_err(format_err)?;
-        let mut bbox = BBox::default();
+        let mut w = ParquetAppender::new(&mut *out, path, table)?;
+        w.append(table)?;
+        w.finish()
+    })
+}
+
+/// A GeoParquet file written table after table (same columns), for tables too large to hold
+/// at once; [`ParquetAppender::finish`] writes the footer with the bbox of every table.
+pub struct ParquetAppender<W: Write + Send> {
+    writer: ArrowWriter<W>,
+    schema: Arc<Schema>,
+    geometry: bool,
+    bbox: BBox,
+    columns: Vec<crate::table::Column>,
+    path: std::path::PathBuf,
+}
+
+impl<W: Write + Send> ParquetAppender<W> {
+    /// Starts a file with `table`'s columns (no rows written yet).
+    pub fn new(out: W, path: &Path, table: &dyn Table) -> Result<Self> {
+        let geometry = table.has_geometry();
+        if geometry && table.columns().iter().any(|c| c.name == GEOMETRY_COLUMN) {
+            return Err(Error::Format {
+                path: path.to_path_buf(),
+                message: format!(
+                    "the table has a column named {GEOMETRY_COLUMN:?}, which GeoParquet output \
+                     reserves for the point geometry; rename it"
+                ),
+            });
+        }
+        let format_err = |e: parquet::errors::ParquetError| Error::Format {
+            path: path.to_path_buf(),
+            message: format!("writing Parquet: {e}"),
+        };
+        let mut fields: Vec<Field> = table
+            .columns()
+            .iter()
+            .map(|c| {
+                let ty = match c.ty {
+                    ColumnType::Str => DataType::Utf8,
+                    ColumnType::Int => DataType::Int64,
+                    ColumnType::Float => DataType::Float64,
+                };
+                Field::new(c.name.clone(), ty, true)
+            })
+            .collect();
+        if geometry {
+            fields.push(Field::new(GEOMETRY_COLUMN, DataType::Binary, true));
+        }
+        let schema = Arc::new(Schema::new(fields));
+        let props = WriterProperties::builder()
+            .set_compression(Compression::ZSTD(
+                ZstdLevel::try_new(1).map_err(format_err)?,
+            ))
+            .set_max_row_group_row_count(Some(ROW_GROUP_ROWS))
+            // Min/max of WKB blobs are meaningless; the bbox is in the `geo` metadata.
+            .set_column_statistics_enabled(
+                ColumnPath::from(GEOMETRY_COLUMN),
+                EnabledStatistics::None,
+            )
+            .set_column_dictionary_enabled(ColumnPath::from(GEOMETRY_COLUMN), false)
+            .build();
+        let writer = ArrowWriter::try_new(out, schema.clone(), Some(props)).map_err(format_err)?;
+        Ok(ParquetAppender {
+            writer,
+            schema,
+            geometry,
+            bbox: BBox::default(),
+            columns: table.columns().to_vec(),
+            path: path.to_path_buf(),
+        })
+    }
+
+    /// Appends every row of `table`, which must have the columns of the first.
+    pub fn append(&mut self, table: &dyn Table) -> Result<()> {
+        let path = self.path.as_path();
+        if table.columns() != self.columns.as_slice() || table.has_geometry() != self.geometry {
+            return Err(Error::Format {
+                path: path.to_path_buf(),
+                message: "internal: appended a table with other columns".into(),
+            });
+        }
+        let format_err = |e: parquet::errors::ParquetError| Error::Format {
+            path: path.to_path_buf(),
+            message: format!("writing Parquet: {e}"),
+        };
+        let arrow_err = |e: arrow_schema::ArrowError| Error::Format {
+            path: path.to_path_buf(),
+            message: format!("building Arrow data: {e}"),
+        };
+        let cells = Cells::new(table, path);
+        let geometry = self.geometry;
         let mut start = 0;
         while start < table.len() {
             let end = (start + ROW_GROUP_ROWS).min(table.len());
@@ -109,19 +153,33 @@ pub fn write_geoparquet(path: &Path, table: &dyn Table) -> Result<()> {
                 .collect::<Result<_>>()?;
             let mut arrays = Vec::with_capacity(ncols);
             for (a, b) in built {
-                bbox.merge(&b);
+                self.bbox.merge(&b);
                 arrays.push(a);
             }
-            let batch = RecordBatch::try_new(schema.clone(), arrays).map_err(arrow_err)?;
-            writer.write(&batch).map_err(format_err)?;
+            let batch = RecordBatch::try_new(self.schema.clone(), arrays).map_err(arrow_err)?;
+            self.writer.write(&batch).map_err(format_err)?;
             start = end;
         }
-        if geometry {
-            writer.append_key_value_metadata(KeyValue::new("geo".to_string(), geo_metadata(&bbox)));
-        }
-        writer.close().map_err(format_err)?;
         Ok(())
-    })
+    }
+
+    /// Writes the footer (with the `geo` metadata).
+    pub fn finish(mut self) -> Result<()> {
+        let path = self.path.clone();
+        let format_err = |e: parquet::errors::ParquetError| Error::Format {
+            path: path.clone(),
+            message: format!("writing Parquet: {e}"),
+        };
+        if self.geometry {
+            self.writer.append_key_value_metadata(KeyValue::new(
+                "geo".to_string(),
+                geo_metadata(&self.bbox),
+            ));
+        }
+        // the footer, then every buffer down to the file
+        let mut out = self.writer.into_inner().map_err(format_err)?;
+        out.flush().map_err(|e| Error::io(&path, e))
+    }
 }
 
 /// One table column, rows `start..end`, as an Arrow array.

@@ -35,9 +35,11 @@ use std::fmt;
 use std::path::Path;
 
 pub use self::atomic::AtomicFile;
-pub use self::csv::{write_csv, write_csv_to};
+pub use self::csv::{write_csv, write_csv_header, write_csv_rows, write_csv_to};
 pub use self::geojson::{write_geojson, write_geojson_to};
-pub use self::geoparquet::{wkb_point, write_geoparquet, GEOMETRY_COLUMN, ROW_GROUP_ROWS};
+pub use self::geoparquet::{
+    wkb_point, write_geoparquet, ParquetAppender, GEOMETRY_COLUMN, ROW_GROUP_ROWS,
+};
 pub use self::json::{write_json, write_json_to};
 pub use self::ogr::{write_ogr, OgrDriver};
 pub use self::polygons::{write_polygons, PolygonRow};
@@ -156,6 +158,126 @@ pub fn write_table_as(path: &Path, table: &dyn Table, format: Format) -> Result<
         Format::GeoParquet => write_geoparquet(path, table),
         Format::GeoPackage => write_ogr(path, table, OgrDriver::GeoPackage),
         Format::FlatGeobuf => write_ogr(path, table, OgrDriver::FlatGeobuf),
+    }
+}
+
+/// One file written from several tables with the same columns, one after the other, for
+/// results too large to hold at once (`bianca classify --chunk-units`): CSV and GeoParquet
+/// only ([`TableAppender::supports`]). It writes `path` directly: the caller stages it (see
+/// [`AtomicFile`] or a temporary directory) and renames it when the run succeeded.
+pub struct TableAppender {
+    path: std::path::PathBuf,
+    kind: AppenderKind,
+}
+
+enum AppenderKind {
+    Csv {
+        out: std::io::BufWriter<std::fs::File>,
+        columns: Option<Vec<crate::table::Column>>,
+    },
+    Parquet {
+        out: Option<std::fs::File>,
+        writer: Option<Box<ParquetAppender<std::io::BufWriter<std::fs::File>>>>,
+    },
+}
+
+impl TableAppender {
+    /// Whether tables can be appended to a file of `format`.
+    pub fn supports(format: Format) -> bool {
+        matches!(format, Format::Csv | Format::GeoParquet)
+    }
+
+    /// Creates `path` (truncating it) for `format`; [`Error::Format`] for a format that
+    /// cannot be appended to.
+    pub fn create(path: &Path, format: Format) -> Result<Self> {
+        if !Self::supports(format) {
+            return Err(Error::Format {
+                path: path.to_path_buf(),
+                message: format!(
+                    "{format} output cannot be written in pieces: use .csv or .parquet"
+                ),
+            });
+        }
+        let file = std::fs::File::create(path).map_err(|e| Error::io(path, e))?;
+        let kind = match format {
+            Format::Csv => AppenderKind::Csv {
+                out: std::io::BufWriter::with_capacity(1 << 20, file),
+                columns: None,
+            },
+            _ => AppenderKind::Parquet {
+                out: Some(file),
+                writer: None,
+            },
+        };
+        Ok(TableAppender {
+            path: path.to_path_buf(),
+            kind,
+        })
+    }
+
+    /// Appends every row of `table`; every table must have the columns of the first.
+    pub fn append(&mut self, table: &dyn Table) -> Result<()> {
+        let path = self.path.as_path();
+        match &mut self.kind {
+            AppenderKind::Csv { out, columns } => {
+                match columns {
+                    None => {
+                        write_csv_header(out, path, table)?;
+                        *columns = Some(table.columns().to_vec());
+                    }
+                    Some(c) if c.as_slice() == table.columns() => {}
+                    Some(_) => {
+                        return Err(Error::Format {
+                            path: path.to_path_buf(),
+                            message: "internal: appended a table with other columns".into(),
+                        })
+                    }
+                }
+                write_csv_rows(out, path, table)
+            }
+            AppenderKind::Parquet { out, writer } => {
+                if writer.is_none() {
+                    check_columns(path, table)?;
+                    let file = out.take().ok_or_else(|| Error::Format {
+                        path: path.to_path_buf(),
+                        message: "internal: no file".into(),
+                    })?;
+                    *writer = Some(Box::new(ParquetAppender::new(
+                        std::io::BufWriter::with_capacity(1 << 20, file),
+                        path,
+                        table,
+                    )?));
+                }
+                match writer.as_mut() {
+                    Some(w) => w.append(table),
+                    None => Ok(()),
+                }
+            }
+        }
+    }
+
+    /// Flushes and closes the file; an error if no table was appended.
+    pub fn finish(self) -> Result<()> {
+        let path = self.path;
+        match self.kind {
+            AppenderKind::Csv { mut out, columns } => {
+                if columns.is_none() {
+                    return Err(Error::Format {
+                        path,
+                        message: "internal: nothing was written".into(),
+                    });
+                }
+                use std::io::Write;
+                out.flush().map_err(|e| Error::io(&path, e))
+            }
+            AppenderKind::Parquet { writer, .. } => match writer {
+                Some(w) => w.finish(),
+                None => Err(Error::Format {
+                    path,
+                    message: "internal: nothing was written".into(),
+                }),
+            },
+        }
     }
 }
 

@@ -1,0 +1,71 @@
+//! Statistics folded over chunks of the registry ([`StatsBuilder`]) equal the statistics of
+//! the whole registry, to the bit, whatever the chunk sizes: what `bianca classify
+//! --chunk-units` relies on.
+
+use bianca_engine::classify::{build_index, classify, ClassifyOptions};
+use bianca_engine::join::index::GridOptions;
+use bianca_engine::rules;
+use bianca_engine::stats::{compute_with, StatsBuilder};
+use bianca_engine::synth::{generate, SynthOptions};
+use bianca_engine::units::Units;
+
+/// Units `range` of `u`, as a registry of their own (comuni interned in a new order).
+fn slice(u: &Units, range: std::ops::Range<usize>) -> Units {
+    let mut out = Units::new();
+    for i in range.rev() {
+        out.push(
+            u.ids.get(i),
+            u.lon[i],
+            u.lat[i],
+            u.units[i],
+            u.comune_code(i),
+            u.address.as_ref().map(|a| a.get(i)),
+        );
+    }
+    out
+}
+
+#[test]
+fn statistics_folded_over_chunks_equal_those_of_the_whole_registry() {
+    let s = generate(&SynthOptions {
+        units: 5000,
+        seed: 3,
+    })
+    .expect("synth");
+    let mut cov = s.coverage;
+    // speeds with fractions, so that a float sum would depend on the order of additions
+    for (k, o) in cov.offers.offers.iter_mut().enumerate() {
+        o.down_mbps += 0.1 + (k % 7) as f32 * 0.37;
+    }
+    let rule_sets = vec![
+        rules::load("eu2013-nga").unwrap(),
+        rules::load("eu2023-gigabit").unwrap(),
+    ];
+    let index = build_index(&cov, GridOptions::default());
+    let opts = ClassifyOptions {
+        reference_year: 2025,
+        grid: GridOptions::default(),
+    };
+    let whole = &s.units;
+    let cls = classify(whole, &cov, &index, &rule_sets, &opts, &|_| {});
+    let expected = compute_with(whole, &cls, &|_| None, true);
+    for size in [97usize, 333, 1024, 4999, 5000] {
+        let mut b = StatsBuilder::new(true);
+        let mut start = 0;
+        while start < whole.len() {
+            let end = (start + size).min(whole.len());
+            let part = slice(whole, start..end);
+            let c = classify(&part, &cov, &index, &rule_sets, &opts, &|_| {});
+            b.add(&part, &c).unwrap();
+            start = end;
+        }
+        let got = b.finish(&|_| None);
+        assert_eq!(got.rules, expected.rules);
+        assert_eq!(got.rows.len(), expected.rows.len(), "chunks of {size}");
+        for (g, e) in got.rows.iter().zip(&expected.rows) {
+            assert_eq!(g, e, "chunks of {size}");
+            assert_eq!(g.sum_best_down.to_bits(), e.sum_best_down.to_bits());
+        }
+    }
+    assert!(expected.rows.last().unwrap().sum_best_down.fract() != 0.0);
+}
