@@ -139,25 +139,22 @@ pub fn classify(
     let raster_unknown = AtomicU64::new(0);
     let sampler = Sampler::new(&coverage.rasters);
     let nr = prepared.len();
-    // results written straight into registry order: `order` is a permutation, so every
-    // index is written by exactly one chunk (no second, sorted copy to gather back)
-    let mut reach = vec![Reach::default(); n];
-    let mut mobile_ops = vec![MobileOps::default(); n];
-    let mut decisions: Vec<Vec<Decision>> = (0..nr).map(|_| vec![Decision::default(); n]).collect();
-    {
-        let reach_out = Scatter::new(&mut reach);
-        let ops_out = Scatter::new(&mut mobile_ops);
-        let dec_out: Vec<Scatter<Decision>> =
-            decisions.iter_mut().map(|d| Scatter::new(d)).collect();
-        order.par_chunks(CHUNK).for_each(|idx| {
+    // results in visiting order, then gathered back to registry order
+    let mut reach_sorted = vec![Reach::default(); n];
+    let mut ops_sorted = vec![MobileOps::default(); n];
+    let mut dec_sorted = vec![Decision::default(); n * nr];
+    reach_sorted
+        .par_chunks_mut(CHUNK)
+        .zip(ops_sorted.par_chunks_mut(CHUNK))
+        .zip(dec_sorted.par_chunks_mut(CHUNK * nr.max(1)))
+        .zip(order.par_chunks(CHUNK))
+        .for_each(|(((reach, ops), decs), idx)| {
             let mut hits: Vec<u32> = Vec::with_capacity(64);
             let mut scratch: Vec<u32> = Vec::with_capacity(16);
-            // the offers and results of the last unit whose results were computed (the
-            // unit before this one), when it had no raster sample
+            // the offers of the last unit whose results were computed (the unit before
+            // this one), when it had no raster sample
             let mut memo: Vec<u32> = Vec::with_capacity(64);
             let mut memo_valid = false;
-            let mut last = (Reach::default(), MobileOps::default());
-            let mut last_decs: Vec<Decision> = vec![Decision::default(); nr];
             let (mut p, mut dp, mut out, mut unknown) = (0u64, 0u64, 0u64, 0u64);
             // the chunk's raster values, raster-major
             let mut values: Vec<f32> = Vec::new();
@@ -186,25 +183,19 @@ pub fn classify(
                 }
                 // neighbours in the visiting order mostly lie under the same footprints:
                 // the same offers (and no raster) give the same results, so copy them
-                if !(samples.is_empty() && memo_valid && hits == memo) {
-                    last = reach_of(&hits, &samples, coverage, &mobile_bit, &mut scratch);
-                    for (d, pr) in last_decs.iter_mut().zip(&prepared) {
-                        *d = pr.decide_with(&hits, &samples, offers, &mut scratch);
-                    }
-                    memo_valid = samples.is_empty();
-                    if memo_valid {
-                        memo.clear();
-                        memo.extend_from_slice(&hits);
-                    }
+                if k > 0 && samples.is_empty() && memo_valid && hits == memo {
+                    (reach[k], ops[k]) = (reach[k - 1], ops[k - 1]);
+                    decs.copy_within((k - 1) * nr..k * nr, k * nr);
+                    continue;
                 }
-                // SAFETY: `i` comes from `order`, a permutation of 0..n: no other chunk
-                // writes index `i`, and the vectors outlive the parallel loop
-                unsafe {
-                    reach_out.write(i, last.0);
-                    ops_out.write(i, last.1);
-                    for (d, &v) in dec_out.iter().zip(&last_decs) {
-                        d.write(i, v);
-                    }
+                (reach[k], ops[k]) = reach_of(&hits, &samples, coverage, &mobile_bit, &mut scratch);
+                for (r, pr) in prepared.iter().enumerate() {
+                    decs[k * nr + r] = pr.decide_with(&hits, &samples, offers, &mut scratch);
+                }
+                memo_valid = samples.is_empty();
+                if memo_valid {
+                    memo.clear();
+                    memo.extend_from_slice(&hits);
                 }
             }
             pairs.fetch_add(p, Ordering::Relaxed);
@@ -213,17 +204,30 @@ pub fn classify(
             outside.fetch_add(out, Ordering::Relaxed);
             progress(idx.len() as u64);
         });
-    }
+
     tracing::debug!(target: "bianca::timing", phase = "probe and rules", secs = t.elapsed().as_secs_f64());
+    let t = std::time::Instant::now();
+    let mut inv = vec![0u32; n];
+    for (k, &i) in order.iter().enumerate() {
+        inv[i as usize] = k as u32;
+    }
+    let reach: Vec<Reach> = inv.par_iter().map(|&k| reach_sorted[k as usize]).collect();
+    drop(reach_sorted);
+    let mobile_ops: Vec<MobileOps> = inv.par_iter().map(|&k| ops_sorted[k as usize]).collect();
+    drop(ops_sorted);
     let rules_out = rules
         .iter()
-        .zip(decisions)
-        .map(|(rule, decisions)| RuleResults {
+        .enumerate()
+        .map(|(r, rule)| RuleResults {
             name: rule.name.clone(),
             class_names: rule.class_names().iter().map(|s| s.to_string()).collect(),
-            decisions,
+            decisions: inv
+                .par_iter()
+                .map(|&k| dec_sorted[k as usize * nr + r])
+                .collect(),
         })
         .collect();
+    tracing::debug!(target: "bianca::timing", phase = "gather", secs = t.elapsed().as_secs_f64());
     Classification {
         rules: rules_out,
         reach,
@@ -234,38 +238,6 @@ pub fn classify(
         raster_unknown: raster_unknown.into_inner(),
         mobile_operators,
         mobile_ops,
-    }
-}
-
-/// A vector written from many threads at distinct indices (see its one use in
-/// [`classify`]: indices from a permutation, so no index is written twice).
-struct Scatter<'a, T> {
-    ptr: *mut T,
-    len: usize,
-    _borrow: std::marker::PhantomData<&'a mut [T]>,
-}
-
-// SAFETY: writes go to distinct indices (the caller's contract on `write`), and `T` is
-// plain data sent between threads
-unsafe impl<T: Send> Sync for Scatter<'_, T> {}
-
-impl<'a, T: Copy> Scatter<'a, T> {
-    fn new(v: &'a mut [T]) -> Self {
-        Scatter {
-            ptr: v.as_mut_ptr(),
-            len: v.len(),
-            _borrow: std::marker::PhantomData,
-        }
-    }
-
-    /// Writes `v` at `i` (bounds-checked).
-    ///
-    /// # Safety
-    /// No other thread reads or writes index `i` while the scatter is in use.
-    unsafe fn write(&self, i: usize, v: T) {
-        assert!(i < self.len);
-        // SAFETY: in bounds (checked above); exclusive per the contract
-        unsafe { self.ptr.add(i).write(v) }
     }
 }
 
