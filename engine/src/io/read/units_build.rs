@@ -271,6 +271,12 @@ impl UnitsBuilder {
         self.rejects.extend(c.rejects);
     }
 
+    /// The units, the row number of each, and the rejects, with no duplicate check (for
+    /// [`super::batches`], which checks ids across batches).
+    pub(crate) fn finish_raw(self) -> RawUnits {
+        (self.units, self.rows, self.rejects)
+    }
+
     /// Checks ids are unique and returns the registry with the rejects sorted by row.
     ///
     /// A repeated id is an error naming both rows; in skip mode the later rows are rejected
@@ -307,14 +313,6 @@ impl UnitsBuilder {
 
 /// Units, the row number of each, and the rejects, before the duplicate-id check.
 pub(crate) type RawUnits = (Units, Vec<u64>, Vec<Reject>);
-
-impl UnitsBuilder {
-    /// The units, the row number of each, and the rejects, with no duplicate check (for
-    /// [`super::batches`], which checks ids across batches).
-    pub(crate) fn finish_raw(self) -> RawUnits {
-        (self.units, self.rows, self.rejects)
-    }
-}
 
 pub(crate) fn retain_units(u: &Units, keep: &[bool], has_address: bool) -> Units {
     let mut out = Units {
