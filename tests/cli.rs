@@ -504,9 +504,11 @@ fn a_failing_output_leaves_no_other_output_behind() {
         &["--stats", s(&t.path().join("s.fgb"))],
     ));
     assert!(e.contains("s.fgb"), "{e}");
-    // the peers table without its rule sets fails after classifying: o.csv must not appear
+    // the peers table without its rule sets is refused before any work: the registry is
+    // not even opened (a missing one is not what the error is about), and o.csv must not
+    // appear
     let e = fail(&classify_args(
-        &demo().join("units.csv"),
+        &t.path().join("no-such-units.csv"),
         &demo().join("coverage.fgb"),
         &out,
         &[
@@ -517,6 +519,7 @@ fn a_failing_output_leaves_no_other_output_behind() {
         ],
     ));
     assert!(e.contains("eu2023-gigabit"), "{e}");
+    assert!(!e.contains("no-such-units"), "{e}");
     let left: Vec<_> = std::fs::read_dir(t.path()).unwrap().collect();
     assert!(left.is_empty(), "outputs or temporaries left: {left:?}");
 }

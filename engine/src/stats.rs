@@ -530,11 +530,13 @@ pub struct PeersTable {
 }
 
 impl PeersTable {
-    pub fn new(stats: &Stats) -> Result<PeersTable, String> {
+    /// The positions of `eu2013-nga` and `eu2023-gigabit` (classes white / grey / black)
+    /// among `rules` (name, class names), the two rule sets the table is made of; an error
+    /// naming the one missing. Checked before a run, so that it does not fail at the end.
+    pub fn rule_positions(rules: &[(String, Vec<String>)]) -> Result<(usize, usize), String> {
         let wgb = ["white", "grey", "black"].map(String::from);
         let find = |name: &str| {
-            stats
-                .rules
+            rules
                 .iter()
                 .position(|r| r.0 == name && r.1 == wgb)
                 .ok_or_else(|| {
@@ -544,8 +546,11 @@ impl PeersTable {
                     )
                 })
         };
-        let n = find("eu2013-nga")?;
-        let g = find("eu2023-gigabit")?;
+        Ok((find("eu2013-nga")?, find("eu2023-gigabit")?))
+    }
+
+    pub fn new(stats: &Stats) -> Result<PeersTable, String> {
+        let (n, g) = Self::rule_positions(&stats.rules)?;
         let mut rows = Vec::new();
         let mut codes = Vec::new();
         for r in stats.rows.iter().filter(|r| r.level == Some(Level::Comune)) {

@@ -175,6 +175,16 @@ pub fn run(a: &ClassifyArgs, database_url: Option<&str>) -> Result<()> {
     if a.stats_format == StatsFormat::Peers && a.stats.is_none() {
         bail!("--stats-format peers needs --stats FILE");
     }
+    if a.stats_format == StatsFormat::Peers {
+        let named: Vec<(String, Vec<String>)> = rule_sets
+            .iter()
+            .map(|r| {
+                let classes = r.class_names().iter().map(|c| c.to_string()).collect();
+                (r.name.clone(), classes)
+            })
+            .collect();
+        PeersTable::rule_positions(&named).map_err(anyhow::Error::msg)?;
+    }
 
     let grid = GridOptions::default();
     if a.snapshot.is_none() {
