@@ -309,31 +309,35 @@ impl Grid {
 
     /// The cells of polygon `p`.
     ///
-    /// Inside / outside is settled by scanlines instead of one point-in-polygon test per
-    /// run of cells or per region of a sub-grid: every sub-row of the polygon's cells has
-    /// one horizontal line through its middle, the x of every crossing of an edge with it
-    /// is computed once and sorted, and a point of a line is inside when an odd number of
-    /// crossings lie left of it (even-odd, the rule of [`super::refine::covers_with`]; the
-    /// crossing rule is the same half-open one). Only (sub-)cells that no edge comes near
-    /// are decided this way, so a point tested is at least half a sub-cell from every edge
-    /// and rounding of the crossings cannot change its side.
+    /// The edges are rasterised once, conservatively, at sub-cell resolution over the
+    /// polygon's box: a sub-cell is *boundary* when an edge comes within the margin of it,
+    /// and a cell is a boundary cell when any of its sub-cells is. Inside / outside of the
+    /// other (sub-)cells is read off scanlines: every sub-row of the box has one horizontal
+    /// line through its middle, the x of every crossing of an edge with it is computed once
+    /// and sorted, and a point of a line is inside when an odd number of crossings lie left
+    /// of it (even-odd, the rule of [`super::refine::covers_with`]; the crossing rule is the
+    /// same half-open one). Only (sub-)cells that no edge comes near are decided this way,
+    /// so a point tested is at least half a sub-cell from every edge and rounding of the
+    /// crossings cannot change its side.
     fn cells_of(&self, p: usize, b: [f64; 4], edges: &[Edge]) -> Cells {
         let (cx0, cx1) = self.span(b[0], b[2], self.x0, self.nx);
         let (cy0, cy1) = self.span(b[1], b[3], self.y0, self.ny);
         let w = cx1 - cx0 + 1;
         let h = cy1 - cy0 + 1;
-        // which edges pass each cell of the polygon's box: (local cell, edge)
-        let mut crossing: Vec<(u32, u32)> = Vec::new();
-        for (k, e) in edges.iter().enumerate() {
-            self.mark_edge(e, cx0, cy0, cx1, cy1, |col, row| {
-                crossing.push(((row * w + col) as u32, k as u32));
+        // boundary sub-cells: one byte per (sub-row, cell column), bit = sub-column
+        let sub = Grid {
+            x0: self.x0 + cx0 as f64 * self.cs,
+            y0: self.y0 + cy0 as f64 * self.cs,
+            cs: self.cs / SUB as f64,
+            inv_cs: self.inv_cs * SUB as f64,
+            nx: w * SUB,
+            ny: h * SUB,
+        };
+        let mut marks = vec![0u8; h * SUB * w];
+        for e in edges {
+            sub.mark_edge(e, |row, c0, c1| {
+                set_bits(&mut marks[row * w..(row + 1) * w], c0, c1)
             });
-        }
-        crossing.sort_unstable();
-        crossing.dedup();
-        let mut boundary = vec![false; w * h];
-        for &(c, _) in &crossing {
-            boundary[c as usize] = true;
         }
         let lines = Scanlines::new(self, cy0, h, edges);
         let mut out = Cells {
@@ -341,8 +345,6 @@ impl Grid {
             subgrids: Vec::new(),
         };
         let tag = (p as u32) << 1;
-        let mut next_crossing = 0;
-        let mut cell_edges: Vec<Edge> = Vec::new();
         let sub_cs = self.cs / SUB as f64;
         for row in 0..h {
             // per sub-row of this cell row: crossings left of the current x
@@ -351,19 +353,13 @@ impl Grid {
                 *c = lines.start[row * SUB + s];
             }
             for col in 0..w {
-                let local = row * w + col;
                 let cell = ((cy0 + row) * self.nx + cx0 + col) as u32;
-                let (gx, gy) = (cx0 + col, cy0 + row);
-                let cell_x0 = self.x0 + gx as f64 * self.cs;
-                if boundary[local] {
-                    cell_edges.clear();
-                    while next_crossing < crossing.len()
-                        && crossing[next_crossing].0 as usize == local
-                    {
-                        cell_edges.push(edges[crossing[next_crossing].1 as usize]);
-                        next_crossing += 1;
-                    }
-                    let boundary_bits = self.subgrid_boundary(gx, gy, &cell_edges);
+                let cell_x0 = self.x0 + (cx0 + col) as f64 * self.cs;
+                let mut boundary = 0u64;
+                for s in 0..SUB {
+                    boundary |= u64::from(marks[(row * SUB + s) * w + col]) << (s * SUB);
+                }
+                if boundary != 0 {
                     let mut inside = 0u64;
                     for (s, c) in cursor.iter_mut().enumerate() {
                         let line = row * SUB + s;
@@ -376,8 +372,8 @@ impl Grid {
                     }
                     let sub = out.subgrids.len() as u32;
                     out.subgrids.push(SubGrid {
-                        inside: inside & !boundary_bits,
-                        boundary: boundary_bits,
+                        inside: inside & !boundary,
+                        boundary,
                     });
                     out.entries.push((cell, Entry { tag, sub }));
                     continue;
@@ -398,40 +394,11 @@ impl Grid {
         out
     }
 
-    /// The boundary bits of the 8 x 8 sub-grid of cell (gx, gy), whose edges near the cell
-    /// are `cell_edges`.
-    fn subgrid_boundary(&self, gx: usize, gy: usize, cell_edges: &[Edge]) -> u64 {
-        let sub = Grid {
-            x0: self.x0 + gx as f64 * self.cs,
-            y0: self.y0 + gy as f64 * self.cs,
-            cs: self.cs / SUB as f64,
-            inv_cs: self.inv_cs * SUB as f64,
-            nx: SUB,
-            ny: SUB,
-        };
-        let mut boundary = 0u64;
-        for e in cell_edges {
-            sub.mark_edge(e, 0, 0, SUB - 1, SUB - 1, |col, row| {
-                boundary |= 1 << (row * SUB + col);
-            });
-        }
-        boundary
-    }
-
-    /// Calls `mark(col, row)` for every cell within [cx0, cx1] x [cy0, cy1] that the edge
-    /// passes within the margin of.
-    fn mark_edge(
-        &self,
-        e: &Edge,
-        cx0: usize,
-        cy0: usize,
-        cx1: usize,
-        cy1: usize,
-        mut mark: impl FnMut(usize, usize),
-    ) {
+    /// Calls `mark(row, c0, c1)` for the cells `c0..=c1` of every row of the grid that the
+    /// edge passes within the margin of.
+    fn mark_edge(&self, e: &Edge, mut mark: impl FnMut(usize, usize, usize)) {
         let (ylo, yhi) = (e.y1.min(e.y2), e.y1.max(e.y2));
         let (ry0, ry1) = self.span(ylo, yhi, self.y0, self.ny);
-        let (ry0, ry1) = (ry0.max(cy0), ry1.min(cy1));
         let margin = self.cs * MARGIN;
         for r in ry0..=ry1 {
             // the part of the edge inside this row's band (widened by the margin)
@@ -447,10 +414,22 @@ impl Grid {
                 (xa.min(xb), xa.max(xb))
             };
             let (c0, c1) = self.span(xa, xb, self.x0, self.nx);
-            for c in c0.max(cx0)..=c1.min(cx1) {
-                mark(c - cx0, r - cy0);
-            }
+            mark(r, c0, c1);
         }
+    }
+}
+
+/// Sets bits `c0..=c1` of a row of bytes (bit `c % 8` of byte `c / 8`).
+fn set_bits(row: &mut [u8], c0: usize, c1: usize) {
+    let (b0, b1) = (c0 / 8, c1 / 8);
+    let head = (0xffu16 << (c0 % 8)) as u8;
+    let tail = (0xffu16 >> (7 - c1 % 8)) as u8;
+    if b0 == b1 {
+        row[b0] |= head & tail;
+    } else {
+        row[b0] |= head;
+        row[b0 + 1..b1].fill(0xff);
+        row[b1] |= tail;
     }
 }
 
