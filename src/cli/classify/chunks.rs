@@ -259,15 +259,7 @@ pub(super) fn run_chunked(a: &ClassifyArgs, c: &Chunked) -> Result<()> {
             .with_context(|| format!("writing {}", p.display()))?;
     }
     let st = sb.finish(&|code| area_info.get(code).cloned());
-    if let Some(path) = &a.stats {
-        match a.stats_format {
-            StatsFormat::Full => staged.write(path, &st)?,
-            StatsFormat::Peers => {
-                let t = PeersTable::new(&st).map_err(anyhow::Error::msg)?;
-                staged.write(path, &t)?
-            }
-        }
-    }
+    write_stats(a, &mut staged, &st)?;
     rejects.extend(coverage_rejects);
     if let Some(p) = c.rejects_path {
         staged.write(p, &RejectTable::new(&rejects))?;

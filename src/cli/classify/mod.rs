@@ -256,15 +256,7 @@ pub fn run(a: &ClassifyArgs, database_url: Option<&str>) -> Result<()> {
         a.mobile_stats,
     );
     tracing::debug!(target: "bianca::timing", phase = "stats", secs = (t0.elapsed() - t_classify).as_secs_f64());
-    if let Some(path) = &a.stats {
-        match a.stats_format {
-            StatsFormat::Full => staged.write(path, &st)?,
-            StatsFormat::Peers => {
-                let t = PeersTable::new(&st).map_err(anyhow::Error::msg)?;
-                staged.write(path, &t)?
-            }
-        }
-    }
+    write_stats(a, &mut staged, &st)?;
     // in skip mode the rejects file is always written, so that an old one never outlives
     // the run it came from
     if let Some(p) = &rejects_path {
@@ -421,6 +413,20 @@ fn read_files(a: &ClassifyArgs, on_error: OnError, grid: GridOptions) -> Result<
         unplaced,
         by_address,
     })
+}
+
+/// Stages `--stats FILE`, if asked for, in the format asked for.
+fn write_stats(a: &ClassifyArgs, staged: &mut Staged, st: &stats::Stats) -> Result<()> {
+    if let Some(path) = &a.stats {
+        match a.stats_format {
+            StatsFormat::Full => staged.write(path, st)?,
+            StatsFormat::Peers => {
+                let t = PeersTable::new(st).map_err(anyhow::Error::msg)?;
+                staged.write(path, &t)?
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Reads the chosen datasets from the store (see `--datasets`) and builds the join index.

@@ -49,76 +49,13 @@ struct Layout {
 
 /// Reads a CSV registry (see the module documentation for the dialect).
 pub fn read_csv_units(path: &Path, opts: &ReadOptions) -> Result<(Units, Vec<Reject>)> {
-    let mut file = File::open(path).map_err(|e| Error::io(path, e))?;
-    let mut buf: Vec<u8> = Vec::with_capacity(BLOCK);
-    let mut eof = fill(&mut file, &mut buf, BLOCK, path)?;
-    // Header: the first line (the block is grown until it holds one).
-    let header_end = loop {
-        if let Some(i) = memchr::memchr(b'\n', &buf) {
-            break i;
-        }
-        if eof {
-            break buf.len();
-        }
-        let cap = buf.len() + BLOCK;
-        eof = fill(&mut file, &mut buf, cap, path)?;
-    };
-    let header_line = strip_bom(&buf[..header_end]);
-    if header_line.iter().all(u8::is_ascii_whitespace) {
-        return Err(Error::Empty(path.to_path_buf()));
-    }
-    let header = parse_header(header_line, path)?;
-    let (layout, reprojector, coord_names) = layout(&header, path, opts)?;
-    buf.drain(..(header_end + 1).min(buf.len()));
-
-    let mut builder = UnitsBuilder::new(layout.address.is_some());
-    let mut next_line: u64 = 2;
-    loop {
-        // Complete lines only, unless this is the end of the file.
-        let cut = if eof {
-            buf.len()
-        } else {
-            match memchr::memrchr(b'\n', &buf) {
-                Some(i) => i + 1,
-                None => 0,
-            }
-        };
-        if cut > 0 {
-            let pieces = split_pieces(&buf[..cut]);
-            let counts: Vec<u64> = pieces
-                .par_iter()
-                .map(|p| memchr::memchr_iter(b'\n', p).count() as u64)
-                .collect();
-            let mut firsts = Vec::with_capacity(pieces.len());
-            for c in &counts {
-                firsts.push(next_line);
-                next_line += c;
-            }
-            let chunks: Vec<Result<UnitChunk>> = pieces
-                .par_iter()
-                .zip(firsts.par_iter())
-                .map(|(piece, &first)| {
-                    let mut c = parse_piece(piece, first, &layout, path, opts.on_error);
-                    finish_chunk(&mut c, &reprojector, &coord_names, path, opts.on_error)?;
-                    Ok(c)
-                })
-                .collect();
-            for c in chunks {
-                builder.append(c?);
-            }
-            buf.drain(..cut);
-        }
-        if eof {
-            break;
-        }
-        let cap = buf.len() + BLOCK;
-        eof = fill(&mut file, &mut buf, cap, path)?;
-    }
+    let mut reader = CsvBatchReader::open(path, opts)?;
+    let (builder, _) = reader.read_lines(usize::MAX)?;
     builder.finish(path, opts.on_error)
 }
 
-/// A CSV registry read a given number of lines at a time, for [`super::batches`]: the same
-/// parsing as [`read_csv_units`], without the duplicate-id check (done across batches).
+/// A CSV registry read a given number of lines at a time: [`read_csv_units`] reads all of
+/// them at once and checks ids; [`super::batches`] reads batches and checks ids across them.
 pub(crate) struct CsvBatchReader {
     file: File,
     buf: Vec<u8>,
@@ -173,6 +110,13 @@ impl CsvBatchReader {
     /// The next `n` lines (at least one): their units (unchecked ids), the row of each, and
     /// the rejects. `None` at the end of the file.
     pub(crate) fn next_raw(&mut self, n: usize) -> Result<Option<RawUnits>> {
+        let (builder, any) = self.read_lines(n)?;
+        Ok(any.then(|| builder.finish_raw()))
+    }
+
+    /// The next `n` lines (at least one; `usize::MAX` for the rest of the file), parsed in
+    /// parallel pieces, and whether there were any.
+    fn read_lines(&mut self, n: usize) -> Result<(UnitsBuilder, bool)> {
         let n = n.max(1);
         let path = self.path.clone();
         let path = path.as_path();
@@ -185,10 +129,15 @@ impl CsvBatchReader {
             } else {
                 memchr::memrchr(b'\n', &self.buf).map_or(0, |i| i + 1)
             };
-            // no more than the lines this batch still wants
-            let cut = memchr::memchr_iter(b'\n', &self.buf[..complete])
-                .nth(n - lines - 1)
-                .map_or(complete, |i| i + 1);
+            // no more than the lines this batch still wants (more than there are bytes:
+            // all of them, no need to count)
+            let cut = if n - lines > complete {
+                complete
+            } else {
+                memchr::memchr_iter(b'\n', &self.buf[..complete])
+                    .nth(n - lines - 1)
+                    .map_or(complete, |i| i + 1)
+            };
             if cut > 0 {
                 any = true;
                 let block = &self.buf[..cut];
@@ -229,7 +178,7 @@ impl CsvBatchReader {
             let cap = self.buf.len() + BLOCK;
             self.eof = fill(&mut self.file, &mut self.buf, cap, path)?;
         }
-        Ok(any.then(|| builder.finish_raw()))
+        Ok((builder, any))
     }
 }
 
