@@ -2,11 +2,13 @@
 //! join index, declarations by unit id, raster pixels sampled at the unit), then every rule
 //! set's decision.
 //!
-//! Units are visited in a spatially coherent order ([`crate::join::probe::spatial_order`]),
-//! in parallel chunks; results are columnar and come back in the registry's order.
+//! Units are visited cell by cell of the join index ([`crate::join::probe::cell_order`]), in
+//! parallel chunks. The units of one cell are tested against the cell's candidates only,
+//! and units of a cell covered by the same footprints share one evaluation of the rules.
+//! Results are columnar and come back in the registry's order.
 
-use crate::join::index::{GridIndex, GridOptions};
-use crate::join::probe::spatial_order;
+use crate::join::index::{CellCandidates, GridIndex, GridOptions};
+use crate::join::probe::{cell_order, OUTSIDE};
 use crate::mobile::{sample, Sampler};
 use crate::model::{Coverage, TechMask, Technology};
 use crate::rules::{Decision, PreparedRules, RasterSample, RuleSet};
@@ -17,6 +19,9 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 /// Units per parallel task.
 const CHUNK: usize = 4096;
+
+/// Distinct covering masks remembered per cell (more are evaluated without sharing).
+const CELL_CACHE: usize = 64;
 
 #[derive(Debug, Clone, Copy)]
 pub struct ClassifyOptions {
@@ -130,7 +135,8 @@ pub fn classify(
 
     let n = units.len();
     let t = std::time::Instant::now();
-    let order = spatial_order(&units.lon, &units.lat);
+    let placed = cell_order(index, &units.lon, &units.lat);
+    let order = &placed.order;
     tracing::debug!(target: "bianca::timing", phase = "spatial order", secs = t.elapsed().as_secs_f64());
     let t = std::time::Instant::now();
     let pairs = AtomicU64::new(0);
@@ -151,19 +157,25 @@ pub fn classify(
         .for_each(|(((reach, ops), decs), idx)| {
             let mut hits: Vec<u32> = Vec::with_capacity(64);
             let mut scratch: Vec<u32> = Vec::with_capacity(16);
-            // the offers of the last unit whose results were computed (the unit before
-            // this one), when it had no raster sample
+            // the offers of the last unit whose results were computed from its own offers
+            // alone (no raster sample), and its place in the chunk
             let mut memo: Vec<u32> = Vec::with_capacity(64);
-            let mut memo_valid = false;
+            let mut memo_at: Option<usize> = None;
+            // the current cell's candidates, and its covering masks already evaluated
+            let mut cand = CellCandidates::default();
+            let (mut cur, mut masked) = (OUTSIDE, false);
+            let mut cache: Vec<(u64, usize)> = Vec::with_capacity(CELL_CACHE);
             let (mut p, mut dp, mut out, mut unknown) = (0u64, 0u64, 0u64, 0u64);
             // the chunk's raster values, raster-major
             let mut values: Vec<f32> = Vec::new();
             let mut samples: Vec<RasterSample> = Vec::with_capacity(sampler.len());
-            // the chunk's coordinates gathered first: the registry is in file order, so
-            // these reads miss the cache, and in a loop of their own they overlap instead
-            // of stalling every probe
+            // the chunk's coordinates and places gathered first: the registry is in file
+            // order, so these reads miss the cache, and in a loop of their own they overlap
+            // instead of stalling every probe
             let lon: Vec<f64> = idx.iter().map(|&i| units.lon[i as usize]).collect();
             let lat: Vec<f64> = idx.iter().map(|&i| units.lat[i as usize]).collect();
+            let cell: Vec<u32> = idx.iter().map(|&i| placed.cell[i as usize]).collect();
+            let sub: Vec<u8> = idx.iter().map(|&i| placed.sub[i as usize]).collect();
             if !sampler.is_empty() {
                 sampler.sample(&lon, &lat, &mut values, &mut sample::Scratch::default());
             }
@@ -171,31 +183,68 @@ pub fn classify(
                 let i = i as usize;
                 sample::fill_samples(&coverage.rasters, &values, idx.len(), k, &mut samples);
                 unknown += u64::from(samples.iter().any(|s| s.value.is_nan()));
-                hits.clear();
-                let inside = index.probe(lon[k], lat[k], |fp| hits.push(fp_offer[fp as usize]));
-                out += u64::from(inside.is_none());
-                p += hits.len() as u64;
-                if !declared.is_empty() {
-                    if let Some(list) = declared.get(units.ids.get(i)) {
-                        hits.extend_from_slice(list);
-                        dp += list.len() as u64;
-                    }
+                if k == 0 || cell[k] != cur {
+                    cur = cell[k];
+                    cache.clear();
+                    masked = cur != OUTSIDE && index.candidates(cur, &mut cand);
                 }
-                // neighbours in the visiting order mostly lie under the same footprints:
-                // the same offers (and no raster) give the same results, so copy them
-                if k > 0 && samples.is_empty() && memo_valid && hits == memo {
-                    (reach[k], ops[k]) = (reach[k - 1], ops[k - 1]);
-                    decs.copy_within((k - 1) * nr..k * nr, k * nr);
+                let declared_here = match declared.is_empty() {
+                    true => None,
+                    false => declared.get(units.ids.get(i)),
+                };
+                // results that depend on the footprints alone can be shared
+                let shared = samples.is_empty() && declared_here.is_none();
+                hits.clear();
+                let mask = if cur == OUTSIDE {
+                    out += 1;
+                    None
+                } else if masked {
+                    let m = index.covering_mask(&cand, sub[k], lon[k], lat[k]);
+                    p += u64::from(m.count_ones());
+                    if shared {
+                        if let Some(&(_, src)) = cache.iter().find(|c| c.0 == m) {
+                            copy_results(reach, ops, decs, nr, src, k);
+                            continue;
+                        }
+                    }
+                    let mut bits = m;
+                    while bits != 0 {
+                        let j = bits.trailing_zeros();
+                        hits.push(fp_offer[cand.polygon(j) as usize]);
+                        bits &= bits - 1;
+                    }
+                    Some(m)
+                } else {
+                    p += u64::from(index.probe_in(cur, sub[k], lon[k], lat[k], |fp| {
+                        hits.push(fp_offer[fp as usize])
+                    }));
+                    None
+                };
+                if let Some(list) = declared_here {
+                    hits.extend_from_slice(list);
+                    dp += list.len() as u64;
+                }
+                let remember = |cache: &mut Vec<(u64, usize)>| {
+                    if let Some(m) = mask.filter(|_| shared && cache.len() < CELL_CACHE) {
+                        cache.push((m, k));
+                    }
+                };
+                // units in neighbouring cells mostly lie under the same footprints: the
+                // same offers (and no raster) give the same results, so copy them
+                if let Some(src) = memo_at.filter(|_| samples.is_empty() && hits == memo) {
+                    copy_results(reach, ops, decs, nr, src, k);
+                    remember(&mut cache);
                     continue;
                 }
                 (reach[k], ops[k]) = reach_of(&hits, &samples, coverage, &mobile_bit, &mut scratch);
                 for (r, pr) in prepared.iter().enumerate() {
                     decs[k * nr + r] = pr.decide_with(&hits, &samples, offers, &mut scratch);
                 }
-                memo_valid = samples.is_empty();
-                if memo_valid {
+                if samples.is_empty() {
                     memo.clear();
                     memo.extend_from_slice(&hits);
+                    memo_at = Some(k);
+                    remember(&mut cache);
                 }
             }
             pairs.fetch_add(p, Ordering::Relaxed);
@@ -239,6 +288,20 @@ pub fn classify(
         mobile_operators,
         mobile_ops,
     }
+}
+
+/// Copies unit `src`'s results to unit `dst` (positions in one chunk).
+#[inline]
+fn copy_results(
+    reach: &mut [Reach],
+    ops: &mut [MobileOps],
+    decs: &mut [Decision],
+    nr: usize,
+    src: usize,
+    dst: usize,
+) {
+    (reach[dst], ops[dst]) = (reach[src], ops[src]);
+    decs.copy_within(src * nr..(src + 1) * nr, dst * nr);
 }
 
 /// The operators of 4G / 5G offers, sorted, and per offer its bit in [`MobileOps`]

@@ -4,7 +4,7 @@
 //! `Intersects`) followed by an independent, literal implementation of the rules.
 
 use bianca_engine::classify::{build_index, classify, ClassifyOptions};
-use bianca_engine::join::index::GridOptions;
+use bianca_engine::join::index::{GridIndex, GridOptions, MAX_CELL_CANDIDATES};
 use bianca_engine::model::{Coverage, Status, Technology};
 use bianca_engine::rules::{self, UNKNOWN_CLASS};
 use bianca_engine::synth::{generate, SynthOptions};
@@ -84,30 +84,64 @@ fn brute_force_hits(units: &Units, cov: &Coverage) -> Vec<Vec<u32>> {
 #[test]
 fn indexed_classification_equals_brute_force_for_every_unit() {
     let (units, cov) = data();
+    let hits = brute_force_hits(&units, &cov);
+    // the default grid; a coarse one whose cells hold more footprints than a covering mask
+    // has bits (the per-unit path); a fine one with few units per cell
+    let grids = [
+        (GridOptions::default(), false),
+        (
+            GridOptions {
+                cells_per_footprint: 0.05,
+                max_cells: 64,
+                ..GridOptions::default()
+            },
+            true,
+        ),
+        (
+            GridOptions {
+                cells_per_footprint: 80.0,
+                entries_per_footprint: 1e9,
+                ..GridOptions::default()
+            },
+            false,
+        ),
+    ];
+    for (grid, crowded) in grids {
+        let index = build_index(&cov, grid);
+        assert_eq!(
+            index.max_cell_entries() > MAX_CELL_CANDIDATES,
+            crowded,
+            "{grid:?}: {} entries in the fullest cell",
+            index.max_cell_entries()
+        );
+        check(&units, &cov, &index, grid, &hits);
+    }
+}
+
+/// Checks every unit's results against the brute-force `hits`.
+fn check(units: &Units, cov: &Coverage, index: &GridIndex, grid: GridOptions, hits: &[Vec<u32>]) {
     let rule_sets = vec![
         rules::load("eu2013-nga").unwrap(),
         rules::load("it-1giga-2026").unwrap(),
     ];
-    let index = build_index(&cov, GridOptions::default());
     let got = classify(
-        &units,
-        &cov,
-        &index,
+        units,
+        cov,
+        index,
         &rule_sets,
         &ClassifyOptions {
             reference_year: 2025,
-            grid: GridOptions::default(),
+            grid,
         },
         &|_| {},
     );
-    let hits = brute_force_hits(&units, &cov);
     let offers = &cov.offers.offers;
     let pairs: usize = hits.iter().map(Vec::len).sum();
     assert!(pairs > 10_000, "the data must have many pairs, got {pairs}");
     let (mut white, mut grey, mut black, mut unknown) = (0, 0, 0, 0);
     for (i, h) in hits.iter().enumerate() {
         let ctx = format!(
-            "unit {} at ({}, {})",
+            "unit {} at ({}, {}), grid {grid:?}",
             units.ids.get(i),
             units.lon[i],
             units.lat[i]

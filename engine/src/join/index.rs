@@ -59,6 +59,36 @@ struct SubGrid {
     boundary: u64,
 }
 
+/// At most this many entries in a cell for [`GridIndex::candidates`] (one bit each).
+pub const MAX_CELL_CANDIDATES: usize = 64;
+
+/// The polygons a cell holds, prepared for testing many points of the cell (see
+/// [`GridIndex::candidates`]).
+#[derive(Debug, Clone, Default)]
+pub struct CellCandidates {
+    /// The cell's polygons in entry order: bit j of a mask stands for `polygons[j]`.
+    polygons: Vec<u32>,
+    /// The polygons that cover the whole cell.
+    inside: u64,
+    boundary: Vec<BoundaryCandidate>,
+}
+
+impl CellCandidates {
+    /// The polygon of bit `j`.
+    #[inline]
+    pub fn polygon(&self, j: u32) -> u32 {
+        self.polygons[j as usize]
+    }
+}
+
+/// A polygon whose boundary crosses the cell: its bit in masks and its sub-grid.
+#[derive(Debug, Clone, Copy)]
+struct BoundaryCandidate {
+    bit: u64,
+    polygon: u32,
+    sub: SubGrid,
+}
+
 /// The join index over a set of (multi)polygons.
 #[derive(Debug, Clone)]
 pub struct GridIndex {
@@ -225,9 +255,26 @@ impl GridIndex {
         (self.nx, self.ny, self.entries.len(), inside)
     }
 
-    /// The cell of (x, y) and the bit of its sub-cell.
+    /// The most entries (polygons) any one cell holds.
+    pub fn max_cell_entries(&self) -> usize {
+        self.cell_start
+            .windows(2)
+            .map(|w| (w[1] - w[0]) as usize)
+            .max()
+            .unwrap_or(0)
+    }
+
+    /// Grid size: (columns, rows). Cell `c` is column `c % columns`, row `c / columns`.
+    pub fn dims(&self) -> (usize, usize) {
+        (self.nx, self.ny)
+    }
+
+    /// Where (x, y) falls: its cell and the index (`row * 8 + column`) of its sub-cell;
+    /// `None` outside the grid (outside the extent of every polygon) or for a coordinate
+    /// that is not a number. A point on the line between two cells is in the upper / right
+    /// one; the index's margin makes either answer correct.
     #[inline]
-    fn locate(&self, x: f64, y: f64) -> Option<(usize, u64)> {
+    pub fn place(&self, x: f64, y: f64) -> Option<(u32, u8)> {
         let fx = (x - self.x0) * self.inv_cs;
         let fy = (y - self.y0) * self.inv_cs;
         if !(fx >= 0.0 && fy >= 0.0) {
@@ -239,7 +286,7 @@ impl GridIndex {
         }
         let sx = (((fx - cx as f64) * SUB as f64) as usize).min(SUB - 1);
         let sy = (((fy - cy as f64) * SUB as f64) as usize).min(SUB - 1);
-        Some((cy * self.nx + cx, 1u64 << (sy * SUB + sx)))
+        Some(((cy * self.nx + cx) as u32, (sy * SUB + sx) as u8))
     }
 
     /// Calls `f(polygon)` for every polygon covering (x, y) (boundary included), in index
@@ -252,8 +299,17 @@ impl GridIndex {
     /// Like [`GridIndex::for_each_covering`], but tells a point outside the grid (`None`:
     /// outside the extent of every polygon) from one inside it that no polygon covers.
     #[inline]
-    pub fn probe(&self, x: f64, y: f64, mut f: impl FnMut(u32)) -> Option<u32> {
-        let (c, bit) = self.locate(x, y)?;
+    pub fn probe(&self, x: f64, y: f64, f: impl FnMut(u32)) -> Option<u32> {
+        let (c, sub) = self.place(x, y)?;
+        Some(self.probe_in(c, sub, x, y, f))
+    }
+
+    /// [`GridIndex::probe`] for a point already placed (by [`GridIndex::place`]) in cell
+    /// `cell`, sub-cell `sub`.
+    #[inline]
+    pub fn probe_in(&self, cell: u32, sub: u8, x: f64, y: f64, mut f: impl FnMut(u32)) -> u32 {
+        let c = cell as usize;
+        let bit = 1u64 << sub;
         let mut n = 0;
         let range = self.cell_start[c] as usize..self.cell_start[c + 1] as usize;
         for e in &self.entries[range] {
@@ -268,7 +324,52 @@ impl GridIndex {
                 n += 1;
             }
         }
-        Some(n)
+        n
+    }
+
+    /// Prepares the candidates of cell `cell` for [`GridIndex::covering_mask`]; false (and
+    /// `out` unusable) when the cell has more than [`MAX_CELL_CANDIDATES`] entries, which
+    /// [`GridIndex::probe_in`] handles instead.
+    pub fn candidates(&self, cell: u32, out: &mut CellCandidates) -> bool {
+        let c = cell as usize;
+        let entries = &self.entries[self.cell_start[c] as usize..self.cell_start[c + 1] as usize];
+        out.polygons.clear();
+        out.boundary.clear();
+        out.inside = 0;
+        if entries.len() > MAX_CELL_CANDIDATES {
+            return false;
+        }
+        for (j, e) in entries.iter().enumerate() {
+            out.polygons.push(e.tag >> 1);
+            if e.tag & INSIDE != 0 {
+                out.inside |= 1 << j;
+            } else {
+                out.boundary.push(BoundaryCandidate {
+                    bit: 1 << j,
+                    polygon: e.tag >> 1,
+                    sub: self.subgrids[e.sub as usize],
+                });
+            }
+        }
+        true
+    }
+
+    /// The candidates of a cell (see [`GridIndex::candidates`]) that cover (x, y), a point
+    /// of that cell in sub-cell `sub`: bit j stands for [`CellCandidates::polygon`]`(j)`.
+    /// The same answers as [`GridIndex::probe_in`], as a mask, so that points of a cell
+    /// with the same mask can share their results.
+    #[inline]
+    pub fn covering_mask(&self, cand: &CellCandidates, sub: u8, x: f64, y: f64) -> u64 {
+        let bit = 1u64 << sub;
+        let mut m = cand.inside;
+        for b in &cand.boundary {
+            if b.sub.inside & bit != 0
+                || (b.sub.boundary & bit != 0 && self.polygons.covers(b.polygon as usize, x, y))
+            {
+                m |= b.bit;
+            }
+        }
+        m
     }
 
     /// The exact test alone, for polygon `p` (used by tests and benches).
@@ -299,7 +400,7 @@ struct Grid {
 
 impl Grid {
     /// Cell range [lo, hi] (inclusive) along one axis for the interval [a, b], widened by
-    /// [`MARGIN`] so that rounding in [`GridIndex::locate`] can never escape it.
+    /// [`MARGIN`] so that rounding in [`GridIndex::place`] can never escape it.
     fn span(&self, a: f64, b: f64, origin: f64, n: usize) -> (usize, usize) {
         // for v >= 0, `v as usize` is floor(v); below 0 both clamp to cell 0
         let lo = ((a - origin) * self.inv_cs - MARGIN).max(0.0) as usize;

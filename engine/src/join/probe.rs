@@ -1,21 +1,26 @@
-//! Probing the index with many points: a spatially coherent visiting order, so that
-//! consecutive points fall in the same or neighbouring cells and the polygons they test stay
-//! in cache.
+//! Probing the index with many points: every point placed in its cell once, and a visiting
+//! order along a Hilbert curve over the index's cells, so that the points of one cell are
+//! consecutive (they share the cell's candidates and, mostly, their answers) and
+//! neighbouring cells, whose polygons overlap, follow each other.
 
+use super::index::GridIndex;
 use rayon::prelude::*;
 
-/// Side of the coarse grid used to order points (cells per side, a power of two).
-const ORDER_BITS: u32 = 10;
+/// The cell of a point outside the index's grid.
+pub const OUTSIDE: u32 = u32::MAX;
 
-/// Position of (x, y) on a Hilbert curve over a `2^bits x 2^bits` grid.
-pub fn hilbert_d(bits: u32, mut x: u32, mut y: u32) -> u32 {
+/// Beyond this many keys the order is sorted by comparison instead of by counting.
+const MAX_COUNTING_KEYS: u64 = 1 << 22;
+
+/// Position of (x, y) on a Hilbert curve over a `2^bits x 2^bits` grid (`bits` <= 31).
+pub fn hilbert_d(bits: u32, mut x: u32, mut y: u32) -> u64 {
     let n = 1u32 << bits;
-    let mut d = 0;
+    let mut d = 0u64;
     let mut s = n >> 1;
     while s > 0 {
         let rx = u32::from(x & s > 0);
         let ry = u32::from(y & s > 0);
-        d += s * s * ((3 * rx) ^ ry);
+        d += u64::from(s) * u64::from(s) * u64::from((3 * rx) ^ ry);
         if ry == 0 {
             if rx == 1 {
                 x = s - 1 - (x & (s - 1));
@@ -28,55 +33,59 @@ pub fn hilbert_d(bits: u32, mut x: u32, mut y: u32) -> u32 {
     d
 }
 
-/// A visiting order of the points (indices into `xs`/`ys`) along a Hilbert curve over their
-/// extent, by a stable counting sort: O(n), points in one coarse cell keep input order.
-/// Non-finite coordinates sort first.
-pub fn spatial_order(xs: &[f64], ys: &[f64]) -> Vec<u32> {
+/// Points placed in an index, and the order to visit them in.
+#[derive(Debug, Clone)]
+pub struct CellOrder {
+    /// Point indices in visiting order: points outside the grid (and non-finite ones)
+    /// first, then cell by cell along a Hilbert curve over the grid; within a cell, input
+    /// order.
+    pub order: Vec<u32>,
+    /// Per point (input order), its cell, or [`OUTSIDE`].
+    pub cell: Vec<u32>,
+    /// Per point (input order), its sub-cell in the cell (see [`GridIndex::place`]).
+    pub sub: Vec<u8>,
+}
+
+/// Places every point (`xs[i]`, `ys[i]`) in `index` and orders them cell by cell (see
+/// [`CellOrder`]): O(n) by a counting sort for grids up to 2048 cells a side, by a parallel
+/// sort beyond.
+pub fn cell_order(index: &GridIndex, xs: &[f64], ys: &[f64]) -> CellOrder {
     let n = xs.len();
-    let (mut x0, mut y0, mut x1, mut y1) = (f64::MAX, f64::MAX, f64::MIN, f64::MIN);
-    for i in 0..n {
-        if xs[i].is_finite() && ys[i].is_finite() {
-            x0 = x0.min(xs[i]);
-            x1 = x1.max(xs[i]);
-            y0 = y0.min(ys[i]);
-            y1 = y1.max(ys[i]);
-        }
-    }
-    let side = (1u32 << ORDER_BITS) as f64;
-    let sx = if x1 > x0 {
-        (side - 1.0) / (x1 - x0)
-    } else {
-        0.0
-    };
-    let sy = if y1 > y0 {
-        (side - 1.0) / (y1 - y0)
-    } else {
-        0.0
-    };
-    let keys: Vec<u32> = (0..n)
+    let (nx, _) = index.dims();
+    let side = index.dims().0.max(index.dims().1).max(2);
+    let bits = usize::BITS - (side - 1).leading_zeros();
+    let (cell, sub): (Vec<u32>, Vec<u8>) = (0..n)
         .into_par_iter()
-        .map(|i| {
-            if !(xs[i].is_finite() && ys[i].is_finite()) {
-                return 0;
-            }
-            let cx = ((xs[i] - x0) * sx) as u32;
-            let cy = ((ys[i] - y0) * sy) as u32;
-            hilbert_d(ORDER_BITS, cx, cy)
+        .map(|i| index.place(xs[i], ys[i]).unwrap_or((OUTSIDE, 0)))
+        .unzip();
+    let keys: Vec<u64> = cell
+        .par_iter()
+        .map(|&c| match c {
+            OUTSIDE => 0,
+            c => 1 + hilbert_d(bits, c % nx as u32, c / nx as u32),
         })
         .collect();
-    let mut start = vec![0u32; (1usize << (2 * ORDER_BITS)) + 1];
-    for &k in &keys {
-        start[k as usize + 1] += 1;
-    }
-    for i in 1..start.len() {
-        start[i] += start[i - 1];
-    }
-    let mut order = vec![0u32; n];
-    for (i, &k) in keys.iter().enumerate() {
-        order[start[k as usize] as usize] = i as u32;
-        start[k as usize] += 1;
-    }
-    order
+    let n_keys = 1 + (1u64 << (2 * bits));
+    let order = if n_keys <= MAX_COUNTING_KEYS {
+        let mut start = vec![0u32; n_keys as usize + 1];
+        for &k in &keys {
+            start[k as usize + 1] += 1;
+        }
+        for i in 1..start.len() {
+            start[i] += start[i - 1];
+        }
+        let mut order = vec![0u32; n];
+        for (i, &k) in keys.iter().enumerate() {
+            order[start[k as usize] as usize] = i as u32;
+            start[k as usize] += 1;
+        }
+        order
+    } else {
+        let mut pairs: Vec<(u64, u32)> = keys.into_iter().zip(0..n as u32).collect();
+        pairs.par_sort_unstable();
+        pairs.into_iter().map(|(_, i)| i).collect()
+    };
+    CellOrder { order, cell, sub }
 }
 
 #[cfg(test)]
@@ -104,11 +113,49 @@ mod tests {
     }
 
     #[test]
-    fn spatial_order_is_a_permutation() {
-        let xs: Vec<f64> = (0..1000).map(|i| (i * 7919 % 1000) as f64).collect();
-        let ys: Vec<f64> = (0..1000).map(|i| (i * 104729 % 997) as f64).collect();
-        let mut o = spatial_order(&xs, &ys);
-        o.sort();
-        assert_eq!(o, (0..1000).collect::<Vec<u32>>());
+    fn cell_order_is_a_permutation_that_keeps_cells_together() {
+        use crate::join::index::{GridIndex, GridOptions};
+        use geo::{polygon, MultiPolygon};
+        let polys: Vec<MultiPolygon<f64>> = (0..20)
+            .map(|k| {
+                let (x, y) = ((k % 5) as f64 * 100.0, (k / 5) as f64 * 200.0);
+                MultiPolygon(vec![
+                    polygon![(x: x, y: y), (x: x + 90.0, y: y), (x: x, y: y + 150.0)],
+                ])
+            })
+            .collect();
+        let xs: Vec<f64> = (0..1000).map(|i| (i * 7919 % 1000) as f64 - 20.0).collect();
+        let mut ys: Vec<f64> = (0..1000).map(|i| (i * 104729 % 997) as f64).collect();
+        ys[3] = f64::NAN;
+        for opts in [
+            GridOptions::default(),
+            // a grid too large for the counting sort
+            GridOptions {
+                cells_per_footprint: 400.0,
+                max_cells: 1 << 24,
+                entries_per_footprint: 1e12,
+            },
+        ] {
+            let index = GridIndex::build(&polys, opts);
+            let co = cell_order(&index, &xs, &ys);
+            let mut o = co.order.clone();
+            o.sort();
+            assert_eq!(o, (0..1000).collect::<Vec<u32>>());
+            // outside points first, then every cell's points in one run, in input order
+            let cells: Vec<u32> = co.order.iter().map(|&i| co.cell[i as usize]).collect();
+            assert_eq!(co.cell[3], OUTSIDE);
+            assert_eq!(cells[0], OUTSIDE);
+            let mut seen = std::collections::HashSet::new();
+            for (k, w) in cells.windows(2).enumerate() {
+                if w[0] != w[1] {
+                    assert!(seen.insert(w[0]), "cell {} visited twice", w[0]);
+                } else {
+                    assert!(co.order[k] < co.order[k + 1]);
+                }
+            }
+            for (i, (&c, &s)) in co.cell.iter().zip(&co.sub).enumerate() {
+                assert_eq!(index.place(xs[i], ys[i]).unwrap_or((OUTSIDE, 0)), (c, s));
+            }
+        }
     }
 }
