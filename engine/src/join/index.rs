@@ -12,8 +12,8 @@
 //! polygon's scanlines (the sorted crossings of its edges with one horizontal line per
 //! sub-row, even-odd like the exact test).
 
-use super::refine::{edges_of, Edge, PolygonSet};
-use geo::{BoundingRect, MultiPolygon};
+use super::refine::{Edge, PolygonSet};
+use geo::MultiPolygon;
 use rayon::prelude::*;
 
 /// Tuning of [`GridIndex::build`].
@@ -117,13 +117,10 @@ impl GridIndex {
         get: impl Fn(usize) -> &'a MultiPolygon<f64> + Sync,
         opts: GridOptions,
     ) -> GridIndex {
-        let bboxes: Vec<Option<[f64; 4]>> = (0..n)
-            .map(|i| {
-                get(i)
-                    .bounding_rect()
-                    .map(|r| [r.min().x, r.min().y, r.max().x, r.max().y])
-            })
-            .collect();
+        let t = std::time::Instant::now();
+        let set = PolygonSet::build_with(n, get);
+        tracing::debug!(target: "bianca::timing", phase = "index: edges", secs = t.elapsed().as_secs_f64());
+        let bboxes: Vec<Option<[f64; 4]>> = (0..n).map(|i| set.bbox(i)).collect();
         let mut ext = [
             f64::INFINITY,
             f64::INFINITY,
@@ -140,10 +137,6 @@ impl GridIndex {
             sizes.push((b[2] - b[0]).max(b[3] - b[1]));
             dims.push((b[2] - b[0], b[3] - b[1]));
         }
-        let t = std::time::Instant::now();
-        let edge_lists: Vec<Vec<Edge>> = (0..n).into_par_iter().map(|i| edges_of(get(i))).collect();
-        let set = PolygonSet::from_edges(&edge_lists);
-        tracing::debug!(target: "bianca::timing", phase = "index: edges", secs = t.elapsed().as_secs_f64());
         let t = std::time::Instant::now();
         if sizes.is_empty() {
             return GridIndex {
@@ -192,8 +185,11 @@ impl GridIndex {
         };
         let per_polygon: Vec<Cells> = (0..n)
             .into_par_iter()
-            .map(|p| match bboxes[p] {
-                Some(b) => grid.cells_of(p, b, &edge_lists[p]),
+            .map_init(Vec::new, |edges, p| match bboxes[p] {
+                Some(b) => {
+                    set.edges_into(p, edges);
+                    grid.cells_of(p, b, edges)
+                }
                 None => Cells::default(),
             })
             .collect();

@@ -1,7 +1,7 @@
 //! Exact point-in-polygon ("covers": boundary included) on polygons whose edges are bucketed
 //! by horizontal bands, so that a test reads only the few edges near the point's latitude.
 
-use geo::MultiPolygon;
+use geo::{Coord, LineString, MultiPolygon};
 use robust::{orient2d, Coord as RCoord};
 
 /// One polygon edge, from (x1, y1) to (x2, y2).
@@ -15,111 +15,146 @@ pub struct Edge {
 
 #[derive(Debug, Clone, Copy)]
 struct Meta {
+    xmin: f64,
+    xmax: f64,
     ymin: f64,
     ymax: f64,
     inv_h: f64,
     nbands: u32,
     /// Index into `band_start` of this polygon's first band.
     band0: u32,
+    /// Index into `ring_start` of this polygon's first ring.
+    ring0: u32,
 }
 
-/// Many (multi)polygons prepared for exact tests, in shared arrays.
+/// Many (multi)polygons prepared for exact tests, in shared arrays: every ring's vertices
+/// (closed), and per polygon horizontal bands listing the edges that reach into them (an
+/// edge is named by the index of its first vertex; it ends at the next one).
 #[derive(Debug, Clone, Default)]
 pub struct PolygonSet {
     meta: Vec<Meta>,
-    /// For polygon p, band b: edges `edges[band_start[band0 + b]..band_start[band0 + b + 1]]`.
+    /// Ring r's vertices: `vertices[ring_start[r]..ring_start[r + 1]]`.
+    ring_start: Vec<u32>,
+    vertices: Vec<Coord<f64>>,
+    /// For polygon p, band b: edges `band_edges[band_start[band0 + b]..band_start[band0 + b + 1]]`.
     band_start: Vec<u32>,
-    edges: Vec<Edge>,
+    band_edges: Vec<u32>,
+}
+
+/// The rings of `mp` that have edges: each part's outer ring, then its holes.
+fn rings(mp: &MultiPolygon<f64>) -> impl Iterator<Item = &LineString<f64>> {
+    mp.0.iter()
+        .flat_map(|p| std::iter::once(p.exterior()).chain(p.interiors()))
+        .filter(|r| r.0.len() >= 2)
+}
+
+/// A ring's vertices as stored: its coordinates, closed (geo closes rings, but be safe
+/// with an unclosed one).
+fn closed(ring: &LineString<f64>) -> impl Iterator<Item = Coord<f64>> + '_ {
+    let c = &ring.0;
+    let close = (c.first() != c.last()).then(|| c[0]);
+    c.iter().copied().chain(close)
+}
+
+/// Calls `f(k, a, b)` for every edge of `mp` from vertex a to vertex b, `k` being a's
+/// position among the stored vertices of `mp` ([`closed`] rings in [`rings`] order);
+/// zero-length edges are left out.
+fn for_each_edge(mp: &MultiPolygon<f64>, mut f: impl FnMut(usize, Coord<f64>, Coord<f64>)) {
+    let mut k = 0;
+    for ring in rings(mp) {
+        let mut prev: Option<Coord<f64>> = None;
+        for v in closed(ring) {
+            match prev {
+                Some(a) if a != v => f(k - 1, a, v),
+                _ => {}
+            }
+            prev = Some(v);
+            k += 1;
+        }
+    }
 }
 
 /// The edges of every ring of `mp` (closing edges included, zero-length edges dropped).
 pub fn edges_of(mp: &MultiPolygon<f64>) -> Vec<Edge> {
     let mut out = Vec::new();
-    for poly in &mp.0 {
-        for ring in std::iter::once(poly.exterior()).chain(poly.interiors()) {
-            let c = &ring.0;
-            if c.len() < 2 {
-                continue;
-            }
-            for w in c.windows(2) {
-                if w[0] != w[1] {
-                    out.push(Edge {
-                        x1: w[0].x,
-                        y1: w[0].y,
-                        x2: w[1].x,
-                        y2: w[1].y,
-                    });
-                }
-            }
-            // geo closes rings, but be safe with an unclosed one
-            let (first, last) = (c[0], c[c.len() - 1]);
-            if first != last {
-                out.push(Edge {
-                    x1: last.x,
-                    y1: last.y,
-                    x2: first.x,
-                    y2: first.y,
-                });
-            }
-        }
-    }
+    for_each_edge(mp, |_, a, b| out.push(Edge::new(a, b)));
     out
 }
 
-/// One polygon's bands: where they lie, and how many (band, edge) pairs they hold (an edge
-/// goes in every band it spans). Computed first for every polygon, so that the set's
-/// arrays are allocated once and filled in place, in parallel.
+impl Edge {
+    #[inline]
+    fn new(a: Coord<f64>, b: Coord<f64>) -> Edge {
+        Edge {
+            x1: a.x,
+            y1: a.y,
+            x2: b.x,
+            y2: b.y,
+        }
+    }
+}
+
+/// One polygon's place in the set: its bounds and bands, and how many rings, vertices and
+/// (band, edge) pairs it stores (an edge goes in every band it spans). Computed first for
+/// every polygon, so that the set's arrays are allocated once and filled in place, in
+/// parallel.
 #[derive(Debug, Clone, Copy)]
 struct Layout {
-    /// `band0` is left 0 until the polygon's place in the set is known.
+    /// `band0` and `ring0` are left 0 until the polygon's place in the set is known.
     meta: Meta,
-    /// (band, edge) pairs.
+    rings: usize,
+    vertices: usize,
     pairs: usize,
 }
 
 impl Layout {
-    fn of(edges: &[Edge]) -> Layout {
+    fn of(mp: &MultiPolygon<f64>) -> Layout {
+        let (mut xmin, mut xmax) = (f64::INFINITY, f64::NEG_INFINITY);
         let (mut ymin, mut ymax) = (f64::INFINITY, f64::NEG_INFINITY);
-        for e in edges {
-            ymin = ymin.min(e.y1.min(e.y2));
-            ymax = ymax.max(e.y1.max(e.y2));
-        }
-        if edges.is_empty() {
-            // never matches: ymin > ymax
-            let meta = Meta {
-                ymin: 1.0,
-                ymax: 0.0,
+        let mut edges = 0;
+        for_each_edge(mp, |_, a, b| {
+            xmin = xmin.min(a.x.min(b.x));
+            xmax = xmax.max(a.x.max(b.x));
+            ymin = ymin.min(a.y.min(b.y));
+            ymax = ymax.max(a.y.max(b.y));
+            edges += 1;
+        });
+        let (rings, vertices) =
+            rings(mp).fold((0, 0), |(r, v), ring| (r + 1, v + closed(ring).count()));
+        let mut l = Layout {
+            meta: Meta {
+                xmin,
+                xmax,
+                ymin,
+                ymax,
                 inv_h: 0.0,
                 nbands: 0,
                 band0: 0,
-            };
-            return Layout { meta, pairs: 0 };
+                ring0: 0,
+            },
+            rings,
+            vertices,
+            pairs: 0,
+        };
+        if edges == 0 {
+            // never matches: ymin > ymax
+            (l.meta.ymin, l.meta.ymax) = (1.0, 0.0);
+            return l;
         }
         // About two edges per band: a horizontal line through a simple polygon crosses few.
-        let nbands = (edges.len() / 2).clamp(1, 1 << 16) as u32;
+        let nbands = (edges / 2).clamp(1, 1 << 16) as u32;
         let height = ymax - ymin;
-        let inv_h = if height > 0.0 {
+        l.meta.nbands = nbands;
+        l.meta.inv_h = if height > 0.0 {
             nbands as f64 / height
         } else {
             0.0
         };
-        let mut l = Layout {
-            meta: Meta {
-                ymin,
-                ymax,
-                inv_h,
-                nbands,
-                band0: 0,
-            },
-            pairs: 0,
-        };
-        l.pairs = edges
-            .iter()
-            .map(|e| {
-                let (lo, hi) = l.span(e);
-                hi - lo + 1
-            })
-            .sum();
+        let mut pairs = 0;
+        for_each_edge(mp, |_, a, b| {
+            let (lo, hi) = l.span(a.y, b.y);
+            pairs += hi - lo + 1;
+        });
+        l.pairs = pairs;
         l
     }
 
@@ -128,117 +163,112 @@ impl Layout {
         (((y - m.ymin) * m.inv_h) as u32).min(m.nbands - 1) as usize
     }
 
-    /// First and last band of an edge.
-    fn span(&self, e: &Edge) -> (usize, usize) {
-        (self.band(e.y1.min(e.y2)), self.band(e.y1.max(e.y2)))
+    /// First and last band of an edge whose ends have ordinates `y1`, `y2`.
+    fn span(&self, y1: f64, y2: f64) -> (usize, usize) {
+        (self.band(y1.min(y2)), self.band(y1.max(y2)))
     }
 
-    /// Sorts the (band, edge) pairs by band into `out` (`self.pairs` long) and writes the
-    /// band starts, `base` + offset in `out`, one per band plus the end, into `starts`
-    /// (`nbands + 1` long).
-    fn fill(&self, edges: &[Edge], base: u32, starts: &mut [u32], out: &mut [Edge]) {
-        starts.fill(0);
-        if self.meta.nbands == 0 {
-            starts[0] = base;
-            return;
-        }
-        for e in edges {
-            let (lo, hi) = self.span(e);
-            for b in lo..=hi {
-                starts[b + 1] += 1;
+    /// Writes the polygon's part of the set: ring starts (`self.rings` long, `vbase` +
+    /// offset in `vertices`), vertices, band starts (`nbands + 1` long, `pbase` + offset in
+    /// `pairs`) and the (band, edge) pairs sorted by band.
+    fn fill(
+        &self,
+        mp: &MultiPolygon<f64>,
+        (vbase, pbase): (u32, u32),
+        rings_out: &mut [u32],
+        vertices: &mut [Coord<f64>],
+        starts: &mut [u32],
+        pairs: &mut [u32],
+    ) {
+        let mut k = 0;
+        for (r, ring) in rings(mp).enumerate() {
+            rings_out[r] = vbase + k as u32;
+            for v in closed(ring) {
+                vertices[k] = v;
+                k += 1;
             }
         }
+        if self.meta.nbands == 0 {
+            starts[0] = pbase;
+            return;
+        }
+        starts.fill(0);
+        for_each_edge(mp, |_, a, b| {
+            let (lo, hi) = self.span(a.y, b.y);
+            for s in &mut starts[lo + 1..=hi + 1] {
+                *s += 1;
+            }
+        });
         for b in 1..starts.len() {
             starts[b] += starts[b - 1];
         }
         let mut fill = starts[..starts.len() - 1].to_vec();
-        for e in edges {
-            let (lo, hi) = self.span(e);
-            for b in lo..=hi {
-                out[fill[b] as usize] = *e;
-                fill[b] += 1;
+        for_each_edge(mp, |k, a, b| {
+            let (lo, hi) = self.span(a.y, b.y);
+            for f in &mut fill[lo..=hi] {
+                pairs[*f as usize] = vbase + k as u32;
+                *f += 1;
             }
-        }
+        });
         for s in starts.iter_mut() {
-            *s += base;
+            *s += pbase;
         }
     }
 }
 
 impl PolygonSet {
     pub fn new(polygons: &[MultiPolygon<f64>]) -> Self {
-        let edges: Vec<Vec<Edge>> = polygons.iter().map(edges_of).collect();
-        Self::from_edges(&edges)
+        Self::build_with(polygons.len(), |i| &polygons[i])
     }
 
-    /// The set of polygons given by their edges (polygon i = `edges[i]`), prepared in
-    /// parallel: every polygon's layout first, then the shared arrays allocated once and
-    /// each polygon's part filled in place.
-    pub fn from_edges(edges: &[Vec<Edge>]) -> Self {
+    /// The set of `n` polygons, polygon i being `get(i)`, prepared in parallel: every
+    /// polygon's layout first, then the shared arrays allocated once and each polygon's
+    /// part filled in place.
+    pub fn build_with<'a>(n: usize, get: impl Fn(usize) -> &'a MultiPolygon<f64> + Sync) -> Self {
         use rayon::prelude::*;
-        let mut layouts: Vec<Layout> = edges.par_iter().map(|e| Layout::of(e)).collect();
-        // each polygon's first band start and first edge
-        let (mut band0, mut edge0) = (0usize, 0usize);
-        let mut firsts = Vec::with_capacity(layouts.len());
+        let mut layouts: Vec<Layout> = (0..n).into_par_iter().map(|i| Layout::of(get(i))).collect();
+        // each polygon's first ring, vertex, band start and pair
+        let (mut ring0, mut band0, mut v0, mut p0) = (0usize, 0usize, 0usize, 0usize);
+        let mut bases = Vec::with_capacity(n);
         for l in &mut layouts {
+            l.meta.ring0 = ring0 as u32;
             l.meta.band0 = band0 as u32;
-            firsts.push(edge0);
+            bases.push((v0 as u32, p0 as u32));
+            ring0 += l.rings;
             band0 += l.meta.nbands as usize + 1;
-            edge0 += l.pairs;
+            v0 += l.vertices;
+            p0 += l.pairs;
         }
-        let placeholder = Edge {
-            x1: 0.0,
-            y1: 0.0,
-            x2: 0.0,
-            y2: 0.0,
-        };
+        let mut ring_start = vec![0u32; ring0 + 1];
+        ring_start[ring0] = v0 as u32;
+        let mut vertices = vec![Coord { x: 0.0, y: 0.0 }; v0];
         let mut band_start = vec![0u32; band0];
-        let mut all = vec![placeholder; edge0];
-        // one (starts, edges) pair of slices per polygon, in order
-        let mut slices = Vec::with_capacity(layouts.len());
-        let (mut bs, mut es) = (band_start.as_mut_slice(), all.as_mut_slice());
+        let mut band_edges = vec![0u32; p0];
+        // one set of slices per polygon, in order
+        let mut slices = Vec::with_capacity(n);
+        let (mut rs, mut vs) = (&mut ring_start[..ring0], vertices.as_mut_slice());
+        let (mut bs, mut ps) = (band_start.as_mut_slice(), band_edges.as_mut_slice());
         for l in &layouts {
+            let (r, rrest) = std::mem::take(&mut rs).split_at_mut(l.rings);
+            let (v, vrest) = std::mem::take(&mut vs).split_at_mut(l.vertices);
             let (b, brest) = std::mem::take(&mut bs).split_at_mut(l.meta.nbands as usize + 1);
-            let (e, erest) = std::mem::take(&mut es).split_at_mut(l.pairs);
-            slices.push((b, e));
-            (bs, es) = (brest, erest);
+            let (e, erest) = std::mem::take(&mut ps).split_at_mut(l.pairs);
+            slices.push((r, v, b, e));
+            (rs, vs, bs, ps) = (rrest, vrest, brest, erest);
         }
         slices
             .into_par_iter()
             .zip(layouts.par_iter())
-            .zip(edges.par_iter())
-            .zip(firsts.par_iter())
-            .for_each(|((((b, e), l), src), &first)| l.fill(src, first as u32, b, e));
+            .zip(bases.par_iter())
+            .enumerate()
+            .for_each(|(i, (((r, v, b, e), l), &base))| l.fill(get(i), base, r, v, b, e));
         PolygonSet {
             meta: layouts.into_iter().map(|l| l.meta).collect(),
+            ring_start,
+            vertices,
             band_start,
-            edges: all,
+            band_edges,
         }
-    }
-
-    /// Adds a polygon given by its edges; returns its index.
-    pub fn push(&mut self, edges: &[Edge]) -> usize {
-        let mut l = Layout::of(edges);
-        l.meta.band0 = self.band_start.len() as u32;
-        let base = self.edges.len();
-        let placeholder = Edge {
-            x1: 0.0,
-            y1: 0.0,
-            x2: 0.0,
-            y2: 0.0,
-        };
-        self.band_start
-            .resize(self.band_start.len() + l.meta.nbands as usize + 1, 0);
-        self.edges.resize(base + l.pairs, placeholder);
-        let b0 = l.meta.band0 as usize;
-        l.fill(
-            edges,
-            base as u32,
-            &mut self.band_start[b0..],
-            &mut self.edges[base..],
-        );
-        self.meta.push(l.meta);
-        self.meta.len() - 1
     }
 
     pub fn len(&self) -> usize {
@@ -249,24 +279,55 @@ impl PolygonSet {
         self.meta.is_empty()
     }
 
+    /// Polygon `p`'s bounding box `[xmin, ymin, xmax, ymax]`; `None` when it has no edge.
+    pub fn bbox(&self, p: usize) -> Option<[f64; 4]> {
+        let m = &self.meta[p];
+        (m.ymin <= m.ymax).then_some([m.xmin, m.ymin, m.xmax, m.ymax])
+    }
+
+    /// Puts polygon `p`'s edges into `out` (cleared first; zero-length edges left out).
+    pub fn edges_into(&self, p: usize, out: &mut Vec<Edge>) {
+        out.clear();
+        let r0 = self.meta[p].ring0 as usize;
+        let r1 = self
+            .meta
+            .get(p + 1)
+            .map_or(self.ring_start.len() - 1, |m| m.ring0 as usize);
+        for r in r0..r1 {
+            let ring = &self.vertices[self.ring_start[r] as usize..self.ring_start[r + 1] as usize];
+            for w in ring.windows(2) {
+                if w[0] != w[1] {
+                    out.push(Edge::new(w[0], w[1]));
+                }
+            }
+        }
+    }
+
     /// True when polygon `p` covers (x, y): inside, or on an edge or vertex of any ring.
     #[inline]
     pub fn covers(&self, p: usize, x: f64, y: f64) -> bool {
         let m = &self.meta[p];
-        if !(y >= m.ymin && y <= m.ymax) {
+        if !(y >= m.ymin && y <= m.ymax && x >= m.xmin && x <= m.xmax) {
             return false;
         }
         let b = (((y - m.ymin) * m.inv_h) as u32).min(m.nbands - 1);
         let i = (m.band0 + b) as usize;
-        let edges = &self.edges[self.band_start[i] as usize..self.band_start[i + 1] as usize];
-        covers_with(edges, x, y)
+        let ids = &self.band_edges[self.band_start[i] as usize..self.band_start[i + 1] as usize];
+        covers_with(
+            ids.iter().map(|&e| {
+                let e = e as usize;
+                Edge::new(self.vertices[e], self.vertices[e + 1])
+            }),
+            x,
+            y,
+        )
     }
 }
 
 /// Crossing-number test with an exact boundary check over `edges`, which must contain every
 /// edge of the polygon whose y-range contains `y`.
 #[inline]
-pub fn covers_with(edges: &[Edge], x: f64, y: f64) -> bool {
+pub fn covers_with(edges: impl IntoIterator<Item = Edge>, x: f64, y: f64) -> bool {
     let mut inside = false;
     for e in edges {
         let up1 = e.y1 > y;
