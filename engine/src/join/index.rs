@@ -436,48 +436,31 @@ impl Grid {
                 set_bits(&mut marks[row * w..(row + 1) * w], c0, c1)
             });
         }
-        let lines = Scanlines::new(self, cy0, h, edges);
+        // sub-cells whose centre is inside, in the same layout
+        let inside = Scanlines::new(self, cy0, h, edges).inside_bits(&sub, w);
         let mut out = Cells {
             entries: Vec::with_capacity((w * h).min(1 << 16)),
             subgrids: Vec::new(),
         };
         let tag = (p as u32) << 1;
-        let sub_cs = self.cs / SUB as f64;
         for row in 0..h {
-            // per sub-row of this cell row: crossings left of the current x
-            let mut cursor = [0usize; SUB];
-            for (s, c) in cursor.iter_mut().enumerate() {
-                *c = lines.start[row * SUB + s];
-            }
             for col in 0..w {
                 let cell = ((cy0 + row) * self.nx + cx0 + col) as u32;
-                let cell_x0 = self.x0 + (cx0 + col) as f64 * self.cs;
-                let mut boundary = 0u64;
+                let (mut boundary, mut centres) = (0u64, 0u64);
                 for s in 0..SUB {
-                    boundary |= u64::from(marks[(row * SUB + s) * w + col]) << (s * SUB);
+                    let at = (row * SUB + s) * w + col;
+                    boundary |= u64::from(marks[at]) << (s * SUB);
+                    centres |= u64::from(inside[at]) << (s * SUB);
                 }
                 if boundary != 0 {
-                    let mut inside = 0u64;
-                    for (s, c) in cursor.iter_mut().enumerate() {
-                        let line = row * SUB + s;
-                        for j in 0..SUB {
-                            let x = cell_x0 + (j as f64 + 0.5) * sub_cs;
-                            if lines.odd_left_of(line, c, x) {
-                                inside |= 1 << (s * SUB + j);
-                            }
-                        }
-                    }
                     let sub = out.subgrids.len() as u32;
                     out.subgrids.push(SubGrid {
-                        inside: inside & !boundary,
+                        inside: centres & !boundary,
                         boundary,
                     });
                     out.entries.push((cell, Entry { tag, sub }));
-                    continue;
-                }
-                // no edge near the cell: its whole area has the status of any point of it
-                let x = cell_x0 + 0.5 * self.cs;
-                if lines.odd_left_of(row * SUB, &mut cursor[0], x) {
+                } else if centres & 1 != 0 {
+                    // no edge near the cell: its whole area has the status of any point of it
                     out.entries.push((
                         cell,
                         Entry {
@@ -582,15 +565,27 @@ impl Scanlines {
         Scanlines { start, xs }
     }
 
-    /// Whether an odd number of line `line`'s crossings lie left of `x`, i.e. whether
-    /// (x, line's y) is inside the polygon. `cursor` is a position on the line from an
-    /// earlier call with a smaller or equal `x` (or the line's start).
-    #[inline]
-    fn odd_left_of(&self, line: usize, cursor: &mut usize, x: f64) -> bool {
-        let end = self.start[line + 1];
-        while *cursor < end && self.xs[*cursor] < x {
-            *cursor += 1;
+    /// The sub-cells of `sub` (the sub-grid over the polygon's box, `w` cells wide, one
+    /// line per sub-row) whose centre is inside: one byte per (sub-row, cell column), bit =
+    /// sub-column, like the boundary marks. A centre is inside when an odd number of its
+    /// line's crossings lie left of it, i.e. it lies in (x[2k], x[2k + 1]] for some k.
+    /// Only sub-cells no edge comes near are read from this, and their centres are at least
+    /// half a sub-cell from every crossing, so rounding here cannot change their status.
+    fn inside_bits(&self, sub: &Grid, w: usize) -> Vec<u8> {
+        let n_sub = (w * SUB) as f64;
+        let mut bits = vec![0u8; (self.start.len() - 1) * w];
+        for (line, row) in bits.chunks_exact_mut(w).enumerate() {
+            let xs = &self.xs[self.start[line]..self.start[line + 1]];
+            for pair in xs.chunks_exact(2) {
+                // centres x0 + (j + 0.5) cs with a < centre <= b
+                let lo = ((pair[0] - sub.x0) * sub.inv_cs - 0.5).floor() + 1.0;
+                let hi = ((pair[1] - sub.x0) * sub.inv_cs - 0.5).floor();
+                let (lo, hi) = (lo.max(0.0), hi.min(n_sub - 1.0));
+                if lo <= hi {
+                    set_bits(row, lo as usize, hi as usize);
+                }
+            }
         }
-        (*cursor - self.start[line]) & 1 == 1
+        bits
     }
 }
