@@ -10,7 +10,7 @@ use rayon::prelude::*;
 pub const OUTSIDE: u32 = u32::MAX;
 
 /// Beyond this many keys the order is sorted by comparison instead of by counting.
-const MAX_COUNTING_KEYS: u64 = 1 << 22;
+const MAX_COUNTING_KEYS: u64 = (1 << 22) + 1;
 
 /// Position of (x, y) on a Hilbert curve over a `2^bits x 2^bits` grid (`bits` <= 31).
 pub fn hilbert_d(bits: u32, mut x: u32, mut y: u32) -> u64 {
@@ -51,37 +51,48 @@ pub struct CellOrder {
 /// sort beyond.
 pub fn cell_order(index: &GridIndex, xs: &[f64], ys: &[f64]) -> CellOrder {
     let n = xs.len();
-    let (nx, _) = index.dims();
-    let side = index.dims().0.max(index.dims().1).max(2);
+    let (nx, ny) = index.dims();
+    let side = nx.max(ny).max(2);
     let bits = usize::BITS - (side - 1).leading_zeros();
     let (cell, sub): (Vec<u32>, Vec<u8>) = (0..n)
         .into_par_iter()
         .map(|i| index.place(xs[i], ys[i]).unwrap_or((OUTSIDE, 0)))
         .unzip();
-    let keys: Vec<u64> = cell
-        .par_iter()
-        .map(|&c| match c {
-            OUTSIDE => 0,
-            c => 1 + hilbert_d(bits, c % nx as u32, c / nx as u32),
-        })
-        .collect();
+    let curve = |c: u32| match c {
+        OUTSIDE => 0,
+        c => 1 + hilbert_d(bits, c % nx as u32, c / nx as u32),
+    };
     let n_keys = 1 + (1u64 << (2 * bits));
     let order = if n_keys <= MAX_COUNTING_KEYS {
+        // each cell's position on the curve, once per cell rather than per point
+        let cell_key: Vec<u32> = (0..(nx * ny) as u32)
+            .into_par_iter()
+            .map(|c| curve(c) as u32)
+            .collect();
+        let key = |c: u32| match c {
+            OUTSIDE => 0,
+            c => cell_key[c as usize] as usize,
+        };
         let mut start = vec![0u32; n_keys as usize + 1];
-        for &k in &keys {
-            start[k as usize + 1] += 1;
+        for &c in &cell {
+            start[key(c) + 1] += 1;
         }
         for i in 1..start.len() {
             start[i] += start[i - 1];
         }
         let mut order = vec![0u32; n];
-        for (i, &k) in keys.iter().enumerate() {
-            order[start[k as usize] as usize] = i as u32;
-            start[k as usize] += 1;
+        for (i, &c) in cell.iter().enumerate() {
+            let k = key(c);
+            order[start[k] as usize] = i as u32;
+            start[k] += 1;
         }
         order
     } else {
-        let mut pairs: Vec<(u64, u32)> = keys.into_iter().zip(0..n as u32).collect();
+        let mut pairs: Vec<(u64, u32)> = cell
+            .par_iter()
+            .map(|&c| curve(c))
+            .zip(0..n as u32)
+            .collect();
         pairs.par_sort_unstable();
         pairs.into_iter().map(|(_, i)| i).collect()
     };

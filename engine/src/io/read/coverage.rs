@@ -65,9 +65,9 @@ pub fn read_footprints(
             reprojector = cols.reprojector.clone();
             Ok(())
         },
-        &mut |cols: &Columns, rec: Record| {
+        &mut |cols: &Columns, mut rec: Record| {
             let at = Location::file(path).row(rec.row);
-            let parsed = footprint_record(cols, &rec, &at, gfield);
+            let parsed = footprint_record(cols, &mut rec, &at, gfield);
             match parsed {
                 Ok((attrs, g)) => raw.push((rec.row, attrs, g)),
                 Err(e) => {
@@ -129,7 +129,7 @@ pub fn read_footprints(
 
 fn footprint_record(
     cols: &Columns,
-    rec: &Record,
+    rec: &mut Record,
     at: &Location,
     gfield: &str,
 ) -> Result<(OfferAttrs, Geometry<f64>)> {
@@ -137,9 +137,9 @@ fn footprint_record(
         return Err(Error::input(at.clone().field(gfield), p.clone()));
     }
     let attrs = parse_offer_attrs(&|k| rec.get(cols, k), at)?;
-    let g = match &rec.geometry {
-        Some(Ok(g)) => g.clone(),
-        Some(Err(m)) => return Err(Error::input(at.clone().field(gfield), m.clone())),
+    let g = match rec.geometry.take() {
+        Some(Ok(g)) => g,
+        Some(Err(m)) => return Err(Error::input(at.clone().field(gfield), m)),
         None => return Err(Error::input(at.clone().field(gfield), "missing geometry")),
     };
     Ok((attrs, g))
