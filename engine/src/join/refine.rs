@@ -74,13 +74,6 @@ fn for_each_edge(mp: &MultiPolygon<f64>, mut f: impl FnMut(usize, Coord<f64>, Co
     }
 }
 
-/// The edges of every ring of `mp` (closing edges included, zero-length edges dropped).
-pub fn edges_of(mp: &MultiPolygon<f64>) -> Vec<Edge> {
-    let mut out = Vec::new();
-    for_each_edge(mp, |_, a, b| out.push(Edge::new(a, b)));
-    out
-}
-
 impl Edge {
     #[inline]
     fn new(a: Coord<f64>, b: Coord<f64>) -> Edge {
