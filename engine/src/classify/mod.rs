@@ -7,9 +7,9 @@
 //! and units of a cell covered by the same footprints share one evaluation of the rules.
 //! Results are columnar and come back in the registry's order.
 
-use crate::join::index::{CellCandidates, GridIndex, GridOptions};
-use crate::join::probe::{cell_order, OUTSIDE};
-use crate::mobile::{sample, Sampler};
+use crate::join::index::{GridIndex, GridOptions};
+use crate::join::probe::cell_order;
+use crate::mobile::Sampler;
 use crate::model::{Coverage, TechMask, Technology};
 use crate::rules::{Decision, PreparedRules, RasterSample, RuleSet};
 use crate::units::Units;
@@ -17,11 +17,12 @@ use rayon::prelude::*;
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 
+mod chunk;
+
+use chunk::{classify_chunk, Chunks, Evaluated};
+
 /// Units per parallel task.
 const CHUNK: usize = 4096;
-
-/// Distinct covering masks remembered per cell (more are evaluated without sharing).
-const CELL_CACHE: usize = 64;
 
 #[derive(Debug, Clone, Copy)]
 pub struct ClassifyOptions {
@@ -145,6 +146,19 @@ pub fn classify(
     let raster_unknown = AtomicU64::new(0);
     let sampler = Sampler::new(&coverage.rasters);
     let nr = prepared.len();
+    let ctx = Chunks {
+        units,
+        coverage,
+        index,
+        placed: &placed,
+        prepared: &prepared,
+        offers,
+        fp_offer: &fp_offer,
+        mobile_bit: &mobile_bit,
+        declared: &declared,
+        sampler: &sampler,
+        nr,
+    };
     // results in visiting order, then gathered back to registry order
     let mut reach_sorted = vec![Reach::default(); n];
     let mut ops_sorted = vec![MobileOps::default(); n];
@@ -157,99 +171,11 @@ pub fn classify(
         .for_each_init(
             || Evaluated::new(nr),
             |evaluated, (((reach, ops), decs), idx)| {
-                let mut hits: Vec<u32> = Vec::with_capacity(64);
-                let mut scratch: Vec<u32> = Vec::with_capacity(16);
-                // the current cell's candidates, and its covering masks already evaluated
-                let mut cand = CellCandidates::default();
-                let (mut cur, mut masked) = (OUTSIDE, false);
-                let mut cache: Vec<(u64, usize)> = Vec::with_capacity(CELL_CACHE);
-                let (mut p, mut dp, mut out, mut unknown) = (0u64, 0u64, 0u64, 0u64);
-                // the chunk's raster values, raster-major
-                let mut values: Vec<f32> = Vec::new();
-                let mut samples: Vec<RasterSample> = Vec::with_capacity(sampler.len());
-                // the chunk's coordinates and places gathered first: the registry is in file
-                // order, so these reads miss the cache, and in a loop of their own they overlap
-                // instead of stalling every probe
-                let lon: Vec<f64> = idx.iter().map(|&i| units.lon[i as usize]).collect();
-                let lat: Vec<f64> = idx.iter().map(|&i| units.lat[i as usize]).collect();
-                let cell: Vec<u32> = idx.iter().map(|&i| placed.cell[i as usize]).collect();
-                let sub: Vec<u8> = idx.iter().map(|&i| placed.sub[i as usize]).collect();
-                if !sampler.is_empty() {
-                    sampler.sample(&lon, &lat, &mut values, &mut sample::Scratch::default());
-                }
-                for (k, &i) in idx.iter().enumerate() {
-                    let i = i as usize;
-                    sample::fill_samples(&coverage.rasters, &values, idx.len(), k, &mut samples);
-                    unknown += u64::from(samples.iter().any(|s| s.value.is_nan()));
-                    if k == 0 || cell[k] != cur {
-                        cur = cell[k];
-                        cache.clear();
-                        masked = cur != OUTSIDE && index.candidates(cur, &mut cand);
-                    }
-                    let declared_here = match declared.is_empty() {
-                        true => None,
-                        false => declared.get(units.ids.get(i)),
-                    };
-                    // results that depend on the footprints alone can be shared
-                    let shared = samples.is_empty() && declared_here.is_none();
-                    hits.clear();
-                    let mask = if cur == OUTSIDE {
-                        out += 1;
-                        None
-                    } else if masked {
-                        let m = index.covering_mask(&cand, sub[k], lon[k], lat[k]);
-                        p += u64::from(m.count_ones());
-                        if shared {
-                            if let Some(&(_, src)) = cache.iter().find(|c| c.0 == m) {
-                                copy_results(reach, ops, decs, nr, src, k);
-                                continue;
-                            }
-                        }
-                        let mut bits = m;
-                        while bits != 0 {
-                            let j = bits.trailing_zeros();
-                            hits.push(fp_offer[cand.polygon(j) as usize]);
-                            bits &= bits - 1;
-                        }
-                        Some(m)
-                    } else {
-                        p += u64::from(index.probe_in(cur, sub[k], lon[k], lat[k], |fp| {
-                            hits.push(fp_offer[fp as usize])
-                        }));
-                        None
-                    };
-                    if let Some(list) = declared_here {
-                        hits.extend_from_slice(list);
-                        dp += list.len() as u64;
-                    }
-                    let remember = |cache: &mut Vec<(u64, usize)>| {
-                        if let Some(m) = mask.filter(|_| shared && cache.len() < CELL_CACHE) {
-                            cache.push((m, k));
-                        }
-                    };
-                    // units in other cells mostly lie under the same offers: the same offers
-                    // (and no raster) give the same results, so copy them
-                    let decs_k = &mut decs[k * nr..(k + 1) * nr];
-                    if samples.is_empty()
-                        && evaluated.copy(&hits, &mut reach[k], &mut ops[k], decs_k)
-                    {
-                        remember(&mut cache);
-                        continue;
-                    }
-                    (reach[k], ops[k]) =
-                        reach_of(&hits, &samples, coverage, &mobile_bit, &mut scratch);
-                    for (r, pr) in prepared.iter().enumerate() {
-                        decs_k[r] = pr.decide_with(&hits, &samples, offers, &mut scratch);
-                    }
-                    if samples.is_empty() {
-                        evaluated.insert(&hits, reach[k], ops[k], decs_k);
-                        remember(&mut cache);
-                    }
-                }
-                pairs.fetch_add(p, Ordering::Relaxed);
-                raster_unknown.fetch_add(unknown, Ordering::Relaxed);
-                declared_pairs.fetch_add(dp, Ordering::Relaxed);
-                outside.fetch_add(out, Ordering::Relaxed);
+                let c = classify_chunk(&ctx, evaluated, reach, ops, decs, idx);
+                pairs.fetch_add(c.pairs, Ordering::Relaxed);
+                raster_unknown.fetch_add(c.raster_unknown, Ordering::Relaxed);
+                declared_pairs.fetch_add(c.declared_pairs, Ordering::Relaxed);
+                outside.fetch_add(c.outside, Ordering::Relaxed);
                 progress(idx.len() as u64);
             },
         );
@@ -288,74 +214,6 @@ pub fn classify(
         mobile_operators,
         mobile_ops,
     }
-}
-
-/// Results already evaluated (on one thread), by the offers reaching a unit, for units
-/// without raster samples: their results depend on those offers alone.
-struct Evaluated {
-    by_offers: HashMap<Vec<u32>, u32, foldhash::fast::FixedState>,
-    reach: Vec<(Reach, MobileOps)>,
-    /// `nr` per entry.
-    decisions: Vec<Decision>,
-    nr: usize,
-}
-
-impl Evaluated {
-    /// Entries kept at most; past it the cache starts over.
-    const MAX: usize = 1 << 16;
-
-    fn new(nr: usize) -> Self {
-        Evaluated {
-            by_offers: HashMap::default(),
-            reach: Vec::new(),
-            decisions: Vec::new(),
-            nr,
-        }
-    }
-
-    /// Copies the results for `offers` into `reach`, `ops`, `decisions` if they are known.
-    #[inline]
-    fn copy(
-        &self,
-        offers: &[u32],
-        reach: &mut Reach,
-        ops: &mut MobileOps,
-        decisions: &mut [Decision],
-    ) -> bool {
-        let Some(&e) = self.by_offers.get(offers) else {
-            return false;
-        };
-        let e = e as usize;
-        (*reach, *ops) = self.reach[e];
-        decisions.copy_from_slice(&self.decisions[e * self.nr..(e + 1) * self.nr]);
-        true
-    }
-
-    fn insert(&mut self, offers: &[u32], reach: Reach, ops: MobileOps, decisions: &[Decision]) {
-        if self.reach.len() >= Self::MAX {
-            self.by_offers.clear();
-            self.reach.clear();
-            self.decisions.clear();
-        }
-        self.by_offers
-            .insert(offers.to_vec(), self.reach.len() as u32);
-        self.reach.push((reach, ops));
-        self.decisions.extend_from_slice(decisions);
-    }
-}
-
-/// Copies unit `src`'s results to unit `dst` (positions in one chunk).
-#[inline]
-fn copy_results(
-    reach: &mut [Reach],
-    ops: &mut [MobileOps],
-    decs: &mut [Decision],
-    nr: usize,
-    src: usize,
-    dst: usize,
-) {
-    (reach[dst], ops[dst]) = (reach[src], ops[src]);
-    decs.copy_within(src * nr..(src + 1) * nr, dst * nr);
 }
 
 /// The operators of 4G / 5G offers, sorted, and per offer its bit in [`MobileOps`]
