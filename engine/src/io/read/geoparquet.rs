@@ -23,6 +23,7 @@ use parquet::arrow::arrow_reader::{
     ArrowReaderMetadata, ArrowReaderOptions, ParquetRecordBatchReaderBuilder, RowSelection,
     RowSelector,
 };
+use parquet::arrow::ProjectionMask;
 use rayon::prelude::*;
 
 use super::address_cols::AddressCols;
@@ -475,14 +476,16 @@ impl UnitsPlan {
                 },
             )
         };
-        let layout = UnitCols {
+        let mut layout = UnitCols {
             id,
             coords,
             units: cols.index("units"),
             comune: cols.index("comune"),
             address: AddressCols::find(&|k| cols.index(k)),
             names: cols.names.clone(),
+            pos: Vec::new(),
         };
+        layout.pos = layout.batch_positions();
         let md = meta.arrow.metadata().clone();
         let mut firsts = Vec::with_capacity(md.num_row_groups());
         let mut group_rows = Vec::with_capacity(md.num_row_groups());
@@ -589,9 +592,16 @@ impl UnitsPlan {
             .par_iter()
             .map(|p| {
                 let file = File::open(path).map_err(|e| Error::io(path, e))?;
+                // only the columns read: a geometry column makes lon/lat (and every
+                // other attribute) pages that need no decoding
+                let projection = ProjectionMask::roots(
+                    self.arrow.metadata().file_metadata().schema_descr(),
+                    self.layout.used(),
+                );
                 let mut b =
                     ParquetRecordBatchReaderBuilder::new_with_metadata(file, self.arrow.clone())
                         .with_row_groups(vec![p.group])
+                        .with_projection(projection)
                         .with_batch_size(BATCH);
                 if p.skip > 0 || p.rows < self.group_rows[p.group] {
                     b = b.with_row_selection(RowSelection::from(vec![
@@ -623,6 +633,37 @@ struct UnitCols {
     comune: Option<usize>,
     address: Option<AddressCols>,
     names: Vec<String>,
+    /// Per column of the file, its position in a projected batch ([`UnitCols::used`]).
+    pos: Vec<usize>,
+}
+
+impl UnitCols {
+    /// The file's columns that are read, in file order.
+    fn used(&self) -> Vec<usize> {
+        let mut cols = vec![self.id];
+        match self.coords {
+            Coords::Geometry(g) => cols.push(g),
+            Coords::Columns(x, y) => cols.extend([x, y]),
+        }
+        cols.extend(self.units);
+        cols.extend(self.comune);
+        if let Some(a) = &self.address {
+            cols.extend(a.columns());
+        }
+        cols.sort_unstable();
+        cols.dedup();
+        cols
+    }
+
+    /// Per column of the file, its position among [`UnitCols::used`] (`usize::MAX` when it
+    /// is not read).
+    fn batch_positions(&self) -> Vec<usize> {
+        let mut pos = vec![usize::MAX; self.names.len()];
+        for (k, c) in self.used().into_iter().enumerate() {
+            pos[c] = k;
+        }
+        pos
+    }
 }
 
 /// Parses one batch into `c`; returns true when reading must stop (fail mode).
@@ -634,7 +675,7 @@ fn parse_batch(
     path: &Path,
     opts: &ReadOptions,
 ) -> bool {
-    let col = |i: usize| Col::new(batch.column(i).as_ref());
+    let col = |i: usize| Col::new(batch.column(l.pos[i]).as_ref());
     let id = col(l.id);
     let (geom, xcol, ycol) = match l.coords {
         Coords::Geometry(g) => (Some(col(g)), None, None),

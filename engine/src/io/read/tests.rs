@@ -526,6 +526,49 @@ fn geoparquet_units_wkb_with_crs_and_plain_lon_lat() {
     assert_eq!(rejects[1].at.row, Some(3));
 }
 
+#[test]
+fn geoparquet_units_read_their_columns_among_others() {
+    // unread columns before, between and after the read ones; lon/lat columns that
+    // disagree with the geometry (the geometry is what counts)
+    let d = tempfile::tempdir().unwrap();
+    let p = d.path().join("mixed.parquet");
+    let geo = r#"{"version":"1.0.0","primary_column":"geom","columns":{"geom":{"encoding":"WKB","geometry_types":["Point"]}}}"#;
+    let wkb: Vec<Vec<u8>> = vec![wkb::encode_point(11.5, 43.5), wkb::encode_point(12.5, 44.5)];
+    write_parquet(
+        &p,
+        vec![
+            (
+                "note",
+                Arc::new(StringArray::from(vec!["x", "y"])) as ArrayRef,
+            ),
+            ("lon", Arc::new(Float64Array::from(vec![1.0, 2.0]))),
+            ("id", Arc::new(StringArray::from(vec!["a", "b"]))),
+            ("lat", Arc::new(Float64Array::from(vec![3.0, 4.0]))),
+            (
+                "geom",
+                Arc::new(BinaryArray::from_iter_values(
+                    wkb.iter().map(|v| v.as_slice()),
+                )),
+            ),
+            ("other", Arc::new(Int64Array::from(vec![7, 8]))),
+            ("units", Arc::new(Int64Array::from(vec![3, 5]))),
+            ("comune", Arc::new(StringArray::from(vec!["048017", "1"]))),
+            ("tail", Arc::new(Float64Array::from(vec![0.5, 0.25]))),
+        ],
+        Some(geo),
+    );
+    let (u, rejects) = read_units(&p, &ReadOptions::default()).unwrap();
+    assert!(rejects.is_empty());
+    assert_eq!(ids(&u), ["a", "b"]);
+    assert_eq!(
+        (u.lon.clone(), u.lat.clone()),
+        (vec![11.5, 12.5], vec![43.5, 44.5])
+    );
+    assert_eq!(u.units, [3, 5]);
+    assert_eq!(u.comune_code(0), Some("048017"));
+    assert_eq!(u.comune_code(1), Some("000001"));
+}
+
 // ---------------------------------------------------------------- footprints
 
 const ATTRS: &[&str] = &[
