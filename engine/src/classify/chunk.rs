@@ -215,3 +215,21 @@ fn copy_results(
     (reach[dst], ops[dst]) = (reach[src], ops[src]);
     decs.copy_within(src * nr..(src + 1) * nr, dst * nr);
 }
+
+/// One chunk's results in visiting order, reused from chunk to chunk on a thread.
+#[derive(Default)]
+pub(super) struct ChunkResults {
+    pub reach: Vec<Reach>,
+    pub ops: Vec<MobileOps>,
+    /// `nr` per unit.
+    pub decs: Vec<Decision>,
+}
+
+impl ChunkResults {
+    /// Room for `n` units of `nr` rule sets.
+    pub(super) fn resize(&mut self, n: usize, nr: usize) {
+        self.reach.resize(n, Reach::default());
+        self.ops.resize(n, MobileOps::default());
+        self.decs.resize(n * nr, Decision::default());
+    }
+}

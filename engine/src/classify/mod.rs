@@ -18,8 +18,10 @@ use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 mod chunk;
+mod scatter;
 
-use chunk::{classify_chunk, Chunks, Evaluated};
+use chunk::{classify_chunk, ChunkResults, Chunks, Evaluated};
+use scatter::Scatter;
 
 /// Units per parallel task.
 const CHUNK: usize = 4096;
@@ -159,19 +161,47 @@ pub fn classify(
         sampler: &sampler,
         nr,
     };
-    // results in visiting order, then gathered back to registry order
-    let mut reach_sorted = vec![Reach::default(); n];
-    let mut ops_sorted = vec![MobileOps::default(); n];
-    let mut dec_sorted = vec![Decision::default(); n * nr];
-    reach_sorted
-        .par_chunks_mut(CHUNK)
-        .zip(ops_sorted.par_chunks_mut(CHUNK))
-        .zip(dec_sorted.par_chunks_mut(CHUNK * nr.max(1)))
-        .zip(order.par_chunks(CHUNK))
-        .for_each_init(
-            || Evaluated::new(nr),
-            |evaluated, (((reach, ops), decs), idx)| {
-                let c = classify_chunk(&ctx, evaluated, reach, ops, decs, idx);
+    // results in registry order; pages are first touched in parallel
+    let mut reach: Vec<Reach> = Vec::with_capacity(n);
+    reach.par_extend(rayon::iter::repeat_n(Reach::default(), n));
+    let mut mobile_ops: Vec<MobileOps> = Vec::with_capacity(n);
+    mobile_ops.par_extend(rayon::iter::repeat_n(MobileOps::default(), n));
+    let mut decisions: Vec<Vec<Decision>> = (0..nr)
+        .map(|_| {
+            let mut d = Vec::with_capacity(n);
+            d.par_extend(rayon::iter::repeat_n(Decision::default(), n));
+            d
+        })
+        .collect();
+    debug_assert!(is_permutation(order, n));
+    {
+        let (reach_out, ops_out) = (Scatter::new(&mut reach), Scatter::new(&mut mobile_ops));
+        let dec_out: Vec<Scatter<Decision>> =
+            decisions.iter_mut().map(|d| Scatter::new(d)).collect();
+        order.par_chunks(CHUNK).for_each_init(
+            || (Evaluated::new(nr), ChunkResults::default()),
+            |(evaluated, local), idx| {
+                local.resize(idx.len(), nr);
+                let c = classify_chunk(
+                    &ctx,
+                    evaluated,
+                    &mut local.reach,
+                    &mut local.ops,
+                    &mut local.decs,
+                    idx,
+                );
+                for (k, &i) in idx.iter().enumerate() {
+                    let i = i as usize;
+                    // SAFETY: `order` is a permutation of the rows and its chunks are
+                    // disjoint, so row `i` is written by this chunk only
+                    unsafe {
+                        reach_out.write(i, local.reach[k]);
+                        ops_out.write(i, local.ops[k]);
+                        for (r, out) in dec_out.iter().enumerate() {
+                            out.write(i, local.decs[k * nr + r]);
+                        }
+                    }
+                }
                 pairs.fetch_add(c.pairs, Ordering::Relaxed);
                 raster_unknown.fetch_add(c.raster_unknown, Ordering::Relaxed);
                 declared_pairs.fetch_add(c.declared_pairs, Ordering::Relaxed);
@@ -179,30 +209,17 @@ pub fn classify(
                 progress(idx.len() as u64);
             },
         );
-
-    tracing::debug!(target: "bianca::timing", phase = "probe and rules", secs = t.elapsed().as_secs_f64());
-    let t = std::time::Instant::now();
-    let mut inv = vec![0u32; n];
-    for (k, &i) in order.iter().enumerate() {
-        inv[i as usize] = k as u32;
     }
-    let reach: Vec<Reach> = inv.par_iter().map(|&k| reach_sorted[k as usize]).collect();
-    drop(reach_sorted);
-    let mobile_ops: Vec<MobileOps> = inv.par_iter().map(|&k| ops_sorted[k as usize]).collect();
-    drop(ops_sorted);
+    tracing::debug!(target: "bianca::timing", phase = "probe and rules", secs = t.elapsed().as_secs_f64());
     let rules_out = rules
         .iter()
-        .enumerate()
-        .map(|(r, rule)| RuleResults {
+        .zip(decisions)
+        .map(|(rule, decisions)| RuleResults {
             name: rule.name.clone(),
             class_names: rule.class_names().iter().map(|s| s.to_string()).collect(),
-            decisions: inv
-                .par_iter()
-                .map(|&k| dec_sorted[k as usize * nr + r])
-                .collect(),
+            decisions,
         })
         .collect();
-    tracing::debug!(target: "bianca::timing", phase = "gather", secs = t.elapsed().as_secs_f64());
     Classification {
         rules: rules_out,
         reach,
@@ -214,6 +231,15 @@ pub fn classify(
         mobile_operators,
         mobile_ops,
     }
+}
+
+/// True when `order` holds every row `0..n` once.
+fn is_permutation(order: &[u32], n: usize) -> bool {
+    let mut seen = vec![false; n];
+    order.len() == n
+        && order
+            .iter()
+            .all(|&i| !std::mem::replace(&mut seen[i as usize], true))
 }
 
 /// The operators of 4G / 5G offers, sorted, and per offer its bit in [`MobileOps`]
