@@ -37,14 +37,19 @@ impl StrColumn {
         self.bytes.push_str(s);
         self.offsets.push(self.bytes.len() as u64);
     }
-    /// Room for `n` more strings of `bytes` bytes in all.
+    /// Room for `n` more strings of `bytes` bytes in all (exactly: a column sized from an
+    /// estimate does not double past it).
     pub fn reserve(&mut self, n: usize, bytes: usize) {
-        self.offsets.reserve(n);
-        self.bytes.reserve(bytes);
+        self.offsets.reserve_exact(n);
+        self.bytes.reserve_exact(bytes);
     }
     /// Bytes of all the strings together.
     pub fn byte_len(&self) -> usize {
         self.bytes.len()
+    }
+    /// Bytes the column holds without growing.
+    pub fn byte_capacity(&self) -> usize {
+        self.bytes.capacity()
     }
     pub fn get(&self, i: usize) -> &str {
         &self.bytes[self.offsets[i] as usize..self.offsets[i + 1] as usize]

@@ -20,6 +20,7 @@ use rayon::prelude::*;
 
 use super::csv_units::{estimate_csv_rows, CsvBatchReader};
 use super::geoparquet::{Piece, UnitsPlan};
+use super::row_map::RowMap;
 use super::units_build::{find_duplicates, hash_bytes, retain_units, RawUnits, UnitsBuilder};
 use super::{InputFormat, ReadOptions};
 use crate::error::{Error, Location, OnError, Reject, Result};
@@ -145,7 +146,7 @@ impl UnitBatches {
                 None => Ok(None),
                 Some(pieces) => {
                     let mut builder = UnitsBuilder::new(plan.has_address());
-                    builder.append_all(plan.decode(pieces)?);
+                    plan.decode_into(pieces, &mut builder)?;
                     Ok(Some(builder.finish_raw()))
                 }
             },
@@ -154,12 +155,12 @@ impl UnitBatches {
     }
 
     /// Calls `f` with each of the first `upto` batches again, in order.
-    fn reread(&self, upto: usize, f: &mut dyn FnMut(&Units, &[u64])) -> Result<()> {
+    fn reread(&self, upto: usize, f: &mut dyn FnMut(&Units, &RowMap)) -> Result<()> {
         match &self.source {
             Source::Parquet { plan, batches } => {
                 for pieces in &batches[..upto] {
                     let mut builder = UnitsBuilder::new(plan.has_address());
-                    builder.append_all(plan.decode(pieces)?);
+                    plan.decode_into(pieces, &mut builder)?;
                     let (u, r, _) = builder.finish_raw();
                     f(&u, &r);
                 }
@@ -207,7 +208,7 @@ impl UnitBatches {
         }
         if !suspects.is_empty() {
             self.reread(b, &mut |u, r| {
-                for (id, &row) in u.ids.iter().zip(r) {
+                for (id, row) in u.ids.iter().zip(r.iter()) {
                     if let Some(first @ None) = suspects.get_mut(id) {
                         *first = Some(row);
                     }
@@ -223,7 +224,7 @@ impl UnitBatches {
             let here = match w.peek() {
                 Some(&&(later, first)) if later == i => {
                     w.next();
-                    Some(rows[first])
+                    Some(rows.get(first))
                 }
                 _ => None,
             };
@@ -233,7 +234,7 @@ impl UnitBatches {
         }
         let mut keep = vec![true; units.len()];
         for &(i, first) in &dups {
-            let at = Location::file(&self.path).row(rows[i]).field("id");
+            let at = Location::file(&self.path).row(rows.get(i)).field("id");
             let message = format!(
                 "duplicate id {:?} (first seen on row {first})",
                 units.ids.get(i)

@@ -404,10 +404,9 @@ pub fn read_parquet_units(path: &Path, opts: &ReadOptions) -> Result<(Units, Vec
         })
         .collect();
     let t = std::time::Instant::now();
-    let chunks = p.decode(&pieces)?;
-    tracing::debug!(target: "bianca::timing", phase = "parquet decode", secs = t.elapsed().as_secs_f64());
     let mut builder = UnitsBuilder::new(p.layout.address.is_some());
-    builder.append_all(chunks);
+    p.decode_into(&pieces, &mut builder)?;
+    tracing::debug!(target: "bianca::timing", phase = "parquet decode", secs = t.elapsed().as_secs_f64());
     builder.finish(path, opts.on_error)
 }
 
@@ -562,14 +561,16 @@ impl UnitsPlan {
         out
     }
 
-    /// Decodes the pieces in parallel, each reprojected and checked ([`finish_chunk`]), in
-    /// order.
-    pub(crate) fn decode(&self, pieces: &[Piece]) -> Result<Vec<UnitChunk>> {
-        let path = self.path.as_path();
-        let opts = &self.opts;
+    /// Decodes the pieces in parallel, each reprojected and checked ([`finish_chunk`]), and
+    /// appends them to `builder` in order.
+    ///
+    /// Pieces are decoded a wave (one per thread) at a time and each wave is appended and
+    /// dropped before the next: the memory of decoded pieces is reused instead of every
+    /// piece being held beside the merged columns.
+    pub(crate) fn decode_into(&self, pieces: &[Piece], builder: &mut UnitsBuilder) -> Result<()> {
         // fewer pieces than threads (a batch of one row group): cut them so that every
         // thread decodes a part; pages before a part are skipped, not decoded
-        let threads = rayon::current_num_threads();
+        let threads = rayon::current_num_threads().max(1);
         let split: Vec<Piece>;
         let pieces = if pieces.len() >= threads {
             pieces
@@ -588,41 +589,58 @@ impl UnitsPlan {
                 .collect();
             &split
         };
-        let results: Vec<Result<UnitChunk>> = pieces
-            .par_iter()
-            .map(|p| {
-                let file = File::open(path).map_err(|e| Error::io(path, e))?;
-                // only the columns read: a geometry column makes lon/lat (and every
-                // other attribute) pages that need no decoding
-                let projection = ProjectionMask::roots(
-                    self.arrow.metadata().file_metadata().schema_descr(),
-                    self.layout.used(),
-                );
-                let mut b =
-                    ParquetRecordBatchReaderBuilder::new_with_metadata(file, self.arrow.clone())
-                        .with_row_groups(vec![p.group])
-                        .with_projection(projection)
-                        .with_batch_size(BATCH);
-                if p.skip > 0 || p.rows < self.group_rows[p.group] {
-                    b = b.with_row_selection(RowSelection::from(vec![
-                        RowSelector::skip(p.skip),
-                        RowSelector::select(p.rows),
-                    ]));
-                }
-                let reader = b.build().map_err(|e| format_err(path, e.to_string()))?;
-                let mut c = UnitChunk::with_capacity(self.layout.address.is_some(), p.rows);
-                let mut row = self.firsts[p.group] + p.skip as u64;
-                for batch in reader {
-                    let batch = batch.map_err(|e| format_err(path, e.to_string()))?;
-                    if parse_batch(&batch, &self.layout, &mut row, &mut c, path, opts) {
-                        break;
-                    }
-                }
-                finish_chunk(&mut c, &self.reprojector, &self.names, path, opts.on_error)?;
-                Ok(c)
-            })
-            .collect();
-        results.into_iter().collect()
+        let total: usize = pieces.iter().map(|p| p.rows).sum();
+        builder.reserve(total, 0);
+        let (mut rows, mut bytes) = (0usize, 0usize);
+        for wave in pieces.chunks(threads) {
+            let results: Vec<Result<UnitChunk>> =
+                wave.par_iter().map(|p| self.decode_piece(p)).collect();
+            let chunks: Vec<UnitChunk> = results.into_iter().collect::<Result<_>>()?;
+            // room for this wave's ids and, at the bytes per row seen so far, the rest's
+            let wave_bytes: usize = chunks.iter().map(|c| c.ids.byte_len()).sum();
+            rows += wave.iter().map(|p| p.rows).sum::<usize>();
+            bytes += wave_bytes;
+            let rest = (total - rows) as f64 * bytes as f64 / rows.max(1) as f64;
+            builder.reserve_ids(wave_bytes + (rest * 1.25) as usize);
+            for c in chunks {
+                builder.append(c);
+            }
+        }
+        Ok(())
+    }
+
+    /// Decodes one piece, reprojected and checked ([`finish_chunk`]).
+    fn decode_piece(&self, p: &Piece) -> Result<UnitChunk> {
+        let path = self.path.as_path();
+        let opts = &self.opts;
+        let file = File::open(path).map_err(|e| Error::io(path, e))?;
+        // only the columns read: a geometry column makes lon/lat (and every other
+        // attribute) pages that need no decoding
+        let projection = ProjectionMask::roots(
+            self.arrow.metadata().file_metadata().schema_descr(),
+            self.layout.used(),
+        );
+        let mut b = ParquetRecordBatchReaderBuilder::new_with_metadata(file, self.arrow.clone())
+            .with_row_groups(vec![p.group])
+            .with_projection(projection)
+            .with_batch_size(BATCH);
+        if p.skip > 0 || p.rows < self.group_rows[p.group] {
+            b = b.with_row_selection(RowSelection::from(vec![
+                RowSelector::skip(p.skip),
+                RowSelector::select(p.rows),
+            ]));
+        }
+        let reader = b.build().map_err(|e| format_err(path, e.to_string()))?;
+        let mut c = UnitChunk::with_capacity(self.layout.address.is_some(), p.rows);
+        let mut row = self.firsts[p.group] + p.skip as u64;
+        for batch in reader {
+            let batch = batch.map_err(|e| format_err(path, e.to_string()))?;
+            if parse_batch(&batch, &self.layout, &mut row, &mut c, path, opts) {
+                break;
+            }
+        }
+        finish_chunk(&mut c, &self.reprojector, &self.names, path, opts.on_error)?;
+        Ok(c)
     }
 }
 

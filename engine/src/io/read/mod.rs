@@ -33,6 +33,7 @@ pub mod ogr;
 pub mod raster;
 pub mod raster_meta;
 pub mod records;
+pub mod row_map;
 pub mod units_build;
 pub mod wkb;
 

@@ -11,6 +11,7 @@ use std::path::Path;
 use rayon::prelude::*;
 
 use super::crs::Reprojector;
+use super::row_map::RowMap;
 use crate::error::{Error, Location, OnError, Reject, Result};
 use crate::model::Sym;
 use crate::units::{StrColumn, Units};
@@ -36,7 +37,7 @@ pub struct UnitChunk {
     pub comune: Vec<u32>,
     pub address: Option<StrColumn>,
     /// Row (CSV line) or feature number of each unit.
-    pub rows: Vec<u64>,
+    pub rows: RowMap,
     /// Rows rejected in [`OnError::Skip`] mode.
     pub rejects: Vec<Reject>,
     /// In [`OnError::Fail`] mode: the first bad row; the chunk stops there.
@@ -60,7 +61,7 @@ impl UnitChunk {
             units: Vec::with_capacity(n),
             comune: Vec::with_capacity(n),
             address: has_address.then(StrColumn::new),
-            rows: Vec::with_capacity(n),
+            rows: RowMap::new(),
             rejects: Vec::new(),
             fatal: None,
         }
@@ -126,7 +127,6 @@ impl UnitChunk {
             self.y[k] = self.y[i];
             self.units[k] = self.units[i];
             self.comune[k] = self.comune[i];
-            self.rows[k] = self.rows[i];
             k += 1;
         }
         for v in [&mut self.x, &mut self.y] {
@@ -134,7 +134,7 @@ impl UnitChunk {
         }
         self.units.truncate(k);
         self.comune.truncate(k);
-        self.rows.truncate(k);
+        self.rows.retain(keep);
         self.ids = ids;
         self.address = address;
     }
@@ -162,7 +162,7 @@ pub fn finish_chunk(
         if lon_ok && lat_ok {
             continue;
         }
-        let at = Location::file(file).row(c.rows[i]);
+        let at = Location::file(file).row(c.rows.get(i));
         let (field, message) = if !lon.is_finite() || !lat.is_finite() {
             (
                 &names.x,
@@ -209,7 +209,7 @@ pub fn finish_chunk(
 /// Merges finished chunks in file order into a [`Units`].
 pub struct UnitsBuilder {
     units: Units,
-    rows: Vec<u64>,
+    rows: RowMap,
     rejects: Vec<Reject>,
     comune_syms: HashMap<u32, Sym>,
     has_address: bool,
@@ -223,26 +223,29 @@ impl UnitsBuilder {
         }
         Self {
             units,
-            rows: Vec::new(),
+            rows: RowMap::new(),
             rejects: Vec::new(),
             comune_syms: HashMap::new(),
             has_address,
         }
     }
 
-    /// Appends every chunk, in order, with the columns sized once for all of them.
-    pub fn append_all(&mut self, chunks: Vec<UnitChunk>) {
-        let n: usize = chunks.iter().map(UnitChunk::len).sum();
-        let bytes: usize = chunks.iter().map(|c| c.ids.byte_len()).sum();
+    /// Room for `n` more units whose ids take `id_bytes` bytes in all, so that appending
+    /// them does not grow (and copy) the columns again and again.
+    pub fn reserve(&mut self, n: usize, id_bytes: usize) {
         let u = &mut self.units;
-        u.ids.reserve(n, bytes);
+        u.ids.reserve(n, id_bytes);
         u.lon.reserve(n);
         u.lat.reserve(n);
         u.units.reserve(n);
         u.comune.reserve(n);
-        self.rows.reserve(n);
-        for c in chunks {
-            self.append(c);
+    }
+
+    /// Room for ids of `bytes` more bytes, unless there is room already.
+    pub fn reserve_ids(&mut self, bytes: usize) {
+        let ids = &self.units.ids;
+        if ids.byte_capacity() - ids.byte_len() < bytes {
+            self.units.ids.reserve(0, bytes);
         }
     }
 
@@ -267,7 +270,7 @@ impl UnitsBuilder {
         if let (Some(dst), Some(src)) = (u.address.as_mut(), c.address.as_ref()) {
             dst.extend_from(src);
         }
-        self.rows.extend_from_slice(&c.rows);
+        self.rows.extend(&c.rows);
         self.rejects.extend(c.rejects);
     }
 
@@ -292,11 +295,11 @@ impl UnitsBuilder {
         if !dups.is_empty() {
             let mut keep = vec![true; self.units.len()];
             for &(later, first) in &dups {
-                let at = Location::file(file).row(self.rows[later]).field("id");
+                let at = Location::file(file).row(self.rows.get(later)).field("id");
                 let message = format!(
                     "duplicate id {:?} (first seen on row {})",
                     self.units.ids.get(later),
-                    self.rows[first]
+                    self.rows.get(first)
                 );
                 if on_error == OnError::Fail {
                     return Err(Error::Input { at, message });
@@ -312,7 +315,7 @@ impl UnitsBuilder {
 }
 
 /// Units, the row number of each, and the rejects, before the duplicate-id check.
-pub(crate) type RawUnits = (Units, Vec<u64>, Vec<Reject>);
+pub(crate) type RawUnits = (Units, RowMap, Vec<Reject>);
 
 pub(crate) fn retain_units(u: &Units, keep: &[bool], has_address: bool) -> Units {
     let mut out = Units {
