@@ -95,7 +95,8 @@ pub struct Classification {
     /// are not told apart per operator).
     pub mobile_operators: Vec<String>,
     /// Per unit, the mobile operators reaching it; empty when not known (a stored
-    /// snapshot keeps no per-operator reach).
+    /// snapshot keeps no per-operator reach) or when no offer is 4G / 5G
+    /// (`mobile_operators` is empty).
     pub mobile_ops: Vec<MobileOps>,
 }
 
@@ -164,8 +165,12 @@ pub fn classify(
     // results in registry order; pages are first touched in parallel
     let mut reach: Vec<Reach> = Vec::with_capacity(n);
     reach.par_extend(rayon::iter::repeat_n(Reach::default(), n));
-    let mut mobile_ops: Vec<MobileOps> = Vec::with_capacity(n);
-    mobile_ops.par_extend(rayon::iter::repeat_n(MobileOps::default(), n));
+    // without mobile operators every unit's would be none: not kept (see `mobile_ops`)
+    let mut mobile_ops: Vec<MobileOps> = Vec::new();
+    if !mobile_operators.is_empty() {
+        mobile_ops.reserve_exact(n);
+        mobile_ops.par_extend(rayon::iter::repeat_n(MobileOps::default(), n));
+    }
     let mut decisions: Vec<Vec<Decision>> = (0..nr)
         .map(|_| {
             let mut d = Vec::with_capacity(n);
@@ -175,6 +180,7 @@ pub fn classify(
         .collect();
     debug_assert!(is_permutation(order, n));
     {
+        let keep_ops = !mobile_ops.is_empty();
         let (reach_out, ops_out) = (Scatter::new(&mut reach), Scatter::new(&mut mobile_ops));
         let dec_out: Vec<Scatter<Decision>> =
             decisions.iter_mut().map(|d| Scatter::new(d)).collect();
@@ -196,7 +202,9 @@ pub fn classify(
                     // disjoint, so row `i` is written by this chunk only
                     unsafe {
                         reach_out.write(i, local.reach[k]);
-                        ops_out.write(i, local.ops[k]);
+                        if keep_ops {
+                            ops_out.write(i, local.ops[k]);
+                        }
                         for (r, out) in dec_out.iter().enumerate() {
                             out.write(i, local.decs[k * nr + r]);
                         }
