@@ -154,7 +154,8 @@ impl GridIndex {
         sizes.sort_by(f64::total_cmp);
         let (w, h) = (ext[2] - ext[0], ext[3] - ext[1]);
         let mut cs = sizes[sizes.len() / 2] / opts.cells_per_footprint;
-        let min_cs = ((w * h) / opts.max_cells as f64).sqrt();
+        // below 2^30 cells, so that a cell number leaves a bit free (`Cells::INSIDE`)
+        let min_cs = ((w * h) / opts.max_cells.min(1 << 30) as f64).sqrt();
         // NaN-safe: a NaN or too small cell size falls back to the bound
         if cs.is_nan() || cs < min_cs {
             cs = min_cs;
@@ -188,7 +189,7 @@ impl GridIndex {
             .map_init(Vec::new, |edges, p| match bboxes[p] {
                 Some(b) => {
                     set.edges_into(p, edges);
-                    grid.cells_of(p, b, edges)
+                    grid.cells_of(b, edges)
                 }
                 None => Cells::default(),
             })
@@ -198,8 +199,8 @@ impl GridIndex {
         // counting sort of the entries by cell
         let mut cell_start = vec![0u32; nx * ny + 1];
         for list in &per_polygon {
-            for (c, _) in &list.entries {
-                cell_start[*c as usize + 1] += 1;
+            for c in &list.cells {
+                cell_start[(c & !Cells::INSIDE) as usize + 1] += 1;
             }
         }
         for i in 1..cell_start.len() {
@@ -208,16 +209,24 @@ impl GridIndex {
         let mut fill = cell_start.clone();
         let mut entries = vec![Entry::default(); cell_start[nx * ny] as usize];
         let mut subgrids = Vec::with_capacity(per_polygon.iter().map(|l| l.subgrids.len()).sum());
-        for list in per_polygon {
-            // a boundary entry's `sub` counts within its polygon: offset it by the
-            // sub-grids of the polygons before
-            let base = subgrids.len() as u32;
-            for (c, mut e) in list.entries {
-                if e.tag & INSIDE == 0 {
-                    e.sub += base;
-                }
-                entries[fill[c as usize] as usize] = e;
-                fill[c as usize] += 1;
+        for (p, list) in per_polygon.into_iter().enumerate() {
+            // the polygon's boundary entries take its sub-grids in order, after those of
+            // the polygons before
+            let tag = (p as u32) << 1;
+            let mut sub = subgrids.len() as u32;
+            for c in list.cells {
+                let e = if c & Cells::INSIDE != 0 {
+                    Entry {
+                        tag: tag | INSIDE,
+                        sub: 0,
+                    }
+                } else {
+                    sub += 1;
+                    Entry { tag, sub: sub - 1 }
+                };
+                let c = (c & !Cells::INSIDE) as usize;
+                entries[fill[c] as usize] = e;
+                fill[c] += 1;
             }
             subgrids.extend_from_slice(&list.subgrids);
         }
@@ -374,13 +383,19 @@ impl GridIndex {
     }
 }
 
-/// The cells of one polygon, as [`Grid::cells_of`] finds them: (cell, entry) pairs, and
-/// the sub-grids of the boundary entries in their order (a boundary entry's `sub` indexes
-/// `subgrids`).
+/// The cells of one polygon, as [`Grid::cells_of`] finds them: the cells it covers whole
+/// (flagged) or crosses, and the sub-grids of the crossed ones in their order.
 #[derive(Debug, Default)]
 struct Cells {
-    entries: Vec<(u32, Entry)>,
+    /// Cell numbers, with [`Cells::INSIDE`] set for inside entries.
+    cells: Vec<u32>,
     subgrids: Vec<SubGrid>,
+}
+
+impl Cells {
+    /// Flag of an inside entry in [`Cells::cells`] (cell numbers stay below 2^31: see
+    /// `min_cs` in [`GridIndex::build_with`]).
+    const INSIDE: u32 = 1 << 31;
 }
 
 /// A uniform grid: the index's own, or the sub-grid of one cell.
@@ -416,7 +431,7 @@ impl Grid {
     /// same half-open one). Only (sub-)cells that no edge comes near are decided this way,
     /// so a point tested is at least half a sub-cell from every edge and rounding of the
     /// crossings cannot change its side.
-    fn cells_of(&self, p: usize, b: [f64; 4], edges: &[Edge]) -> Cells {
+    fn cells_of(&self, b: [f64; 4], edges: &[Edge]) -> Cells {
         let (cx0, cx1) = self.span(b[0], b[2], self.x0, self.nx);
         let (cy0, cy1) = self.span(b[1], b[3], self.y0, self.ny);
         let w = cx1 - cx0 + 1;
@@ -439,10 +454,9 @@ impl Grid {
         // sub-cells whose centre is inside, in the same layout
         let inside = Scanlines::new(self, cy0, h, edges).inside_bits(&sub, w);
         let mut out = Cells {
-            entries: Vec::with_capacity((w * h).min(1 << 16)),
+            cells: Vec::with_capacity((w * h).min(1 << 16)),
             subgrids: Vec::new(),
         };
-        let tag = (p as u32) << 1;
         for row in 0..h {
             for col in 0..w {
                 let cell = ((cy0 + row) * self.nx + cx0 + col) as u32;
@@ -453,21 +467,14 @@ impl Grid {
                     centres |= u64::from(inside[at]) << (s * SUB);
                 }
                 if boundary != 0 {
-                    let sub = out.subgrids.len() as u32;
                     out.subgrids.push(SubGrid {
                         inside: centres & !boundary,
                         boundary,
                     });
-                    out.entries.push((cell, Entry { tag, sub }));
+                    out.cells.push(cell);
                 } else if centres & 1 != 0 {
                     // no edge near the cell: its whole area has the status of any point of it
-                    out.entries.push((
-                        cell,
-                        Entry {
-                            tag: tag | INSIDE,
-                            sub: 0,
-                        },
-                    ));
+                    out.cells.push(cell | Cells::INSIDE);
                 }
             }
         }
