@@ -26,6 +26,7 @@ pub mod mobile;
 pub mod model;
 pub mod progress;
 pub mod rules;
+pub(crate) mod scatter;
 pub mod stats;
 pub mod synth;
 pub mod table;

@@ -18,10 +18,9 @@ use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 mod chunk;
-mod scatter;
 
+use crate::scatter::Scatter;
 use chunk::{classify_chunk, ChunkResults, Chunks, Evaluated};
-use scatter::Scatter;
 
 /// Units per parallel task.
 const CHUNK: usize = 4096;

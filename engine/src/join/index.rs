@@ -12,7 +12,9 @@
 //! polygon's scanlines (the sorted crossings of its edges with one horizontal line per
 //! sub-row, even-odd like the exact test).
 
+use super::counting;
 use super::refine::{Edge, PolygonSet};
+use crate::scatter::Scatter;
 use geo::MultiPolygon;
 use rayon::prelude::*;
 
@@ -196,40 +198,70 @@ impl GridIndex {
             .collect();
         tracing::debug!(target: "bianca::timing", phase = "index: cells", secs = t.elapsed().as_secs_f64());
         let t = std::time::Instant::now();
-        // counting sort of the entries by cell
-        let mut cell_start = vec![0u32; nx * ny + 1];
-        for list in &per_polygon {
-            for c in &list.cells {
-                cell_start[(c & !Cells::INSIDE) as usize + 1] += 1;
+        // counting sort of the entries by cell, in parallel blocks of polygons
+        let keys = nx * ny;
+        let writes = per_polygon.iter().map(|l| l.cells.len()).sum();
+        let ranges = counting::ranges(n, counting::blocks(n, keys, writes));
+        let mut counts = counting::count(&ranges, keys, |r, f| {
+            for list in &per_polygon[r.clone()] {
+                list.cells
+                    .iter()
+                    .for_each(|c| f((c & !Cells::INSIDE) as usize));
             }
+        });
+        let cell_start = counting::offsets(&mut counts, keys);
+        // each block's first sub-grid: the polygons' sub-grids go in polygon order
+        let mut sub_base = Vec::with_capacity(ranges.len());
+        let mut total_sub = 0usize;
+        for r in &ranges {
+            sub_base.push(total_sub);
+            total_sub += per_polygon[r.clone()]
+                .iter()
+                .map(|l| l.subgrids.len())
+                .sum::<usize>();
         }
-        for i in 1..cell_start.len() {
-            cell_start[i] += cell_start[i - 1];
-        }
-        let mut fill = cell_start.clone();
-        let mut entries = vec![Entry::default(); cell_start[nx * ny] as usize];
-        let mut subgrids = Vec::with_capacity(per_polygon.iter().map(|l| l.subgrids.len()).sum());
-        for (p, list) in per_polygon.into_iter().enumerate() {
-            // the polygon's boundary entries take its sub-grids in order, after those of
-            // the polygons before
-            let tag = (p as u32) << 1;
-            let mut sub = subgrids.len() as u32;
-            for c in list.cells {
-                let e = if c & Cells::INSIDE != 0 {
-                    Entry {
-                        tag: tag | INSIDE,
-                        sub: 0,
+        let mut entries = counting::filled(cell_start[keys] as usize, Entry::default());
+        let mut subgrids = counting::filled(total_sub, SubGrid::default());
+        {
+            let (entries_out, subgrids_out) =
+                (Scatter::new(&mut entries), Scatter::new(&mut subgrids));
+            ranges
+                .par_iter()
+                .zip(counts)
+                .zip(&sub_base)
+                .for_each(|((r, mut at), &base)| {
+                    let mut sub = base;
+                    for p in r.clone() {
+                        let list = &per_polygon[p];
+                        let tag = (p as u32) << 1;
+                        // a boundary entry takes the polygon's next sub-grid
+                        let mut own = list.subgrids.iter();
+                        for c in &list.cells {
+                            let e = if c & Cells::INSIDE != 0 {
+                                Entry {
+                                    tag: tag | INSIDE,
+                                    sub: 0,
+                                }
+                            } else {
+                                let g = *own.next().expect("one sub-grid per boundary cell");
+                                // SAFETY: the blocks' sub-grid ranges are disjoint (`sub_base`)
+                                unsafe { subgrids_out.write(sub, g) };
+                                sub += 1;
+                                Entry {
+                                    tag,
+                                    sub: (sub - 1) as u32,
+                                }
+                            };
+                            let c = (c & !Cells::INSIDE) as usize;
+                            // SAFETY: `offsets` gives every entry of every block its own
+                            // position
+                            unsafe { entries_out.write(at[c] as usize, e) };
+                            at[c] += 1;
+                        }
                     }
-                } else {
-                    sub += 1;
-                    Entry { tag, sub: sub - 1 }
-                };
-                let c = (c & !Cells::INSIDE) as usize;
-                entries[fill[c] as usize] = e;
-                fill[c] += 1;
-            }
-            subgrids.extend_from_slice(&list.subgrids);
+                });
         }
+        drop(per_polygon);
         tracing::debug!(target: "bianca::timing", phase = "index: sort", secs = t.elapsed().as_secs_f64(), cells = nx * ny, entries = entries.len(), subgrids = subgrids.len());
         GridIndex {
             x0: ext[0],

@@ -13,6 +13,7 @@
 //! or hole) is covered; a point inside a hole is not; orientation predicates are exact
 //! (`robust::orient2d`), so the answer does not depend on rounding.
 
+pub(crate) mod counting;
 pub mod index;
 pub mod oracle;
 pub mod probe;

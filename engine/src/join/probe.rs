@@ -3,7 +3,9 @@
 //! consecutive (they share the cell's candidates and, mostly, their answers) and
 //! neighbouring cells, whose polygons overlap, follow each other.
 
+use super::counting;
 use super::index::GridIndex;
+use crate::scatter::Scatter;
 use rayon::prelude::*;
 
 /// The cell of a point outside the index's grid.
@@ -64,27 +66,44 @@ pub fn cell_order(index: &GridIndex, xs: &[f64], ys: &[f64]) -> CellOrder {
     };
     let n_keys = 1 + (1u64 << (2 * bits));
     let order = if n_keys <= MAX_COUNTING_KEYS {
-        // each cell's position on the curve, once per cell rather than per point
-        let cell_key: Vec<u32> = (0..(nx * ny) as u32)
+        // each cell's rank along the curve (0 is outside the grid), once per cell rather
+        // than per point
+        let mut by_curve: Vec<(u64, u32)> = (0..(nx * ny) as u32)
             .into_par_iter()
-            .map(|c| curve(c) as u32)
+            .map(|c| (curve(c), c))
             .collect();
+        by_curve.par_sort_unstable();
+        let mut rank = counting::filled(nx * ny, 0u32);
+        {
+            let out = Scatter::new(&mut rank);
+            by_curve.par_iter().enumerate().for_each(|(r, &(_, c))| {
+                // SAFETY: every cell is in `by_curve` once
+                unsafe { out.write(c as usize, r as u32 + 1) }
+            });
+        }
+        drop(by_curve);
         let key = |c: u32| match c {
             OUTSIDE => 0,
-            c => cell_key[c as usize] as usize,
+            c => rank[c as usize] as usize,
         };
-        let mut start = vec![0u32; n_keys as usize + 1];
-        for &c in &cell {
-            start[key(c) + 1] += 1;
-        }
-        for i in 1..start.len() {
-            start[i] += start[i - 1];
-        }
-        let mut order = vec![0u32; n];
-        for (i, &c) in cell.iter().enumerate() {
-            let k = key(c);
-            order[start[k] as usize] = i as u32;
-            start[k] += 1;
+        // a counting sort by rank, in parallel blocks of points
+        let keys = nx * ny + 1;
+        let ranges = counting::ranges(n, counting::blocks(n, keys, n));
+        let mut counts = counting::count(&ranges, keys, |r, f| {
+            cell[r.clone()].iter().for_each(|&c| f(key(c)))
+        });
+        counting::offsets(&mut counts, keys);
+        let mut order = counting::filled(n, 0u32);
+        {
+            let out = Scatter::new(&mut order);
+            ranges.par_iter().zip(counts).for_each(|(r, mut at)| {
+                for i in r.clone() {
+                    let k = key(cell[i]);
+                    // SAFETY: `offsets` gives every point of every block its own position
+                    unsafe { out.write(at[k] as usize, i as u32) };
+                    at[k] += 1;
+                }
+            });
         }
         order
     } else {

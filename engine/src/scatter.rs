@@ -1,11 +1,11 @@
-//! Results written straight to the registry's order by parallel chunks that visit units in
-//! another order (cell by cell): each chunk scatters its results to the rows it visited,
-//! so no second, visiting-order copy of every result is kept and gathered afterwards.
+//! Writes to one slice from parallel tasks at positions known to be distinct: results
+//! scattered from a visiting order back to the input order, entries of a parallel counting
+//! sort. Each task writes its own positions, so nothing is copied or gathered afterwards.
 
 use std::marker::PhantomData;
 
 /// A slice that several threads write at distinct positions.
-pub(super) struct Scatter<'a, T> {
+pub(crate) struct Scatter<'a, T> {
     ptr: *mut T,
     len: usize,
     _slice: PhantomData<&'a mut [T]>,
@@ -17,7 +17,7 @@ unsafe impl<T: Send> Sync for Scatter<'_, T> {}
 unsafe impl<T: Send> Send for Scatter<'_, T> {}
 
 impl<'a, T: Copy> Scatter<'a, T> {
-    pub(super) fn new(slice: &'a mut [T]) -> Self {
+    pub(crate) fn new(slice: &'a mut [T]) -> Self {
         Scatter {
             ptr: slice.as_mut_ptr(),
             len: slice.len(),
@@ -33,7 +33,7 @@ impl<'a, T: Copy> Scatter<'a, T> {
     /// # Safety
     /// While this `Scatter` lives, no other call (on any thread) writes position `i`.
     #[inline]
-    pub(super) unsafe fn write(&self, i: usize, v: T) {
+    pub(crate) unsafe fn write(&self, i: usize, v: T) {
         assert!(i < self.len, "scatter to {i} of {}", self.len);
         // SAFETY: in bounds (checked above); the caller guarantees no concurrent write to
         // `i`, and nothing reads the slice while the `Scatter` borrows it mutably.
