@@ -49,8 +49,10 @@ pub struct CellOrder {
 }
 
 /// Places every point (`xs[i]`, `ys[i]`) in `index` and orders them cell by cell (see
-/// [`CellOrder`]): O(n) by a counting sort for grids up to 2048 cells a side, by a parallel
-/// sort beyond.
+/// [`CellOrder`]): for grids up to 2048 cells a side the cells are ranked along the curve
+/// (a parallel sort of the cells) and the points counting-sorted by rank in parallel
+/// blocks (`join::counting`); beyond, the points are sorted by their cell's curve
+/// position in parallel.
 pub fn cell_order(index: &GridIndex, xs: &[f64], ys: &[f64]) -> CellOrder {
     let n = xs.len();
     let (nx, ny) = index.dims();
