@@ -129,14 +129,17 @@ pub fn add_rasters(cov: &mut Coverage, files: &[PathBuf], opts: &RasterOptions) 
     let each = opts
         .for_files(files)
         .map_err(|e| anyhow!("--raster-meta {e}"))?;
-    let decoded = files
+    // every result kept, then the first error in the order given: collecting into a
+    // Result in parallel would report whichever failing file finished first
+    let decoded: Vec<Result<_>> = files
         .par_iter()
         .zip(&each)
         .map(|(f, opts)| {
             read::raster::decode_raster(f, opts)
                 .with_context(|| format!("reading the coverage raster {}", f.display()))
         })
-        .collect::<Result<Vec<_>>>()?;
+        .collect();
+    let decoded = decoded.into_iter().collect::<Result<Vec<_>>>()?;
     for (f, d) in files.iter().zip(decoded) {
         let bands = read::raster::register(f, d, &mut cov.offers);
         cov.rasters.extend(bands);
