@@ -3,12 +3,8 @@
 //! The binary only parses arguments and calls the engine; see `bianca --help`.
 
 mod cli;
+mod memory;
 mod progress;
-
-/// mimalloc reuses freed memory instead of returning it to the OS and faulting fresh pages
-/// in again: about 10% of a classification run went to page faults with glibc's malloc.
-#[global_allocator]
-static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 use clap::{Parser, Subcommand};
 
@@ -89,6 +85,10 @@ fn main() -> std::process::ExitCode {
         Command::Serve(_) => "warn,bianca_api=info,tower_http=info",
         _ => "warn",
     };
+    // a server runs for days and gives memory back; every other command ends with its work
+    if !matches!(cli.command, Command::Serve(_)) {
+        memory::keep_freed_memory();
+    }
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_env("BIANCA_LOG")
