@@ -133,21 +133,33 @@ fn ring_is_simple(c: &[geo::Coord<f64>]) -> bool {
         return false; // repeated vertex: let the full check judge
     }
     let r = |p: geo::Coord<f64>| R { x: p.x, y: p.y };
-    let mut order: Vec<usize> = (0..m).collect();
-    let xmin = |i: usize| c[i].x.min(c[i + 1].x);
-    let xmax = |i: usize| c[i].x.max(c[i + 1].x);
-    order.sort_by(|&a, &b| xmin(a).total_cmp(&xmin(b)));
-    for (k, &i) in order.iter().enumerate() {
+    // every edge's box, sorted by its left end: a sweep meets only edges whose x-ranges
+    // overlap, and the box test reads neighbouring memory
+    let mut boxes: Vec<EdgeBox> = (0..m)
+        .map(|i| {
+            let (a, b) = (c[i], c[i + 1]);
+            EdgeBox {
+                xmin: a.x.min(b.x),
+                xmax: a.x.max(b.x),
+                ymin: a.y.min(b.y),
+                ymax: a.y.max(b.y),
+                edge: i,
+            }
+        })
+        .collect();
+    boxes.sort_unstable_by(|a, b| a.xmin.total_cmp(&b.xmin).then(a.edge.cmp(&b.edge)));
+    for (k, e) in boxes.iter().enumerate() {
+        let i = e.edge;
         let (a, b) = (c[i], c[i + 1]);
-        let (ylo, yhi) = (a.y.min(b.y), a.y.max(b.y));
-        for &j in &order[k + 1..] {
-            if xmin(j) > xmax(i) {
+        for f in &boxes[k + 1..] {
+            if f.xmin > e.xmax {
                 break;
             }
-            let (p, q) = (c[j], c[j + 1]);
-            if p.y.min(q.y) > yhi || p.y.max(q.y) < ylo {
+            if f.ymin > e.ymax || f.ymax < e.ymin {
                 continue;
             }
+            let j = f.edge;
+            let (p, q) = (c[j], c[j + 1]);
             let adjacent =
                 j == i + 1 || i == j + 1 || (i == 0 && j == m - 1) || (j == 0 && i == m - 1);
             let o1 = orient2d(r(a), r(b), r(p));
@@ -171,6 +183,16 @@ fn ring_is_simple(c: &[geo::Coord<f64>]) -> bool {
         }
     }
     true
+}
+
+/// One edge's bounding box, for [`ring_is_simple`]'s sweep.
+struct EdgeBox {
+    xmin: f64,
+    xmax: f64,
+    ymin: f64,
+    ymax: f64,
+    /// The edge from vertex `edge` to vertex `edge + 1`.
+    edge: usize,
 }
 
 /// Reprojects a MultiPolygon to lon/lat. A coordinate that cannot be transformed is an error.

@@ -211,7 +211,8 @@ pub struct UnitsBuilder {
     units: Units,
     rows: RowMap,
     rejects: Vec<Reject>,
-    comune_syms: HashMap<u32, Sym>,
+    /// Comune code -> its symbol in [`Units::comune_codes`].
+    comune_syms: HashMap<u32, Sym, foldhash::fast::FixedState>,
     has_address: bool,
 }
 
@@ -225,7 +226,7 @@ impl UnitsBuilder {
             units,
             rows: RowMap::new(),
             rejects: Vec::new(),
-            comune_syms: HashMap::new(),
+            comune_syms: HashMap::default(),
             has_address,
         }
     }
@@ -255,18 +256,25 @@ impl UnitsBuilder {
         u.lon.extend_from_slice(&c.x);
         u.lat.extend_from_slice(&c.y);
         u.units.extend_from_slice(&c.units);
-        for &code in &c.comune {
-            let sym = if code == NO_COMUNE {
-                crate::units::NO_AREA
-            } else {
-                let names = &mut u.comune_codes;
-                *self
-                    .comune_syms
-                    .entry(code)
-                    .or_insert_with(|| names.intern(&format!("{code:06}")))
-            };
-            u.comune.push(sym);
-        }
+        // registries come sorted or grouped by comune more often than not: runs of one
+        // code look it up once
+        let mut last: Option<(u32, Sym)> = None;
+        u.comune.extend(c.comune.iter().map(|&code| match last {
+            Some((k, sym)) if k == code => sym,
+            _ => {
+                let sym = if code == NO_COMUNE {
+                    crate::units::NO_AREA
+                } else {
+                    let names = &mut u.comune_codes;
+                    *self
+                        .comune_syms
+                        .entry(code)
+                        .or_insert_with(|| names.intern(&format!("{code:06}")))
+                };
+                last = Some((code, sym));
+                sym
+            }
+        }));
         if let (Some(dst), Some(src)) = (u.address.as_mut(), c.address.as_ref()) {
             dst.extend_from(src);
         }
