@@ -54,6 +54,7 @@ fn benches(c: &mut Criterion) {
     let opts = ClassifyOptions {
         reference_year: 2025,
         grid,
+        mobile_ops: true,
     };
     let cls = classify(units, cov, &index, &rule_sets, &opts, &|_| {});
     assert_eq!(cls.pairs, PAIRS);

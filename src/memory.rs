@@ -28,9 +28,9 @@ pub fn keep_freed_memory() {
 
 /// mimalloc's purge delay in milliseconds (-1: never).
 #[cfg(test)]
-fn purge_delay() -> i64 {
+fn purge_delay() -> std::ffi::c_long {
     // SAFETY: reading an option has no precondition
-    i64::from(unsafe { mi_option_get(MI_OPTION_PURGE_DELAY) })
+    unsafe { mi_option_get(MI_OPTION_PURGE_DELAY) }
 }
 
 #[cfg(test)]

@@ -140,6 +140,7 @@ fn run(units: &Units, cov: &Coverage, rule_names: &[&str]) -> Classification {
         &ClassifyOptions {
             reference_year: 2025,
             grid,
+            mobile_ops: true,
         },
         &|_| {},
     )

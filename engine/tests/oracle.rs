@@ -132,6 +132,7 @@ fn check(units: &Units, cov: &Coverage, index: &GridIndex, grid: GridOptions, hi
         &ClassifyOptions {
             reference_year: 2025,
             grid,
+            mobile_ops: true,
         },
         &|_| {},
     );

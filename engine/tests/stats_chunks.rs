@@ -45,6 +45,7 @@ fn statistics_folded_over_chunks_equal_those_of_the_whole_registry() {
     let opts = ClassifyOptions {
         reference_year: 2025,
         grid: GridOptions::default(),
+        mobile_ops: true,
     };
     let whole = &s.units;
     let cls = classify(whole, &cov, &index, &rule_sets, &opts, &|_| {});

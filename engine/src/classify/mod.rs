@@ -30,6 +30,10 @@ pub struct ClassifyOptions {
     /// The year "existing" refers to; horizons relative to it count from it.
     pub reference_year: i32,
     pub grid: GridOptions,
+    /// Keep the mobile operators reaching each unit ([`Classification::mobile_ops`]). Only
+    /// per-operator statistics read them: without, they are neither computed into nor
+    /// allocated (8 bytes a unit), and `mobile_ops` is empty.
+    pub mobile_ops: bool,
 }
 
 /// One rule set's results, per unit.
@@ -94,8 +98,8 @@ pub struct Classification {
     /// are not told apart per operator).
     pub mobile_operators: Vec<String>,
     /// Per unit, the mobile operators reaching it; empty when not known (a stored
-    /// snapshot keeps no per-operator reach) or when no offer is 4G / 5G
-    /// (`mobile_operators` is empty).
+    /// snapshot keeps no per-operator reach), not asked for ([`ClassifyOptions::mobile_ops`])
+    /// or when no offer is 4G / 5G (`mobile_operators` is empty).
     pub mobile_ops: Vec<MobileOps>,
 }
 
@@ -164,9 +168,10 @@ pub fn classify(
     // results in registry order; pages are first touched in parallel
     let mut reach: Vec<Reach> = Vec::with_capacity(n);
     reach.par_extend(rayon::iter::repeat_n(Reach::default(), n));
-    // without mobile operators every unit's would be none: not kept (see `mobile_ops`)
+    // not asked for, or without mobile operators (every unit's would be none): not kept
+    // (see `mobile_ops`)
     let mut mobile_ops: Vec<MobileOps> = Vec::new();
-    if !mobile_operators.is_empty() {
+    if opts.mobile_ops && !mobile_operators.is_empty() {
         mobile_ops.reserve_exact(n);
         mobile_ops.par_extend(rayon::iter::repeat_n(MobileOps::default(), n));
     }

@@ -425,6 +425,7 @@ fn units_against_rasters_nodata_and_outside_are_unknown_not_white() {
     let opts = ClassifyOptions {
         reference_year: 2025,
         grid: GridOptions::default(),
+        mobile_ops: true,
     };
     let cls = classify(&units, &cov, &index, &rules, &opts, &|_| {});
     let classes: Vec<&str> = (0..units.len())

@@ -196,6 +196,7 @@ pub fn files(synth: &Synth) -> Result<Vec<ProgressFile>> {
     let opts = ClassifyOptions {
         reference_year: 2025,
         grid: GridOptions::default(),
+        mobile_ops: true,
     };
     let classified = classify(units, &synth.coverage, &index, &rules, &opts, &|_| {});
     let white = &classified.rules[0].decisions;

@@ -206,6 +206,7 @@ pub(super) fn run_chunked(a: &ClassifyArgs, c: &Chunked) -> Result<()> {
     let opts = ClassifyOptions {
         reference_year: c.reference_year,
         grid: c.grid,
+        mobile_ops: a.mobile_stats,
     };
     let mut t = Instant::now();
     for batch in first.into_iter().chain(batches.by_ref()) {

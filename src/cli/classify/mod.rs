@@ -235,6 +235,8 @@ pub fn run(a: &ClassifyArgs, database_url: Option<&str>) -> Result<()> {
         &ClassifyOptions {
             reference_year,
             grid,
+            // only per-operator statistics read them
+            mobile_ops: a.mobile_stats,
         },
         &|n| pb.inc(n),
     );
