@@ -17,9 +17,9 @@ unsafe extern "C" {
 /// For a run that ends when its work does (everything but `serve`): freed memory stays
 /// with the process to be reused, instead of being handed back to the OS and faulted in
 /// again. mimalloc otherwise purges (`madvise(MADV_DONTNEED)`) freed pages it has not
-/// reused within its delay: about 1000 such calls on a 2M-unit classification, each
-/// splitting a transparent huge page that the next allocation zeroes again (0.08 s of
-/// system time, 3–4% of the run). The peak is unchanged: memory is reused, only never
+/// reused within its delay: 450-1000 such calls on a 2M-unit classification (two traced
+/// runs), each splitting a transparent huge page that the next allocation zeroes again
+/// (0.08 s of system time, 3-4% of the run). The peak is unchanged: memory is reused, only never
 /// returned before exit.
 pub fn keep_freed_memory() {
     // SAFETY: mimalloc's option setters take any value; -1 means "never purge"
