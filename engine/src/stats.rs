@@ -6,9 +6,10 @@
 //! the ISTAT reference list ([`crate::istat`]), or (province only) from the first three
 //! digits of the comune code.
 
-use crate::classify::Classification;
+use crate::classify::{Classification, MobileOps, Reach};
 use crate::istat;
-use crate::model::Sym;
+use crate::model::{Interner, Sym};
+use crate::rules::Decision;
 use crate::table::{Column, ColumnType, Table, Value};
 use crate::units::{Units, NO_AREA};
 use rayon::prelude::*;
@@ -196,6 +197,182 @@ struct Shape {
     mobile_operators: Vec<String>,
 }
 
+/// Per-area counts while they are summed up, one unit at a time
+/// ([`AreaCounts::add_unit`]): a flat row of integers per comune of the registry (by its
+/// [`Sym`] in the registry's comune codes) and one for units without a comune. Parallel
+/// work sums into one `AreaCounts` per thread and [`AreaCounts::merge`]s them; the sums are
+/// integers, so the order does not matter. [`StatsBuilder::add_counts`] turns them into rows.
+#[derive(Debug, Clone)]
+pub struct AreaCounts {
+    layout: Layout,
+    /// `layout.width` per area: see [`Layout`].
+    counts: Vec<u64>,
+    /// Per area, the sum of best download speeds in [`DOWN_SCALE`] units.
+    down_fx: Vec<i128>,
+}
+
+/// Where each count sits in an area's row of [`AreaCounts::counts`]: addresses, units,
+/// units with 4G, units with 5G; then per rule set `addresses` and `units` per class (plus
+/// one for unknown) and the two on-unknown counts; then, with mobile columns, units reached
+/// by no mobile network and per operator units with its 4G, then with its 5G.
+#[derive(Debug, Clone, PartialEq)]
+struct Layout {
+    shape: Shape,
+    mobile: bool,
+    n_areas: usize,
+    /// Per rule set, the offset of its counts in a row.
+    rule_at: Vec<usize>,
+    mobile_at: usize,
+    width: usize,
+}
+
+impl AreaCounts {
+    /// No unit counted yet, over `n_comuni` comuni (plus units without one), for `rules`
+    /// (name, class names) and, with `mobile`, the mobile columns of `mobile_operators`
+    /// (empty: units whose operators are not known).
+    pub fn new(
+        n_comuni: usize,
+        rules: &[(String, Vec<String>)],
+        mobile_operators: &[String],
+        mobile: bool,
+    ) -> Self {
+        let mut rule_at = Vec::with_capacity(rules.len());
+        let mut at = 4;
+        for (_, classes) in rules {
+            rule_at.push(at);
+            at += 2 * (classes.len() + 1) + 2;
+        }
+        let mobile_operators = if mobile { mobile_operators } else { &[] };
+        let n_mobile = if mobile {
+            1 + 2 * mobile_operators.len()
+        } else {
+            0
+        };
+        let layout = Layout {
+            shape: Shape {
+                rules: rules.to_vec(),
+                n_classes: rules.iter().map(|r| r.1.len()).collect(),
+                mobile_operators: mobile_operators.to_vec(),
+            },
+            mobile,
+            n_areas: n_comuni + 1,
+            rule_at,
+            mobile_at: at,
+            width: at + n_mobile,
+        };
+        AreaCounts {
+            counts: vec![0; layout.n_areas * layout.width],
+            down_fx: vec![0; layout.n_areas],
+            layout,
+        }
+    }
+
+    /// Counts one unit (one address): its comune ([`NO_AREA`] for none), housing units,
+    /// reach, mobile operators (read only with per-operator columns) and, per rule set `r`,
+    /// `decision(r)`.
+    #[inline]
+    pub fn add_unit(
+        &mut self,
+        comune: Sym,
+        units: u32,
+        reach: &Reach,
+        ops: MobileOps,
+        decision: impl Fn(usize) -> Decision,
+    ) {
+        let l = &self.layout;
+        let area = if comune == NO_AREA {
+            l.n_areas - 1
+        } else {
+            comune as usize
+        };
+        let row = &mut self.counts[area * l.width..(area + 1) * l.width];
+        let u = u64::from(units);
+        row[0] += 1;
+        row[1] += u;
+        if reach.networks_4g > 0 {
+            row[2] += u;
+        }
+        if reach.networks_5g > 0 {
+            row[3] += u;
+        }
+        self.down_fx[area] += down_fx(reach.best_down);
+        for (r, &at) in l.rule_at.iter().enumerate() {
+            let d = decision(r);
+            let n = l.shape.rules[r].1.len();
+            let c = (d.class as usize).min(n);
+            row[at + c] += 1;
+            row[at + n + 1 + c] += u;
+            if d.on_unknown {
+                row[at + 2 * (n + 1)] += 1;
+                row[at + 2 * (n + 1) + 1] += u;
+            }
+        }
+        if l.mobile {
+            let m = &mut row[l.mobile_at..];
+            if reach.networks_4g == 0 && reach.networks_5g == 0 {
+                m[0] += u;
+            }
+            let n_ops = l.shape.mobile_operators.len();
+            for k in 0..n_ops {
+                if ops.ops_4g & (1 << k) != 0 {
+                    m[1 + k] += u;
+                }
+                if ops.ops_5g & (1 << k) != 0 {
+                    m[1 + n_ops + k] += u;
+                }
+            }
+        }
+    }
+
+    /// Adds `other`'s counts (summed with the same layout).
+    ///
+    /// # Panics
+    /// When `other` was made with other comuni, rule sets or mobile columns.
+    pub fn merge(&mut self, other: &AreaCounts) {
+        assert_eq!(self.layout, other.layout, "merging counts of another shape");
+        for (a, b) in self.counts.iter_mut().zip(&other.counts) {
+            *a += b;
+        }
+        for (a, b) in self.down_fx.iter_mut().zip(&other.down_fx) {
+            *a += b;
+        }
+    }
+
+    /// Area `a`'s counts as a row (code, name and level left empty); `None` when no unit
+    /// was counted there.
+    fn row(&self, a: usize) -> Option<AreaRow> {
+        let l = &self.layout;
+        let c = &self.counts[a * l.width..(a + 1) * l.width];
+        if c[0] == 0 {
+            return None;
+        }
+        let rules = l
+            .rule_at
+            .iter()
+            .zip(&l.shape.rules)
+            .map(|(&at, (_, classes))| {
+                let n = classes.len() + 1;
+                ClassCounts {
+                    addresses: c[at..at + n].to_vec(),
+                    units: c[at + n..at + 2 * n].to_vec(),
+                    addresses_on_unknown: c[at + 2 * n],
+                    units_on_unknown: c[at + 2 * n + 1],
+                }
+            })
+            .collect();
+        Some(AreaRow {
+            addresses: c[0],
+            units: c[1],
+            units_4g: c[2],
+            units_5g: c[3],
+            rules,
+            down_fx: self.down_fx[a],
+            mobile: c[l.mobile_at..].to_vec(),
+            ..Default::default()
+        })
+    }
+}
+
 impl StatsBuilder {
     pub fn new(mobile: bool) -> Self {
         StatsBuilder {
@@ -208,24 +385,73 @@ impl StatsBuilder {
 
     /// Adds one chunk of units and its classification. Every chunk must have the same rule
     /// sets and mobile operators (they come from the coverage, read once); an error says
-    /// which differs.
+    /// which differs, or that `cls` has no per-unit results (see [`classify_counts`]).
+    ///
+    /// [`classify_counts`]: crate::classify::classify_counts
     pub fn add(&mut self, units: &Units, cls: &Classification) -> Result<(), String> {
-        let n_classes: Vec<usize> = cls.rules.iter().map(|r| r.class_names.len()).collect();
+        let n = units.len();
+        if cls.reach.len() != n || cls.rules.iter().any(|r| r.decisions.len() != n) {
+            return Err("the classification has no per-unit results for these units".into());
+        }
         // per-operator columns only where the run knows its units' operators
-        let n_ops = if self.mobile && cls.mobile_ops.len() == units.len() {
-            cls.mobile_operators.len()
-        } else {
-            0
-        };
-        let shape = Shape {
-            rules: cls
-                .rules
-                .iter()
-                .map(|r| (r.name.clone(), r.class_names.clone()))
-                .collect(),
-            n_classes: n_classes.clone(),
-            mobile_operators: cls.mobile_operators[..n_ops].to_vec(),
-        };
+        let ops_known = cls.mobile_ops.len() == n;
+        let rules: Vec<(String, Vec<String>)> = cls
+            .rules
+            .iter()
+            .map(|r| (r.name.clone(), r.class_names.clone()))
+            .collect();
+        let empty = AreaCounts::new(
+            units.comune_codes.len(),
+            &rules,
+            if ops_known {
+                &cls.mobile_operators
+            } else {
+                &[]
+            },
+            self.mobile,
+        );
+        let counts = (0..n)
+            .into_par_iter()
+            .fold(
+                || empty.clone(),
+                |mut acc, i| {
+                    let ops = cls.mobile_ops.get(i).copied().unwrap_or_default();
+                    acc.add_unit(units.comune[i], units.units[i], &cls.reach[i], ops, |r| {
+                        cls.rules[r].decisions[i]
+                    });
+                    acc
+                },
+            )
+            .reduce(
+                || empty.clone(),
+                |mut a, b| {
+                    a.merge(&b);
+                    a
+                },
+            );
+        self.add_counts(&units.comune_codes, &counts)
+    }
+
+    /// Adds counts summed up elsewhere (by [`classify_counts`], or [`AreaCounts::add_unit`]
+    /// by hand); `comune_codes` names the comuni the counts are indexed by. The same checks
+    /// as [`StatsBuilder::add`].
+    ///
+    /// [`classify_counts`]: crate::classify::classify_counts
+    pub fn add_counts(
+        &mut self,
+        comune_codes: &Interner,
+        counts: &AreaCounts,
+    ) -> Result<(), String> {
+        let l = &counts.layout;
+        if l.mobile != self.mobile {
+            return Err(
+                "the counts were summed with other mobile columns than the statistics".into(),
+            );
+        }
+        if l.n_areas != comune_codes.len() + 1 {
+            return Err("the counts were summed over other comuni than the units'".into());
+        }
+        let shape = l.shape.clone();
         match &self.shape {
             None => self.shape = Some(shape),
             Some(s) if *s == shape => {}
@@ -237,78 +463,14 @@ impl StatsBuilder {
                 )
             }
         }
-        let mobile = self.mobile;
-        let n_mobile = if mobile { 1 + 2 * n_ops } else { 0 };
-        let n_areas = units.comune_codes.len() + 1; // last slot: no comune
-        let slot = |c: Sym| {
-            if c == NO_AREA {
-                n_areas - 1
-            } else {
-                c as usize
-            }
-        };
-        let per_area = (0..units.len())
-            .into_par_iter()
-            .fold(
-                || vec![AreaRow::empty(&n_classes, n_mobile); n_areas],
-                |mut acc, i| {
-                    let row = &mut acc[slot(units.comune[i])];
-                    let u = units.units[i] as u64;
-                    row.addresses += 1;
-                    row.units += u;
-                    let reach = &cls.reach[i];
-                    if reach.networks_4g > 0 {
-                        row.units_4g += u;
-                    }
-                    if reach.networks_5g > 0 {
-                        row.units_5g += u;
-                    }
-                    row.down_fx += down_fx(reach.best_down);
-                    if mobile {
-                        if reach.networks_4g == 0 && reach.networks_5g == 0 {
-                            row.mobile[0] += u;
-                        }
-                        for k in 0..n_ops {
-                            let ops = cls.mobile_ops[i];
-                            if ops.ops_4g & (1 << k) != 0 {
-                                row.mobile[1 + k] += u;
-                            }
-                            if ops.ops_5g & (1 << k) != 0 {
-                                row.mobile[1 + n_ops + k] += u;
-                            }
-                        }
-                    }
-                    for (r, rr) in cls.rules.iter().enumerate() {
-                        let d = rr.decisions[i];
-                        let c = (d.class as usize).min(n_classes[r]);
-                        let counts = &mut row.rules[r];
-                        counts.addresses[c] += 1;
-                        counts.units[c] += u;
-                        if d.on_unknown {
-                            counts.addresses_on_unknown += 1;
-                            counts.units_on_unknown += u;
-                        }
-                    }
-                    acc
-                },
-            )
-            .reduce(
-                || vec![AreaRow::empty(&n_classes, n_mobile); n_areas],
-                |mut a, b| {
-                    for (x, y) in a.iter_mut().zip(&b) {
-                        x.add(y);
-                    }
-                    a
-                },
-            );
-        for (a, row) in per_area.into_iter().enumerate() {
-            if row.addresses == 0 {
+        for a in 0..l.n_areas {
+            let Some(row) = counts.row(a) else {
                 continue;
-            }
-            let into = if a == n_areas - 1 {
+            };
+            let into = if a == l.n_areas - 1 {
                 self.no_comune.get_or_insert_with(|| row.zeroed())
             } else {
-                let code = units.comune_codes.name(a as Sym).to_string();
+                let code = comune_codes.name(a as Sym).to_string();
                 self.comuni.entry(code).or_insert_with(|| row.zeroed())
             };
             into.add(&row);

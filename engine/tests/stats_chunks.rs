@@ -1,8 +1,9 @@
 //! Statistics folded over chunks of the registry ([`StatsBuilder`]) equal the statistics of
 //! the whole registry, to the bit, whatever the chunk sizes: what `bianca classify
-//! --chunk-units` relies on.
+//! --chunk-units` relies on. Counts summed while classifying ([`classify_counts`]) give the
+//! same rows as per-unit results.
 
-use bianca_engine::classify::{build_index, classify, ClassifyOptions};
+use bianca_engine::classify::{build_index, classify, classify_counts, ClassifyOptions};
 use bianca_engine::join::index::GridOptions;
 use bianca_engine::rules;
 use bianca_engine::stats::{compute_with, StatsBuilder};
@@ -56,8 +57,15 @@ fn statistics_folded_over_chunks_equal_those_of_the_whole_registry() {
         while start < whole.len() {
             let end = (start + size).min(whole.len());
             let part = slice(whole, start..end);
-            let c = classify(&part, &cov, &index, &rule_sets, &opts, &|_| {});
-            b.add(&part, &c).unwrap();
+            // per-unit results and counts summed while classifying, alternately
+            if (start / size) % 2 == 0 {
+                let c = classify(&part, &cov, &index, &rule_sets, &opts, &|_| {});
+                b.add(&part, &c).unwrap();
+            } else {
+                let c = classify_counts(&part, &cov, &index, &rule_sets, &opts, true, &|_| {});
+                b.add_counts(&part.comune_codes, &c.counts).unwrap();
+                assert!(c.facts.pairs > 0);
+            }
             start = end;
         }
         let got = b.finish(&|_| None);
@@ -69,4 +77,53 @@ fn statistics_folded_over_chunks_equal_those_of_the_whole_registry() {
         }
     }
     assert!(expected.rows.last().unwrap().sum_best_down.fract() != 0.0);
+}
+
+#[test]
+fn counts_summed_while_classifying_equal_per_unit_statistics() {
+    let s = generate(&SynthOptions {
+        units: 3000,
+        seed: 11,
+    })
+    .expect("synth");
+    let cov = s.coverage;
+    let rule_sets = vec![
+        rules::load("eu2013-nga").unwrap(),
+        rules::load("it-5g").unwrap(),
+    ];
+    let index = build_index(&cov, GridOptions::default());
+    let units = &s.units;
+    for (mobile, mobile_ops) in [(false, false), (true, false), (true, true)] {
+        let opts = ClassifyOptions {
+            reference_year: 2025,
+            grid: GridOptions::default(),
+            mobile_ops,
+        };
+        let cls = classify(units, &cov, &index, &rule_sets, &opts, &|_| {});
+        let expected = compute_with(units, &cls, &|_| None, mobile);
+        // one thread and three: the per-thread sums must not depend on the split
+        for threads in [1, 3] {
+            let pool = rayon::ThreadPoolBuilder::new()
+                .num_threads(threads)
+                .build()
+                .unwrap();
+            let counted = pool.install(|| {
+                classify_counts(units, &cov, &index, &rule_sets, &opts, mobile, &|_| {})
+            });
+            assert_eq!(counted.facts, cls.facts());
+            let mut b = StatsBuilder::new(mobile);
+            b.add_counts(&units.comune_codes, &counted.counts).unwrap();
+            let got = b.finish(&|_| None);
+            assert_eq!(got.mobile_operators, expected.mobile_operators);
+            assert_eq!(got.rows, expected.rows, "mobile {mobile}, ops {mobile_ops}");
+            // counts with other mobile columns than the statistics are refused
+            let mut other = StatsBuilder::new(!mobile);
+            assert!(other
+                .add_counts(&units.comune_codes, &counted.counts)
+                .is_err());
+        }
+        if mobile_ops {
+            assert!(!expected.mobile_operators.is_empty(), "synth has 4G / 5G");
+        }
+    }
 }

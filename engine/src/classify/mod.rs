@@ -12,10 +12,12 @@ use crate::join::probe::cell_order;
 use crate::mobile::Sampler;
 use crate::model::{Coverage, TechMask, Technology};
 use crate::rules::{Decision, PreparedRules, RasterSample, RuleSet};
+use crate::stats::AreaCounts;
 use crate::units::Units;
 use rayon::prelude::*;
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Mutex;
 
 mod chunk;
 
@@ -103,6 +105,44 @@ pub struct Classification {
     pub mobile_ops: Vec<MobileOps>,
 }
 
+/// What a run found besides its per-unit results.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct RunFacts {
+    /// Unit x footprint pairs found by the spatial join.
+    pub pairs: u64,
+    /// Unit x offer pairs from declarations.
+    pub declared_pairs: u64,
+    /// Declarations whose unit id is not in the registry.
+    pub unmatched_declarations: usize,
+    /// Units outside the bounding box of all footprints.
+    pub outside_coverage: u64,
+    /// Units with no value in at least one coverage raster.
+    pub raster_unknown: u64,
+}
+
+impl Classification {
+    /// The run's facts besides its per-unit results.
+    pub fn facts(&self) -> RunFacts {
+        RunFacts {
+            pairs: self.pairs,
+            declared_pairs: self.declared_pairs,
+            unmatched_declarations: self.unmatched_declarations,
+            outside_coverage: self.outside_coverage,
+            raster_unknown: self.raster_unknown,
+        }
+    }
+}
+
+/// A registry classified straight into per-comune counts ([`classify_counts`]): nothing is
+/// kept per unit.
+#[derive(Debug, Clone)]
+pub struct Counted {
+    /// Per comune of the registry (and units without one), what
+    /// [`crate::stats::StatsBuilder::add_counts`] turns into statistics rows.
+    pub counts: AreaCounts,
+    pub facts: RunFacts,
+}
+
 /// Classifies every unit. `index` must have been built over `coverage.footprints` in order
 /// (see [`build_index`]). `progress` is called with the number of units just finished.
 pub fn classify(
@@ -113,6 +153,151 @@ pub fn classify(
     opts: &ClassifyOptions,
     progress: &(dyn Fn(u64) + Sync),
 ) -> Classification {
+    let n = units.len();
+    let nr = rules.len();
+    // results in registry order; pages are first touched in parallel
+    let mut reach: Vec<Reach> = Vec::with_capacity(n);
+    reach.par_extend(rayon::iter::repeat_n(Reach::default(), n));
+    // not asked for, or without mobile operators (every unit's would be none): not kept
+    // (see `mobile_ops`)
+    let mut mobile_ops: Vec<MobileOps> = Vec::new();
+    let any_mobile = coverage
+        .offers
+        .offers
+        .iter()
+        .any(|o| o.technology.is_mobile());
+    if opts.mobile_ops && any_mobile {
+        mobile_ops.reserve_exact(n);
+        mobile_ops.par_extend(rayon::iter::repeat_n(MobileOps::default(), n));
+    }
+    let mut decisions: Vec<Vec<Decision>> = (0..nr)
+        .map(|_| {
+            let mut d = Vec::with_capacity(n);
+            d.par_extend(rayon::iter::repeat_n(Decision::default(), n));
+            d
+        })
+        .collect();
+    let keep_ops = !mobile_ops.is_empty();
+    let (reach_out, ops_out) = (Scatter::new(&mut reach), Scatter::new(&mut mobile_ops));
+    let dec_out: Vec<Scatter<Decision>> = decisions.iter_mut().map(|d| Scatter::new(d)).collect();
+    let (facts, mobile_operators) = run(
+        units,
+        coverage,
+        index,
+        rules,
+        opts,
+        progress,
+        |idx, local| {
+            for (k, &i) in idx.iter().enumerate() {
+                let i = i as usize;
+                // SAFETY: `run` hands over disjoint chunks of a permutation of the rows, so
+                // row `i` is written by this chunk only
+                unsafe {
+                    reach_out.write(i, local.reach[k]);
+                    if keep_ops {
+                        ops_out.write(i, local.ops[k]);
+                    }
+                    for (r, out) in dec_out.iter().enumerate() {
+                        out.write(i, local.decs[k * nr + r]);
+                    }
+                }
+            }
+        },
+    );
+    let rules_out = rules
+        .iter()
+        .zip(decisions)
+        .map(|(rule, decisions)| RuleResults {
+            name: rule.name.clone(),
+            class_names: rule.class_names().iter().map(|s| s.to_string()).collect(),
+            decisions,
+        })
+        .collect();
+    Classification {
+        rules: rules_out,
+        reach,
+        pairs: facts.pairs,
+        declared_pairs: facts.declared_pairs,
+        unmatched_declarations: facts.unmatched_declarations,
+        outside_coverage: facts.outside_coverage,
+        raster_unknown: facts.raster_unknown,
+        mobile_operators,
+        mobile_ops,
+    }
+}
+
+/// Classifies every unit like [`classify`], adding each unit to the counts of its comune
+/// as soon as it is classified instead of keeping its results: what per-comune statistics
+/// need, without a pass over per-unit arrays or the memory for them. With `mobile`, the
+/// counts have the mobile columns (see [`crate::stats::compute_with`]), per operator when
+/// [`ClassifyOptions::mobile_ops`] is set.
+pub fn classify_counts(
+    units: &Units,
+    coverage: &Coverage,
+    index: &GridIndex,
+    rules: &[RuleSet],
+    opts: &ClassifyOptions,
+    mobile: bool,
+    progress: &(dyn Fn(u64) + Sync),
+) -> Counted {
+    let names: Vec<(String, Vec<String>)> = rules
+        .iter()
+        .map(|r| {
+            let classes = r.class_names().iter().map(|s| s.to_string()).collect();
+            (r.name.clone(), classes)
+        })
+        .collect();
+    let (operators, _) = mobile_operators(coverage);
+    let known = if opts.mobile_ops { &operators[..] } else { &[] };
+    let empty = AreaCounts::new(units.comune_codes.len(), &names, known, mobile);
+    // one accumulator per thread (by its index in the pool): chunks on one thread add up
+    // into it without contention
+    let per_thread: Vec<Mutex<Option<AreaCounts>>> = (0..rayon::current_num_threads().max(1))
+        .map(|_| Mutex::new(None))
+        .collect();
+    let nr = rules.len();
+    let (facts, _) = run(
+        units,
+        coverage,
+        index,
+        rules,
+        opts,
+        progress,
+        |idx, local| {
+            let t = rayon::current_thread_index().unwrap_or(0) % per_thread.len();
+            let mut slot = per_thread[t].lock().unwrap_or_else(|e| e.into_inner());
+            let acc = slot.get_or_insert_with(|| empty.clone());
+            for (k, &i) in idx.iter().enumerate() {
+                let i = i as usize;
+                let ops = local.ops.get(k).copied().unwrap_or_default();
+                acc.add_unit(units.comune[i], units.units[i], &local.reach[k], ops, |r| {
+                    local.decs[k * nr + r]
+                });
+            }
+        },
+    );
+    let mut counts = empty;
+    for acc in per_thread {
+        if let Some(c) = acc.into_inner().unwrap_or_else(|e| e.into_inner()) {
+            counts.merge(&c);
+        }
+    }
+    Counted { counts, facts }
+}
+
+/// The classification itself, for [`classify`] and [`classify_counts`]: every unit visited
+/// once, in parallel chunks of the visiting order; `take(rows, results)` receives each
+/// chunk's rows (registry positions; the chunks are disjoint and together every row once)
+/// and their results in the same order. Returns the run's facts and its mobile operators.
+fn run(
+    units: &Units,
+    coverage: &Coverage,
+    index: &GridIndex,
+    rules: &[RuleSet],
+    opts: &ClassifyOptions,
+    progress: &(dyn Fn(u64) + Sync),
+    take: impl Fn(&[u32], &ChunkResults) + Sync,
+) -> (RunFacts, Vec<String>) {
     let offers = &coverage.offers.offers;
     let prepared: Vec<PreparedRules> = rules
         .iter()
@@ -165,84 +350,36 @@ pub fn classify(
         sampler: &sampler,
         nr,
     };
-    // results in registry order; pages are first touched in parallel
-    let mut reach: Vec<Reach> = Vec::with_capacity(n);
-    reach.par_extend(rayon::iter::repeat_n(Reach::default(), n));
-    // not asked for, or without mobile operators (every unit's would be none): not kept
-    // (see `mobile_ops`)
-    let mut mobile_ops: Vec<MobileOps> = Vec::new();
-    if opts.mobile_ops && !mobile_operators.is_empty() {
-        mobile_ops.reserve_exact(n);
-        mobile_ops.par_extend(rayon::iter::repeat_n(MobileOps::default(), n));
-    }
-    let mut decisions: Vec<Vec<Decision>> = (0..nr)
-        .map(|_| {
-            let mut d = Vec::with_capacity(n);
-            d.par_extend(rayon::iter::repeat_n(Decision::default(), n));
-            d
-        })
-        .collect();
     debug_assert!(is_permutation(order, n));
-    {
-        let keep_ops = !mobile_ops.is_empty();
-        let (reach_out, ops_out) = (Scatter::new(&mut reach), Scatter::new(&mut mobile_ops));
-        let dec_out: Vec<Scatter<Decision>> =
-            decisions.iter_mut().map(|d| Scatter::new(d)).collect();
-        order.par_chunks(CHUNK).for_each_init(
-            || (Evaluated::new(nr), ChunkResults::default()),
-            |(evaluated, local), idx| {
-                local.resize(idx.len(), nr);
-                let c = classify_chunk(
-                    &ctx,
-                    evaluated,
-                    &mut local.reach,
-                    &mut local.ops,
-                    &mut local.decs,
-                    idx,
-                );
-                for (k, &i) in idx.iter().enumerate() {
-                    let i = i as usize;
-                    // SAFETY: `order` is a permutation of the rows and its chunks are
-                    // disjoint, so row `i` is written by this chunk only
-                    unsafe {
-                        reach_out.write(i, local.reach[k]);
-                        if keep_ops {
-                            ops_out.write(i, local.ops[k]);
-                        }
-                        for (r, out) in dec_out.iter().enumerate() {
-                            out.write(i, local.decs[k * nr + r]);
-                        }
-                    }
-                }
-                pairs.fetch_add(c.pairs, Ordering::Relaxed);
-                raster_unknown.fetch_add(c.raster_unknown, Ordering::Relaxed);
-                declared_pairs.fetch_add(c.declared_pairs, Ordering::Relaxed);
-                outside.fetch_add(c.outside, Ordering::Relaxed);
-                progress(idx.len() as u64);
-            },
-        );
-    }
+    order.par_chunks(CHUNK).for_each_init(
+        || (Evaluated::new(nr), ChunkResults::default()),
+        |(evaluated, local), idx| {
+            local.resize(idx.len(), nr);
+            let c = classify_chunk(
+                &ctx,
+                evaluated,
+                &mut local.reach,
+                &mut local.ops,
+                &mut local.decs,
+                idx,
+            );
+            take(idx, local);
+            pairs.fetch_add(c.pairs, Ordering::Relaxed);
+            raster_unknown.fetch_add(c.raster_unknown, Ordering::Relaxed);
+            declared_pairs.fetch_add(c.declared_pairs, Ordering::Relaxed);
+            outside.fetch_add(c.outside, Ordering::Relaxed);
+            progress(idx.len() as u64);
+        },
+    );
     tracing::debug!(target: "bianca::timing", phase = "probe and rules", secs = t.elapsed().as_secs_f64());
-    let rules_out = rules
-        .iter()
-        .zip(decisions)
-        .map(|(rule, decisions)| RuleResults {
-            name: rule.name.clone(),
-            class_names: rule.class_names().iter().map(|s| s.to_string()).collect(),
-            decisions,
-        })
-        .collect();
-    Classification {
-        rules: rules_out,
-        reach,
+    let facts = RunFacts {
         pairs: pairs.into_inner(),
         declared_pairs: declared_pairs.into_inner(),
         unmatched_declarations: unmatched,
         outside_coverage: outside.into_inner(),
         raster_unknown: raster_unknown.into_inner(),
-        mobile_operators,
-        mobile_ops,
-    }
+    };
+    (facts, mobile_operators)
 }
 
 /// True when `order` holds every row `0..n` once.

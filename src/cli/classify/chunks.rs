@@ -227,9 +227,27 @@ pub(super) fn run_chunked(a: &ClassifyArgs, c: &Chunked) -> Result<()> {
         }
         t_read += t.elapsed().as_secs_f64();
         let tc = Instant::now();
-        let cls = classify(&units, &coverage, &index, c.rule_sets, &opts, &|n| {
-            pb.inc(n)
-        });
+        // per-unit results only for --out: statistics alone are counted as the units are
+        // classified
+        let results = match a.out {
+            Some(_) => Results::PerUnit(classify(
+                &units,
+                &coverage,
+                &index,
+                c.rule_sets,
+                &opts,
+                &|n| pb.inc(n),
+            )),
+            None => Results::Counted(classify_counts(
+                &units,
+                &coverage,
+                &index,
+                c.rule_sets,
+                &opts,
+                a.mobile_stats,
+                &|n| pb.inc(n),
+            )),
+        };
         t_classify += tc.elapsed().as_secs_f64();
         if !declared.is_empty() {
             for id in units.ids.iter() {
@@ -238,10 +256,14 @@ pub(super) fn run_chunked(a: &ClassifyArgs, c: &Chunked) -> Result<()> {
                 }
             }
         }
-        sb.add(&units, &cls).map_err(anyhow::Error::msg)?;
-        totals.add(&units, &cls, &mut seen_codes);
-        if let (Some(w), Some(p)) = (out.as_mut(), &a.out) {
-            w.append(&UnitTable::new(&units, &cls))
+        match &results {
+            Results::PerUnit(cls) => sb.add(&units, cls),
+            Results::Counted(counted) => sb.add_counts(&units.comune_codes, &counted.counts),
+        }
+        .map_err(anyhow::Error::msg)?;
+        totals.add(&units, &results.facts(), &mut seen_codes);
+        if let (Some(w), Some(p), Results::PerUnit(cls)) = (out.as_mut(), &a.out, &results) {
+            w.append(&UnitTable::new(&units, cls))
                 .with_context(|| format!("writing {}", p.display()))?;
         }
         t = Instant::now();

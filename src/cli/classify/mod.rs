@@ -7,7 +7,9 @@ use bianca_api::store::{
     DatasetInfo, DatasetKind, NewSnapshot, SnapshotInfo, Store, StoreError, StoredUnits,
 };
 use bianca_engine::address::{place_declarations, Matcher, Method, Placed};
-use bianca_engine::classify::{build_index, classify, Classification, ClassifyOptions};
+use bianca_engine::classify::{
+    build_index, classify, classify_counts, Classification, ClassifyOptions, Counted, RunFacts,
+};
 use bianca_engine::io::read::{self, ReadOptions, UnitBatch};
 use bianca_engine::io::write::{Format, TableAppender};
 use bianca_engine::join::index::{GridIndex, GridOptions};
@@ -227,19 +229,34 @@ pub fn run(a: &ClassifyArgs, database_url: Option<&str>) -> Result<()> {
     tracing::info!(columns = gx, rows = gy, entries, inside, "join index built");
 
     let pb = progress::bar(units.len() as u64, "classifying");
-    let cls = classify(
-        &units,
-        &coverage,
-        &index,
-        &rule_sets,
-        &ClassifyOptions {
-            reference_year,
-            grid,
-            // only per-operator statistics read them
-            mobile_ops: a.mobile_stats,
-        },
-        &|n| pb.inc(n),
-    );
+    let opts = ClassifyOptions {
+        reference_year,
+        grid,
+        // only per-operator statistics read them
+        mobile_ops: a.mobile_stats,
+    };
+    // per-unit results only for --out and a snapshot: statistics alone are counted as the
+    // units are classified
+    let results = if a.out.is_some() || a.snapshot.is_some() {
+        Results::PerUnit(classify(
+            &units,
+            &coverage,
+            &index,
+            &rule_sets,
+            &opts,
+            &|n| pb.inc(n),
+        ))
+    } else {
+        Results::Counted(classify_counts(
+            &units,
+            &coverage,
+            &index,
+            &rule_sets,
+            &opts,
+            a.mobile_stats,
+            &|n| pb.inc(n),
+        ))
+    };
     pb.finish_and_clear();
     let t_classify = t0.elapsed();
     tracing::debug!(target: "bianca::timing", phase = "classify", secs = (t_classify - t_index).as_secs_f64());
@@ -248,15 +265,16 @@ pub fn run(a: &ClassifyArgs, database_url: Option<&str>) -> Result<()> {
     // every output under a temporary name first, all renamed at the end: a failed run
     // leaves none of them behind and keeps the previous ones
     let mut staged = Staged::default();
-    if let Some(out) = &a.out {
-        staged.write(out, &UnitTable::new(&units, &cls))?;
+    if let (Some(out), Results::PerUnit(cls)) = (&a.out, &results) {
+        staged.write(out, &UnitTable::new(&units, cls))?;
     }
-    let st = stats::compute_with(
-        &units,
-        &cls,
-        &|code| area_info.get(code).cloned(),
-        a.mobile_stats,
-    );
+    let mut sb = StatsBuilder::new(a.mobile_stats);
+    match &results {
+        Results::PerUnit(cls) => sb.add(&units, cls),
+        Results::Counted(c) => sb.add_counts(&units.comune_codes, &c.counts),
+    }
+    .map_err(anyhow::Error::msg)?;
+    let st = sb.finish(&|code| area_info.get(code).cloned());
     tracing::debug!(target: "bianca::timing", phase = "stats", secs = (t0.elapsed() - t_classify).as_secs_f64());
     write_stats(a, &mut staged, &st)?;
     // in skip mode the rejects file is always written, so that an old one never outlives
@@ -266,8 +284,8 @@ pub fn run(a: &ClassifyArgs, database_url: Option<&str>) -> Result<()> {
     }
     // the snapshot before the files: if storing it fails, no file claims a run that the
     // store does not have
-    let snapshot = match (&a.snapshot, stored.as_mut()) {
-        (Some(name), Some(ctx)) => {
+    let snapshot = match (&a.snapshot, stored.as_mut(), &results) {
+        (Some(name), Some(ctx), Results::PerUnit(cls)) => {
             sp.set_message("storing the snapshot");
             let by = a.by.clone().unwrap_or_else(super::store::current_user);
             let pb = progress::bar(units.len() as u64, "storing");
@@ -283,7 +301,7 @@ pub fn run(a: &ClassifyArgs, database_url: Option<&str>) -> Result<()> {
                         rules: &rules_with_text,
                     },
                     &ctx.rows,
-                    &cls,
+                    cls,
                     &st,
                     &|n| pb.inc(n),
                 )
@@ -303,7 +321,7 @@ pub fn run(a: &ClassifyArgs, database_url: Option<&str>) -> Result<()> {
             &Report {
                 st: &st,
                 coverage: &coverage,
-                totals: &Totals::of(&units, &cls),
+                totals: &Totals::of(&units, &results.facts()),
                 reference_year,
                 by_address: by_address.as_ref(),
                 rejects_path: rejects_path.as_deref(),
@@ -322,8 +340,24 @@ pub fn run(a: &ClassifyArgs, database_url: Option<&str>) -> Result<()> {
     // `bianca classify` ends the process: every output is written and renamed into place
     // (`staged.commit()` above), so the big tables go back to the OS with the process
     // instead of being freed block by block (main calls `run` once and returns)
-    std::mem::forget((units, coverage, index, cls, st));
+    std::mem::forget((units, coverage, index, results, st));
     Ok(())
+}
+
+/// A run's results: per unit (for --out and snapshots), or counted per comune as the
+/// units were classified (statistics alone).
+enum Results {
+    PerUnit(Classification),
+    Counted(Counted),
+}
+
+impl Results {
+    fn facts(&self) -> RunFacts {
+        match self {
+            Results::PerUnit(cls) => cls.facts(),
+            Results::Counted(c) => c.facts,
+        }
+    }
 }
 
 /// What a run classifies, read from files or from the store.

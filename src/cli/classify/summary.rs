@@ -17,21 +17,21 @@ pub(super) struct Totals {
 }
 
 impl Totals {
-    pub(super) fn of(units: &Units, cls: &Classification) -> Self {
+    pub(super) fn of(units: &Units, facts: &RunFacts) -> Self {
         let mut t = Totals::default();
-        t.add(units, cls, &mut HashSet::new());
-        t.unmatched_declarations = cls.unmatched_declarations;
+        t.add(units, facts, &mut HashSet::new());
+        t.unmatched_declarations = facts.unmatched_declarations;
         t
     }
 
     /// Adds one chunk; `seen` holds the codes already in `codes`. Unmatched declarations are
     /// counted by the caller (a declaration is unmatched only if no chunk has its unit).
-    pub(super) fn add(&mut self, units: &Units, cls: &Classification, seen: &mut HashSet<String>) {
+    pub(super) fn add(&mut self, units: &Units, facts: &RunFacts, seen: &mut HashSet<String>) {
         self.addresses += units.len() as u64;
-        self.pairs += cls.pairs;
-        self.declared_pairs += cls.declared_pairs;
-        self.raster_unknown += cls.raster_unknown;
-        self.outside_coverage += cls.outside_coverage;
+        self.pairs += facts.pairs;
+        self.declared_pairs += facts.declared_pairs;
+        self.raster_unknown += facts.raster_unknown;
+        self.outside_coverage += facts.outside_coverage;
         for c in units.comune_codes.names() {
             if !seen.contains(c.as_str()) {
                 seen.insert(c.clone());
