@@ -151,8 +151,19 @@ pub fn compute(
 const DOWN_SCALE: f64 = 4_294_967_296.0;
 
 /// A speed in [`DOWN_SCALE`] units (clamped to +-2^60 Mbps; NaN counts 0).
+#[inline]
 fn down_fx(v: f32) -> i128 {
     let v = f64::from(v);
+    // every real speed: a whole number of units well inside i64, which one conversion
+    // instruction gives exactly (the general path below calls `round` and a 128-bit
+    // conversion, once per unit)
+    let x = v * DOWN_SCALE;
+    if x.abs() < 4e18 {
+        let t = x as i64;
+        if t as f64 == x {
+            return i128::from(t);
+        }
+    }
     if v.is_nan() {
         return 0;
     }
@@ -763,5 +774,53 @@ impl Table for PeersTable {
             0 => Value::Str(&self.codes[row]),
             c => Value::Int(self.rows[row][c - 1]),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The definition [`down_fx`] must agree with, without its fast path.
+    fn down_fx_plain(v: f32) -> i128 {
+        let v = f64::from(v);
+        if v.is_nan() {
+            return 0;
+        }
+        (v.clamp(-1e18, 1e18) * DOWN_SCALE).round() as i128
+    }
+
+    #[test]
+    fn fixed_point_speeds_take_the_fast_path_only_where_it_is_exact() {
+        let mut values = vec![
+            0.0,
+            -0.0,
+            1.0,
+            0.1,
+            29.9,
+            1000.0,
+            2.5e-3, // below 2^-9: a fraction of a unit, rounded
+            1e-40,  // subnormal
+            f32::MIN_POSITIVE,
+            -7.25,
+            2_147_483_648.0, // 2^31 Mbps: 2^63 units, past i64
+            1e9,
+            1e20,
+            f32::MAX,
+            f32::MIN,
+            f32::INFINITY,
+            f32::NEG_INFINITY,
+            f32::NAN,
+        ];
+        // a sweep over the exponents and mantissas
+        for bits in (1..0x7f80_0000u32).step_by(9973) {
+            values.push(f32::from_bits(bits));
+            values.push(-f32::from_bits(bits));
+        }
+        for v in values {
+            assert_eq!(down_fx(v), down_fx_plain(v), "{v:e}");
+        }
+        assert_eq!(down_fx(1.0), 1 << 32);
+        assert_eq!(down_fx(f32::NAN), 0);
     }
 }
