@@ -122,6 +122,17 @@ pub fn check_valid(mp: &MultiPolygon<f64>) -> Result<(), String> {
 /// True only when the closed ring `c` (first == last) certainly has at least three distinct
 /// vertices and no two edges meet except consecutive edges at their shared vertex. False
 /// means "not proven": the caller runs the full validation.
+/// `x`'s bits as an unsigned integer in the order of [`f64::total_cmp`].
+#[inline]
+fn total_order_bits(x: f64) -> u64 {
+    let b = x.to_bits();
+    if b >> 63 == 1 {
+        !b
+    } else {
+        b | 1 << 63
+    }
+}
+
 fn ring_is_simple(c: &[geo::Coord<f64>]) -> bool {
     use robust::{orient2d, Coord as R};
     let n = c.len();
@@ -135,8 +146,14 @@ fn ring_is_simple(c: &[geo::Coord<f64>]) -> bool {
     let r = |p: geo::Coord<f64>| R { x: p.x, y: p.y };
     // every edge's box, sorted by its left end: a sweep meets only edges whose x-ranges
     // overlap, and the box test reads neighbouring memory
-    let mut boxes: Vec<EdgeBox> = (0..m)
-        .map(|i| {
+    // (sorted as integer keys, a third of the work of sorting the boxes with `total_cmp`)
+    let mut order: Vec<(u64, usize)> = (0..m)
+        .map(|i| (total_order_bits(c[i].x.min(c[i + 1].x)), i))
+        .collect();
+    order.sort_unstable();
+    let boxes: Vec<EdgeBox> = order
+        .iter()
+        .map(|&(_, i)| {
             let (a, b) = (c[i], c[i + 1]);
             EdgeBox {
                 xmin: a.x.min(b.x),
@@ -147,7 +164,6 @@ fn ring_is_simple(c: &[geo::Coord<f64>]) -> bool {
             }
         })
         .collect();
-    boxes.sort_unstable_by(|a, b| a.xmin.total_cmp(&b.xmin).then(a.edge.cmp(&b.edge)));
     for (k, e) in boxes.iter().enumerate() {
         let i = e.edge;
         let (a, b) = (c[i], c[i + 1]);
@@ -240,6 +256,32 @@ pub fn reproject_multipolygon(
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn total_order_bits_sort_like_total_cmp() {
+        let xs = [
+            f64::NEG_INFINITY,
+            -1e300,
+            -2.5,
+            -f64::MIN_POSITIVE,
+            -0.0,
+            0.0,
+            f64::MIN_POSITIVE,
+            1.0,
+            12.25,
+            1e300,
+            f64::INFINITY,
+        ];
+        for a in xs {
+            for b in xs {
+                assert_eq!(
+                    super::total_order_bits(a).cmp(&super::total_order_bits(b)),
+                    a.total_cmp(&b),
+                    "{a} {b}"
+                );
+            }
+        }
+    }
+
     use super::*;
     use geo::{point, polygon, GeometryCollection};
 
