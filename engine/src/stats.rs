@@ -174,6 +174,9 @@ fn down_fx(v: f32) -> i128 {
 /// 4G and with 5G, housing units reached by no 4G / 5G network at all (*mobile white*:
 /// existing or planned, any speed; a rule set such as `it-5g` gives the plans' own
 /// definition), and per mobile operator the housing units with its 4G and with its 5G.
+///
+/// # Panics
+/// When `cls` has no per-unit results for `units` (it was not classified from them).
 pub fn compute_with(
     units: &Units,
     cls: &Classification,
@@ -181,19 +184,23 @@ pub fn compute_with(
     mobile: bool,
 ) -> Stats {
     let mut b = StatsBuilder::new(mobile);
-    // one chunk cannot disagree with itself
-    let _ = b.add(units, cls);
+    // one chunk cannot disagree with itself: the only error left is a classification of
+    // other units
+    if let Err(e) = b.add(units, cls) {
+        panic!("compute_with: {e}");
+    }
     b.finish(info)
 }
 
 /// Statistics folded over a registry classified in chunks (see `bianca classify
-/// --chunk-units`): [`StatsBuilder::add`] each chunk's units and classification, then
+/// --chunk-units`): [`StatsBuilder::add`] each chunk's units and classification (or
+/// [`StatsBuilder::add_counts`] the counts summed while classifying it), then
 /// [`StatsBuilder::finish`]. Every sum is an integer (the speed sum in fixed point), so the
 /// rows are the same, to the bit, as [`compute_with`] on the whole registry.
 #[derive(Debug, Clone)]
 pub struct StatsBuilder {
     mobile: bool,
-    /// Set by the first [`StatsBuilder::add`].
+    /// Set by the first [`StatsBuilder::add`] or [`StatsBuilder::add_counts`].
     shape: Option<Shape>,
     comuni: BTreeMap<String, AreaRow>,
     no_comune: Option<AreaRow>,
@@ -240,7 +247,9 @@ struct Layout {
 impl AreaCounts {
     /// No unit counted yet, over `n_comuni` comuni (plus units without one), for `rules`
     /// (name, class names) and, with `mobile`, the mobile columns of `mobile_operators`
-    /// (empty: units whose operators are not known).
+    /// (empty: units whose operators are not known; the first
+    /// [`MAX_MOBILE_OPERATORS`](crate::classify::MAX_MOBILE_OPERATORS) only, as
+    /// [`MobileOps`] tells no more apart).
     pub fn new(
         n_comuni: usize,
         rules: &[(String, Vec<String>)],
@@ -253,7 +262,14 @@ impl AreaCounts {
             rule_at.push(at);
             at += 2 * (classes.len() + 1) + 2;
         }
-        let mobile_operators = if mobile { mobile_operators } else { &[] };
+        let told_apart = mobile_operators
+            .len()
+            .min(crate::classify::MAX_MOBILE_OPERATORS);
+        let mobile_operators = if mobile {
+            &mobile_operators[..told_apart]
+        } else {
+            &[]
+        };
         let n_mobile = if mobile {
             1 + 2 * mobile_operators.len()
         } else {
@@ -799,8 +815,8 @@ mod tests {
             0.1,
             29.9,
             1000.0,
-            2.5e-3, // below 2^-9: a fraction of a unit, rounded
-            1e-40,  // subnormal
+            1e-3,  // below 2^-9: a fraction of a unit (4294967.5), rounded
+            1e-40, // subnormal
             f32::MIN_POSITIVE,
             -7.25,
             2_147_483_648.0, // 2^31 Mbps: 2^63 units, past i64

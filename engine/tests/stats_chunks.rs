@@ -6,7 +6,7 @@
 use bianca_engine::classify::{build_index, classify, classify_counts, ClassifyOptions};
 use bianca_engine::join::index::GridOptions;
 use bianca_engine::rules;
-use bianca_engine::stats::{compute_with, StatsBuilder};
+use bianca_engine::stats::{compute_with, AreaCounts, StatsBuilder};
 use bianca_engine::synth::{generate, SynthOptions};
 use bianca_engine::units::Units;
 
@@ -81,8 +81,10 @@ fn statistics_folded_over_chunks_equal_those_of_the_whole_registry() {
 
 #[test]
 fn counts_summed_while_classifying_equal_per_unit_statistics() {
+    // several chunks of the visiting order (4096 units each) per thread, so that threads'
+    // counts are merged
     let s = generate(&SynthOptions {
-        units: 3000,
+        units: 30_000,
         seed: 11,
     })
     .expect("synth");
@@ -125,5 +127,32 @@ fn counts_summed_while_classifying_equal_per_unit_statistics() {
         if mobile_ops {
             assert!(!expected.mobile_operators.is_empty(), "synth has 4G / 5G");
         }
+        // counts summed apart (even and odd units) and merged: the same rows
+        let names: Vec<(String, Vec<String>)> = cls
+            .rules
+            .iter()
+            .map(|r| (r.name.clone(), r.class_names.clone()))
+            .collect();
+        let operators = match cls.mobile_ops.len() == units.len() {
+            true => cls.mobile_operators.clone(),
+            false => Vec::new(),
+        };
+        let mut halves =
+            [0, 1].map(|_| AreaCounts::new(units.comune_codes.len(), &names, &operators, mobile));
+        for i in 0..units.len() {
+            let ops = cls.mobile_ops.get(i).copied().unwrap_or_default();
+            halves[i % 2].add_unit(units.comune[i], units.units[i], &cls.reach[i], ops, |r| {
+                cls.rules[r].decisions[i]
+            });
+        }
+        let [mut even, odd] = halves;
+        even.merge(&odd);
+        let mut b = StatsBuilder::new(mobile);
+        b.add_counts(&units.comune_codes, &even).unwrap();
+        let got = b.finish(&|_| None);
+        assert_eq!(
+            got.rows, expected.rows,
+            "merged, mobile {mobile}, ops {mobile_ops}"
+        );
     }
 }

@@ -5,7 +5,8 @@
 //! Units are visited cell by cell of the join index ([`crate::join::probe::cell_order`]), in
 //! parallel chunks. The units of one cell are tested against the cell's candidates only,
 //! and units of a cell covered by the same footprints share one evaluation of the rules.
-//! Results are columnar and come back in the registry's order.
+//! [`classify`] gives columnar results in the registry's order; [`classify_counts`] adds
+//! each chunk's units to per-comune counts instead and keeps nothing per unit.
 
 use crate::join::index::{GridIndex, GridOptions};
 use crate::join::probe::cell_order;
@@ -155,18 +156,14 @@ pub fn classify(
 ) -> Classification {
     let n = units.len();
     let nr = rules.len();
+    let (mobile_operators, mobile_bit) = mobile_operators(coverage);
     // results in registry order; pages are first touched in parallel
     let mut reach: Vec<Reach> = Vec::with_capacity(n);
     reach.par_extend(rayon::iter::repeat_n(Reach::default(), n));
     // not asked for, or without mobile operators (every unit's would be none): not kept
     // (see `mobile_ops`)
     let mut mobile_ops: Vec<MobileOps> = Vec::new();
-    let any_mobile = coverage
-        .offers
-        .offers
-        .iter()
-        .any(|o| o.technology.is_mobile());
-    if opts.mobile_ops && any_mobile {
+    if opts.mobile_ops && !mobile_operators.is_empty() {
         mobile_ops.reserve_exact(n);
         mobile_ops.par_extend(rayon::iter::repeat_n(MobileOps::default(), n));
     }
@@ -180,12 +177,13 @@ pub fn classify(
     let keep_ops = !mobile_ops.is_empty();
     let (reach_out, ops_out) = (Scatter::new(&mut reach), Scatter::new(&mut mobile_ops));
     let dec_out: Vec<Scatter<Decision>> = decisions.iter_mut().map(|d| Scatter::new(d)).collect();
-    let (facts, mobile_operators) = run(
+    let facts = run(
         units,
         coverage,
         index,
         rules,
         opts,
+        &mobile_bit,
         progress,
         |idx, local| {
             for (k, &i) in idx.iter().enumerate() {
@@ -247,7 +245,7 @@ pub fn classify_counts(
             (r.name.clone(), classes)
         })
         .collect();
-    let (operators, _) = mobile_operators(coverage);
+    let (operators, mobile_bit) = mobile_operators(coverage);
     let known = if opts.mobile_ops { &operators[..] } else { &[] };
     let empty = AreaCounts::new(units.comune_codes.len(), &names, known, mobile);
     // one accumulator per thread (by its index in the pool): chunks on one thread add up
@@ -256,12 +254,13 @@ pub fn classify_counts(
         .map(|_| Mutex::new(None))
         .collect();
     let nr = rules.len();
-    let (facts, _) = run(
+    let facts = run(
         units,
         coverage,
         index,
         rules,
         opts,
+        &mobile_bit,
         progress,
         |idx, local| {
             let t = rayon::current_thread_index().unwrap_or(0) % per_thread.len();
@@ -269,7 +268,7 @@ pub fn classify_counts(
             let acc = slot.get_or_insert_with(|| empty.clone());
             for (k, &i) in idx.iter().enumerate() {
                 let i = i as usize;
-                let ops = local.ops.get(k).copied().unwrap_or_default();
+                let ops = local.ops[k];
                 acc.add_unit(units.comune[i], units.units[i], &local.reach[k], ops, |r| {
                     local.decs[k * nr + r]
                 });
@@ -288,23 +287,25 @@ pub fn classify_counts(
 /// The classification itself, for [`classify`] and [`classify_counts`]: every unit visited
 /// once, in parallel chunks of the visiting order; `take(rows, results)` receives each
 /// chunk's rows (registry positions; the chunks are disjoint and together every row once)
-/// and their results in the same order. Returns the run's facts and its mobile operators.
+/// and their results in the same order. `mobile_bit` is [`mobile_operators`]' second half.
+/// Returns the run's facts.
+#[allow(clippy::too_many_arguments)]
 fn run(
     units: &Units,
     coverage: &Coverage,
     index: &GridIndex,
     rules: &[RuleSet],
     opts: &ClassifyOptions,
+    mobile_bit: &[u32],
     progress: &(dyn Fn(u64) + Sync),
     take: impl Fn(&[u32], &ChunkResults) + Sync,
-) -> (RunFacts, Vec<String>) {
+) -> RunFacts {
     let offers = &coverage.offers.offers;
     let prepared: Vec<PreparedRules> = rules
         .iter()
         .map(|r| PreparedRules::new(r, offers, opts.reference_year))
         .collect();
     let fp_offer: Vec<u32> = coverage.footprints.iter().map(|f| f.offer).collect();
-    let (mobile_operators, mobile_bit) = mobile_operators(coverage);
 
     // declarations: unit id -> offers (hash join)
     let mut declared: HashMap<&str, Vec<u32>> = HashMap::new();
@@ -345,7 +346,7 @@ fn run(
         prepared: &prepared,
         offers,
         fp_offer: &fp_offer,
-        mobile_bit: &mobile_bit,
+        mobile_bit,
         declared: &declared,
         sampler: &sampler,
         nr,
@@ -372,14 +373,13 @@ fn run(
         },
     );
     tracing::debug!(target: "bianca::timing", phase = "probe and rules", secs = t.elapsed().as_secs_f64());
-    let facts = RunFacts {
+    RunFacts {
         pairs: pairs.into_inner(),
         declared_pairs: declared_pairs.into_inner(),
         unmatched_declarations: unmatched,
         outside_coverage: outside.into_inner(),
         raster_unknown: raster_unknown.into_inner(),
-    };
-    (facts, mobile_operators)
+    }
 }
 
 /// True when `order` holds every row `0..n` once.

@@ -119,9 +119,6 @@ pub fn check_valid(mp: &MultiPolygon<f64>) -> Result<(), String> {
         .map_err(|e| format!("invalid geometry: {e}"))
 }
 
-/// True only when the closed ring `c` (first == last) certainly has at least three distinct
-/// vertices and no two edges meet except consecutive edges at their shared vertex. False
-/// means "not proven": the caller runs the full validation.
 /// `x`'s bits as an unsigned integer in the order of [`f64::total_cmp`].
 #[inline]
 fn total_order_bits(x: f64) -> u64 {
@@ -133,6 +130,9 @@ fn total_order_bits(x: f64) -> u64 {
     }
 }
 
+/// True only when the closed ring `c` (first == last) certainly has at least three distinct
+/// vertices and no two edges meet except consecutive edges at their shared vertex. False
+/// means "not proven": the caller runs the full validation.
 fn ring_is_simple(c: &[geo::Coord<f64>]) -> bool {
     use robust::{orient2d, Coord as R};
     let n = c.len();
