@@ -171,8 +171,13 @@ pub fn run(c: &SnapshotsCommand, database_url: Option<&str>) -> Result<()> {
                 staged.write(p, &UnitTable::new(units, cls))?;
             }
             if let Some(p) = &a.stats {
-                let st = stats::compute(units, cls, &|_| None);
-                staged.write(p, &st)?;
+                // a stored snapshot whose results do not match its units is an error naming
+                // it, not a panic
+                let mut sb = stats::StatsBuilder::new(false);
+                sb.add(units, cls)
+                    .map_err(anyhow::Error::msg)
+                    .with_context(|| format!("snapshot {}", snap.info.name))?;
+                staged.write(p, &sb.finish(&|_| None))?;
             }
             staged.commit()?;
             eprintln!(
