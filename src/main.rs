@@ -3,6 +3,7 @@
 //! The binary only parses arguments and calls the engine; see `bianca --help`.
 
 mod cli;
+mod gdal_lazy;
 mod memory;
 mod progress;
 
@@ -99,8 +100,10 @@ fn main() -> std::process::ExitCode {
         .init();
     // GDAL prints its own errors to stderr ("ERROR 1: ..."); the readers turn them into
     // bianca's messages, so send GDAL's text to the log instead (BIANCA_LOG=debug)
-    gdal::config::set_error_handler(|class, code, msg| {
-        tracing::debug!(target: "gdal", ?class, code, "{msg}");
+    gdal_lazy::on_load(|| {
+        gdal::config::set_error_handler(|class, code, msg| {
+            tracing::debug!(target: "gdal", ?class, code, "{msg}");
+        })
     });
     if let Some(n) = cli.threads {
         if let Err(e) = rayon::ThreadPoolBuilder::new()
@@ -127,7 +130,7 @@ fn main() -> std::process::ExitCode {
         Command::Progress(c) => cli::progress::run(c, db),
         Command::ExportPublic(a) => cli::export_public::run(a, db),
     };
-    tracing::debug!(target: "bianca::timing", phase = "main", secs = started.elapsed().as_secs_f64(), epoch = ?std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default());
+    tracing::debug!(target: "bianca::timing", phase = "main", secs = started.elapsed().as_secs_f64(), gdal_loaded = gdal_lazy::loaded(), epoch = ?std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default());
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(e) => {

@@ -822,3 +822,43 @@ fn chunked_runs_give_the_same_outputs_as_one_go() {
     assert_eq!(std::fs::read(&p1).unwrap(), std::fs::read(&p2).unwrap());
     assert_eq!(std::fs::read(&o1).unwrap(), std::fs::read(&o2).unwrap());
 }
+
+/// GDAL (and its hundred libraries) is loaded by the first command that calls it, not at
+/// every start: `rules` never does, a FlatGeobuf coverage does, and reads it right.
+#[test]
+fn gdal_is_loaded_only_when_a_command_needs_it() {
+    let loaded = |args: &[&str]| -> String {
+        let o = bianca()
+            .args(args)
+            .env("BIANCA_LOG", "bianca::timing=debug")
+            .output()
+            .expect("run bianca");
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        let e = String::from_utf8_lossy(&o.stderr).into_owned();
+        let at = e.find("gdal_loaded=").expect("the main timing line");
+        e[at..]
+            .split_whitespace()
+            .next()
+            .unwrap_or_default()
+            .to_string()
+    };
+    // a build without the trampolines (another platform, BIANCA_GDAL_EAGER=1) links GDAL
+    let lazy = cfg!(all(target_arch = "x86_64", target_os = "linux"))
+        && std::env::var_os("BIANCA_GDAL_EAGER").is_none();
+    if lazy {
+        assert_eq!(loaded(&["rules", "list"]), "gdal_loaded=false");
+    }
+    let d = demo();
+    let t = tmp();
+    let out = t.path().join("out.csv");
+    let (units, coverage) = (d.join("units.csv"), d.join("coverage.fgb"));
+    let args = classify_args(&units, &coverage, &out, &[]);
+    assert_eq!(loaded(&args), "gdal_loaded=true");
+    assert!(
+        std::fs::read_to_string(&out)
+            .expect("output")
+            .lines()
+            .count()
+            > 1000
+    );
+}

@@ -1,0 +1,134 @@
+//! GDAL loaded on first use (see `build.rs`): the first call of any GDAL function loads
+//! libgdal, points every trampoline at its function and runs the hook set with
+//! [`on_load`]; later calls cost one indirect jump. Without the trampolines (another
+//! platform, `BIANCA_GDAL_EAGER=1`) GDAL is linked as usual and the hook runs at once.
+
+use std::sync::OnceLock;
+
+/// Runs `hook` once GDAL is loaded: at once when it is linked as usual, else inside the
+/// first GDAL call, before that call, so that GDAL's settings (an error handler) are in
+/// place for every call. Only the first hook set is kept.
+pub fn on_load(hook: fn()) {
+    let _ = HOOK.set(hook);
+    #[cfg(not(bianca_gdal_lazy))]
+    hook();
+}
+
+static HOOK: OnceLock<fn()> = OnceLock::new();
+
+/// Whether GDAL has been loaded (always true when linked as usual).
+pub fn loaded() -> bool {
+    #[cfg(bianca_gdal_lazy)]
+    return lazy::LIB.get().is_some();
+    #[cfg(not(bianca_gdal_lazy))]
+    true
+}
+
+#[cfg(bianca_gdal_lazy)]
+mod lazy {
+    use std::ffi::{c_char, c_int, c_void, CStr};
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::OnceLock;
+
+    include!(concat!(env!("OUT_DIR"), "/gdal_lazy.rs"));
+
+    std::arch::global_asm!(
+        include_str!(concat!(env!("OUT_DIR"), "/gdal_lazy.s")),
+        options(att_syntax)
+    );
+
+    extern "C" {
+        /// One per name of [`NAMES`], defined in `gdal_lazy.s`.
+        static bianca_gdal_slots: [AtomicUsize; NAMES.len()];
+        fn dlopen(file: *const c_char, flags: c_int) -> *mut c_void;
+        fn dlsym(handle: *mut c_void, name: *const c_char) -> *mut c_void;
+        fn dlerror() -> *const c_char;
+    }
+    const RTLD_NOW: c_int = 2;
+    const RTLD_GLOBAL: c_int = 0x100;
+
+    /// The library's handle, once loaded and every slot filled.
+    pub(super) static LIB: OnceLock<usize> = OnceLock::new();
+
+    /// Called by a stub with the address of its slot (on the first call of that function):
+    /// loads GDAL if not yet done, after which the stub jumps through the slot again.
+    #[no_mangle]
+    extern "C" fn bianca_gdal_resolve(slot: *const AtomicUsize) {
+        // SAFETY: the slots are `NAMES.len()` aligned words that only ever hold function
+        // addresses
+        let slots = unsafe { &bianca_gdal_slots };
+        let lib = *LIB.get_or_init(|| {
+            // SAFETY: a C string and flags glibc knows
+            let h = unsafe { dlopen(SONAME.as_ptr(), RTLD_NOW | RTLD_GLOBAL) };
+            if h.is_null() {
+                die(&format!(
+                    "cannot load {}: {}",
+                    SONAME.to_string_lossy(),
+                    error()
+                ));
+            }
+            for (slot, name) in slots.iter().zip(NAMES) {
+                // SAFETY: a live handle and a C string
+                let f = unsafe { dlsym(h, name.as_ptr()) };
+                // a function this libgdal lacks keeps its stub, which ends below if called
+                if !f.is_null() {
+                    slot.store(f as usize, Ordering::Release);
+                }
+            }
+            if let Some(hook) = super::HOOK.get() {
+                hook();
+            }
+            h as usize
+        });
+        // SAFETY: `slot` is one of `slots` (the stubs pass their own)
+        let k = (slot as usize - slots.as_ptr() as usize) / std::mem::size_of::<usize>();
+        // SAFETY: a C string
+        let resolved = unsafe { dlsym(lib as *mut c_void, NAMES[k].as_ptr()) };
+        if resolved.is_null() {
+            die(&format!(
+                "{} has no function {}",
+                SONAME.to_string_lossy(),
+                NAMES[k].to_string_lossy()
+            ));
+        }
+    }
+
+    fn error() -> String {
+        // SAFETY: dlerror returns null or a C string valid until the next dl call
+        let e = unsafe { dlerror() };
+        if e.is_null() {
+            "unknown error".into()
+        } else {
+            // SAFETY: see above
+            unsafe { CStr::from_ptr(e) }.to_string_lossy().into_owned()
+        }
+    }
+
+    /// There is no caller to return an error to: a GDAL function was called and cannot be.
+    fn die(why: &str) -> ! {
+        eprintln!("error: GDAL is needed but {why}");
+        std::process::abort()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::{AtomicBool, Ordering};
+
+    static HOOK_RAN: AtomicBool = AtomicBool::new(false);
+
+    #[test]
+    fn a_gdal_call_loads_gdal_runs_the_hook_first_and_returns_its_answer() {
+        super::on_load(|| HOOK_RAN.store(true, Ordering::SeqCst));
+        // a plain call, and one whose C function takes a callback and strings
+        let version = gdal::version::VersionInfo::release_name();
+        assert!(version.starts_with("3."), "{version}");
+        gdal::config::set_config_option("BIANCA_LAZY_TEST", "yes").expect("set");
+        assert_eq!(
+            gdal::config::get_config_option("BIANCA_LAZY_TEST", "no").expect("get"),
+            "yes"
+        );
+        assert!(super::loaded());
+        assert!(HOOK_RAN.load(Ordering::SeqCst));
+    }
+}
