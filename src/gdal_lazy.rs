@@ -16,10 +16,12 @@ pub fn on_load(hook: fn()) {
 
 static HOOK: OnceLock<fn()> = OnceLock::new();
 
-/// Whether GDAL has been loaded (always true when linked as usual).
+/// Whether libgdal is in the process: loaded by a first call, or linked as usual (also
+/// when the trampolines missed a function the binary calls, which makes the linker keep
+/// libgdal as a needed library).
 pub fn loaded() -> bool {
     #[cfg(bianca_gdal_lazy)]
-    return lazy::LIB.get().is_some();
+    return lazy::in_process();
     #[cfg(not(bianca_gdal_lazy))]
     true
 }
@@ -43,12 +45,24 @@ mod lazy {
         fn dlopen(file: *const c_char, flags: c_int) -> *mut c_void;
         fn dlsym(handle: *mut c_void, name: *const c_char) -> *mut c_void;
         fn dlerror() -> *const c_char;
+        fn dlclose(handle: *mut c_void) -> c_int;
     }
+    const RTLD_LAZY: c_int = 1;
     const RTLD_NOW: c_int = 2;
+    const RTLD_NOLOAD: c_int = 4;
     const RTLD_GLOBAL: c_int = 0x100;
 
+    /// Whether libgdal is loaded, by whatever means (`RTLD_NOLOAD` loads nothing).
+    pub(super) fn in_process() -> bool {
+        // SAFETY: a C string and flags glibc knows; a handle it returns is closed once
+        unsafe {
+            let h = dlopen(SONAME.as_ptr(), RTLD_LAZY | RTLD_NOLOAD);
+            !h.is_null() && dlclose(h) == 0
+        }
+    }
+
     /// The library's handle, once loaded and every slot filled.
-    pub(super) static LIB: OnceLock<usize> = OnceLock::new();
+    static LIB: OnceLock<usize> = OnceLock::new();
 
     /// Called by a stub with the address of its slot (on the first call of that function):
     /// loads GDAL if not yet done, after which the stub jumps through the slot again.
