@@ -20,12 +20,16 @@ fn main() {
     println!("cargo::rustc-check-cfg=cfg(bianca_gdal_lazy)");
     println!("cargo:rerun-if-changed=build.rs");
     println!("cargo:rerun-if-env-changed=BIANCA_GDAL_EAGER");
-    println!("cargo:rerun-if-env-changed=GDAL_LIB_DIR");
+    for k in ["GDAL_LIB_DIR", "GDAL_HOME", "GDAL_STATIC", "CC"] {
+        println!("cargo:rerun-if-env-changed={k}");
+    }
     let var = |k: &str| std::env::var(k).unwrap_or_default();
     let supported = var("CARGO_CFG_TARGET_ARCH") == "x86_64"
         && var("CARGO_CFG_TARGET_OS") == "linux"
-        && var("CARGO_CFG_TARGET_ENV") == "gnu";
-    if !supported || var("BIANCA_GDAL_EAGER") == "1" {
+        && var("CARGO_CFG_TARGET_ENV") == "gnu"
+        && var("HOST") == var("TARGET");
+    // a static GDAL (gdal-sys's GDAL_STATIC) has nothing to load
+    if !supported || var("BIANCA_GDAL_EAGER") == "1" || var("GDAL_STATIC") == "1" {
         return;
     }
     match generate(Path::new(&var("OUT_DIR"))) {
@@ -34,10 +38,13 @@ fn main() {
     }
 }
 
-/// Where libgdal.so is: `GDAL_LIB_DIR` (as gdal-sys reads it), else the C compiler's own
-/// library search path, which is where the linker will find it.
+/// Where libgdal.so is, as gdal-sys looks for it: `GDAL_LIB_DIR`, `GDAL_HOME/lib`, else the
+/// C compiler's own library search path, which is where the linker finds it.
 fn libgdal() -> Result<PathBuf, String> {
-    if let Ok(dir) = std::env::var("GDAL_LIB_DIR") {
+    let dir = std::env::var("GDAL_LIB_DIR")
+        .ok()
+        .or_else(|| std::env::var("GDAL_HOME").ok().map(|h| format!("{h}/lib")));
+    if let Some(dir) = dir {
         let p = Path::new(&dir).join("libgdal.so");
         return p
             .exists()
@@ -65,7 +72,11 @@ fn run(cmd: &mut Command) -> Result<String, String> {
     String::from_utf8(out.stdout).map_err(|e| e.to_string())
 }
 
-/// The C functions (not C++, not reserved names) libgdal defines.
+/// Prefixes of GDAL's C API (libgdal also exports functions of libraries it embeds, such as
+/// json-c's, which are not bianca's to define).
+const PREFIXES: [&str; 8] = ["GDAL", "OGR", "OSR", "OCT", "CPL", "CSL", "VSI", "GNM"];
+
+/// The C functions of GDAL's API (not C++, not reserved names) libgdal defines.
 fn functions(lib: &Path) -> Result<Vec<String>, String> {
     let out = run(Command::new("nm")
         .args(["-D", "--defined-only", "--format=posix"])
@@ -77,7 +88,8 @@ fn functions(lib: &Path) -> Result<Vec<String>, String> {
             let (name, kind) = (f.next()?, f.next()?);
             let c_name = !name.starts_with('_')
                 && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_');
-            (kind == "T" && c_name).then(|| name.to_string())
+            let api = PREFIXES.iter().any(|p| name.starts_with(p));
+            (kind == "T" && c_name && api).then(|| name.to_string())
         })
         .collect();
     names.sort();

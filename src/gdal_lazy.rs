@@ -61,50 +61,67 @@ mod lazy {
         }
     }
 
-    /// The library's handle, once loaded and every slot filled.
+    /// The library's handle, once loaded, the hook run and every slot filled.
     static LIB: OnceLock<usize> = OnceLock::new();
 
+    thread_local! {
+        /// On the thread loading GDAL, while the hook runs: the library's handle.
+        static LOADING: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+    }
+
     /// Called by a stub with the address of its slot (on the first call of that function):
-    /// loads GDAL if not yet done, after which the stub jumps through the slot again.
+    /// loads GDAL if not yet done and fills the slot, through which the stub then jumps.
+    ///
+    /// The hook runs before any slot is filled, so that another thread's first call waits
+    /// for it (in `LIB`) instead of reaching GDAL before its settings; the hook's own calls
+    /// come back here on the loading thread and fill just their slots.
     #[no_mangle]
     extern "C" fn bianca_gdal_resolve(slot: *const AtomicUsize) {
         // SAFETY: the slots are `NAMES.len()` aligned words that only ever hold function
         // addresses
         let slots = unsafe { &bianca_gdal_slots };
-        let lib = *LIB.get_or_init(|| {
-            // SAFETY: a C string and flags glibc knows
-            let h = unsafe { dlopen(SONAME.as_ptr(), RTLD_NOW | RTLD_GLOBAL) };
-            if h.is_null() {
-                die(&format!(
-                    "cannot load {}: {}",
-                    SONAME.to_string_lossy(),
-                    error()
-                ));
-            }
-            for (slot, name) in slots.iter().zip(NAMES) {
-                // SAFETY: a live handle and a C string
-                let f = unsafe { dlsym(h, name.as_ptr()) };
-                // a function this libgdal lacks keeps its stub, which ends below if called
-                if !f.is_null() {
-                    slot.store(f as usize, Ordering::Release);
-                }
-            }
-            if let Some(hook) = super::HOOK.get() {
-                hook();
-            }
-            h as usize
-        });
-        // SAFETY: `slot` is one of `slots` (the stubs pass their own)
         let k = (slot as usize - slots.as_ptr() as usize) / std::mem::size_of::<usize>();
-        // SAFETY: a C string
-        let resolved = unsafe { dlsym(lib as *mut c_void, NAMES[k].as_ptr()) };
-        if resolved.is_null() {
+        let loading = LOADING.get();
+        let lib = if loading != 0 {
+            loading
+        } else {
+            *LIB.get_or_init(|| {
+                // SAFETY: a C string and flags glibc knows
+                let h = unsafe { dlopen(SONAME.as_ptr(), RTLD_NOW | RTLD_GLOBAL) };
+                if h.is_null() {
+                    die(&format!(
+                        "cannot load {}: {}",
+                        SONAME.to_string_lossy(),
+                        error()
+                    ));
+                }
+                if let Some(hook) = super::HOOK.get() {
+                    LOADING.set(h as usize);
+                    hook();
+                    LOADING.set(0);
+                }
+                for (slot, name) in slots.iter().zip(NAMES) {
+                    // SAFETY: a live handle and a C string
+                    let f = unsafe { dlsym(h, name.as_ptr()) };
+                    // a function this libgdal lacks keeps its stub, which ends below if
+                    // called
+                    if !f.is_null() {
+                        slot.store(f as usize, Ordering::Release);
+                    }
+                }
+                h as usize
+            })
+        };
+        // SAFETY: a live handle and a C string
+        let f = unsafe { dlsym(lib as *mut c_void, NAMES[k].as_ptr()) };
+        if f.is_null() {
             die(&format!(
                 "{} has no function {}",
                 SONAME.to_string_lossy(),
                 NAMES[k].to_string_lossy()
             ));
         }
+        slots[k].store(f as usize, Ordering::Release);
     }
 
     fn error() -> String {

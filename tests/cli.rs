@@ -843,8 +843,12 @@ fn gdal_is_loaded_only_when_a_command_needs_it() {
             .to_string()
     };
     // a build without the trampolines (another platform, BIANCA_GDAL_EAGER=1) links GDAL
-    let lazy = cfg!(all(target_arch = "x86_64", target_os = "linux"))
-        && std::env::var_os("BIANCA_GDAL_EAGER").is_none();
+    let lazy = cfg!(all(
+        target_arch = "x86_64",
+        target_os = "linux",
+        target_env = "gnu"
+    )) && std::env::var("BIANCA_GDAL_EAGER").as_deref() != Ok("1")
+        && std::env::var("GDAL_STATIC").as_deref() != Ok("1");
     if lazy {
         assert_eq!(loaded(&["rules", "list"]), "gdal_loaded=false");
     }
