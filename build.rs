@@ -3,14 +3,14 @@
 //! GDAL and the hundred libraries it pulls in (PROJ, GEOS, HDF5, Poppler, ...) cost every
 //! `bianca` process about 35 ms of symbol binding before `main`, while most runs (a
 //! GeoParquet classification, `rules`, `serve` without rasters) never call it. This script
-//! lists the C functions libgdal exports and generates, for each, a trampoline of the same
+//! lists the functions of GDAL's C API that libgdal exports and generates, for each, a trampoline of the same
 //! name that jumps through a slot; a slot first points to a stub that loads libgdal
 //! (`dlopen`) and fills every slot (`src/gdal_lazy.rs`). The binary's references to GDAL
 //! are then satisfied by the trampolines, and the linker (`--as-needed`) leaves libgdal out
 //! of the binary's needed libraries.
 //!
-//! Anything missing (no `nm` / `objdump`, no libgdal found, another platform) or
-//! `BIANCA_GDAL_EAGER=1` falls back to linking GDAL as usual, with a warning.
+//! Another platform, a cross build, `GDAL_STATIC=1` or `BIANCA_GDAL_EAGER=1` link GDAL as
+//! usual; so does anything missing (no `nm` / `objdump`, no libgdal found), with a warning.
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -42,14 +42,14 @@ fn main() {
 /// C compiler's own library search path, which is where the linker finds it.
 fn libgdal() -> Result<PathBuf, String> {
     let dir = std::env::var("GDAL_LIB_DIR")
-        .ok()
-        .or_else(|| std::env::var("GDAL_HOME").ok().map(|h| format!("{h}/lib")));
-    if let Some(dir) = dir {
+        .map(|d| (d, "GDAL_LIB_DIR"))
+        .or_else(|_| std::env::var("GDAL_HOME").map(|h| (format!("{h}/lib"), "GDAL_HOME")));
+    if let Ok((dir, from)) = dir {
         let p = Path::new(&dir).join("libgdal.so");
         return p
             .exists()
             .then_some(p)
-            .ok_or_else(|| format!("no libgdal.so in GDAL_LIB_DIR={dir}"));
+            .ok_or_else(|| format!("no libgdal.so in {dir} (from {from})"));
     }
     let cc = std::env::var("CC").unwrap_or_else(|_| "cc".into());
     let out = run(Command::new(&cc).arg("-print-file-name=libgdal.so"))?;
@@ -122,8 +122,8 @@ fn generate(out: &Path) -> Result<(), String> {
     let soname = soname(&lib)?;
     // AT&T syntax. Trampoline k: `jmp *slots[k]`; stub k: r11 = &slots[k], then the
     // shared entry, which saves the argument registers (rax too: it counts the vector
-    // registers of a variadic call), lets `bianca_gdal_resolve` fill the slots, restores
-    // and jumps through the slot.
+    // registers of a variadic call), lets `bianca_gdal_resolve` fill the slot (loading
+    // GDAL on the first call), restores and jumps through the slot.
     let mut s = String::from("    .text\n");
     for (k, name) in names.iter().enumerate() {
         let _ = write!(

@@ -1,15 +1,21 @@
 //! GDAL loaded on first use (see `build.rs`): the first call of any GDAL function loads
-//! libgdal, points every trampoline at its function and runs the hook set with
-//! [`on_load`]; later calls cost one indirect jump. Without the trampolines (another
-//! platform, `BIANCA_GDAL_EAGER=1`) GDAL is linked as usual and the hook runs at once.
+//! libgdal, runs the hook set with [`on_load`] and points every trampoline at its function;
+//! later calls cost one indirect jump. Without the trampolines (another platform, a cross
+//! or static build, `BIANCA_GDAL_EAGER=1`) GDAL is linked as usual and the hook runs at
+//! once.
 
 use std::sync::OnceLock;
 
-/// Runs `hook` once GDAL is loaded: at once when it is linked as usual, else inside the
-/// first GDAL call, before that call, so that GDAL's settings (an error handler) are in
-/// place for every call. Only the first hook set is kept.
+/// Runs `hook` once GDAL is loaded: at once when it is linked as usual or already loaded,
+/// else inside the first GDAL call, before that call and before any other thread's, so
+/// that GDAL's settings (an error handler) are in place for every call. Only the first hook
+/// set is kept; set it before any thread calls GDAL.
 pub fn on_load(hook: fn()) {
     let _ = HOOK.set(hook);
+    #[cfg(bianca_gdal_lazy)]
+    if lazy::LIB.get().is_some() {
+        hook();
+    }
     #[cfg(not(bianca_gdal_lazy))]
     hook();
 }
@@ -62,7 +68,7 @@ mod lazy {
     }
 
     /// The library's handle, once loaded, the hook run and every slot filled.
-    static LIB: OnceLock<usize> = OnceLock::new();
+    pub(super) static LIB: OnceLock<usize> = OnceLock::new();
 
     thread_local! {
         /// On the thread loading GDAL, while the hook runs: the library's handle.
@@ -149,7 +155,7 @@ mod tests {
     static HOOK_RAN: AtomicBool = AtomicBool::new(false);
 
     #[test]
-    fn a_gdal_call_loads_gdal_runs_the_hook_first_and_returns_its_answer() {
+    fn a_gdal_call_loads_gdal_runs_the_hook_and_returns_its_answer() {
         super::on_load(|| HOOK_RAN.store(true, Ordering::SeqCst));
         // a plain call, and one whose C function takes a callback and strings
         let version = gdal::version::VersionInfo::release_name();
